@@ -1,0 +1,1 @@
+"""Everything that touches the outside: CLI, renderers, registry sources, storage, bootstrap."""

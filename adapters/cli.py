@@ -1,0 +1,153 @@
+"""The ``finaid`` command line: ``finaid <noun> <verb>``.
+
+Exit codes (the contract): 0 a decision basis was produced (any outcome); 2 the input is invalid
+(each bad field named by its path on stderr); 1 anything else, with a message and no traceback
+unless ``--debug``. Errors are mapped to exit codes here and only here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from decision.errors import FieldError, FinaidError, InputError
+
+app = typer.Typer(
+    name="finaid",
+    help=(
+        "finaid föreslår beslut om ekonomiskt bistånd (försörjningsstöd) och visar varför.\n\n"
+        "Decision support for social services: a case bundle (one application, one month) goes in; "
+        "a decision basis comes out, computed by versioned rules and explained line by line, for a "
+        "handler (handläggare) to review and sign. finaid proposes; a human decides."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+case_app = typer.Typer(help="Decide one application (a case bundle) and show the decision basis.", no_args_is_help=True)
+schema_app = typer.Typer(help="Print the JSON Schemas of the contract (for e-services and case systems).", no_args_is_help=True)
+demo_app = typer.Typer(help="Synthetic demo data (no real people): decide the shipped example households.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+app.add_typer(schema_app, name="schema")
+app.add_typer(demo_app, name="demo")
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when something unexpected fails.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([FieldError("", f"file not found: {path}")]) from None
+    except IsADirectoryError:
+        raise InputError([FieldError("", f"is a directory, not a bundle file: {path}")]) from None
+    except OSError as e:
+        raise InputError([FieldError("", f"cannot read {path}: {e.strerror}")]) from None
+
+
+@case_app.command("decide")
+def case_decide(
+    bundle: Annotated[Path, typer.Argument(help="The case bundle (finaid.case-bundle/1 JSON); '-' reads stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision basis as JSON (the contract's form).")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the beslutsunderlag as HTML to this file.")
+    ] = None,
+) -> None:
+    """Decide one application for one month and show the proposal.
+
+    Prints the proposed outcome (GRANT, PARTIAL, REJECT or MANUAL), the amounts and every finding
+    the handler must judge. With --json the full decision basis is printed; with --html a
+    beslutsunderlag in Swedish is written for the case file. Nothing is stored yet.
+    """
+    from adapters import bootstrap
+    from decision.validation import parse_bundle
+
+    raw = sys.stdin.buffer.read() if str(bundle) == "-" else _read(bundle)
+    parsed = parse_bundle(raw)
+    decided = bootstrap.pipeline().decide(parsed)
+    if html is not None:
+        from adapters.render.html import render_basis_html
+
+        html.write_text(render_basis_html(decided), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(decided.basis.to_json())
+    else:
+        from adapters.render.text import print_summary
+
+        print_summary(decided)
+
+
+@schema_app.command("case-bundle")
+def schema_case_bundle() -> None:
+    """Print the JSON Schema of finaid.case-bundle/1 (what an e-service sends)."""
+    from decision.bundle import CaseBundle
+
+    print(json.dumps(CaseBundle.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+
+
+@schema_app.command("decision-basis")
+def schema_decision_basis() -> None:
+    """Print the JSON Schema of finaid.decision-basis/1 (what finaid proposes)."""
+    from decision.basis import DecisionBasis
+
+    print(json.dumps(DecisionBasis.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+
+
+@demo_app.command("run")
+def demo_run(
+    examples: Annotated[Path, typer.Option(help="Folder of example bundles (*.json).")] = Path("examples/bundles"),
+    out: Annotated[Path, typer.Option(help="Folder to write the decision bases into.")] = Path("demo-output"),
+) -> None:
+    """Decide every example bundle and write its beslutsunderlag (HTML and JSON) to OUT."""
+    from adapters.demo import run_examples
+
+    run_examples(examples, out)
+
+
+def main() -> None:
+    """Console entry point: map finaid's errors to exit codes in one place."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app(standalone_mode=False)
+    except InputError as e:
+        for err in e.errors:
+            print(f"error: {err}" if err.path else f"error: {err.message}", file=sys.stderr)
+        sys.exit(2)
+    except FinaidError as e:
+        if debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the contract: a message, no traceback unless --debug
+        import click
+
+        if isinstance(e, click.exceptions.UsageError):
+            e.show()
+            sys.exit(2)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(1)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        if debug:
+            raise
+        print(f"error: finaid failed unexpectedly ({type(e).__name__}); run with --debug for details", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Renderers: the decision basis as JSON and as a Swedish beslutsunderlag in HTML (jinja2)."""

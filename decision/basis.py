@@ -1,0 +1,234 @@
+"""The decision basis (``finaid.decision-basis/1``), built from an evaluation's trace.
+
+The basis is a rendering of the trace: amounts are sums of the trace's lines, findings are its
+finding steps, the outcome is its outcome step. Nothing is computed twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from decision.bundle import CaseBundle
+from decision.errors import RulesError
+from decision.money import format_ore
+from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep
+
+BASIS_SCHEMA = "finaid.decision-basis/1"
+Outcome = Literal["GRANT", "PARTIAL", "REJECT", "MANUAL"]
+
+# Line rule ids start with one of these; the amounts are sums over them.
+NORM_PREFIX = "norm."
+COST_PREFIX = "cost."
+INCOME_PREFIX = "income."
+DISREGARD_PREFIX = "disregard."
+RESULT_RULE = "result.proposed"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RulesUsed(_Out):
+    pack: str
+    hash: str
+
+
+class GuidelineUsed(_Out):
+    id: str
+    hash: str
+
+
+class Amounts(_Out):
+    norm: str
+    costs_accepted: str
+    income_counted: str
+    proposed: str
+
+
+class Line(_Out):
+    rule: str
+    amount: str
+    reason: str
+    legal_reference: str | None
+    inputs: list[str]
+
+
+class Fact(_Out):
+    id: str
+    person: str | None
+    kind: str
+    amount: str | None
+    value: str | int | bool | None
+    month: str | None
+    source: str
+    fetched_at: str | None
+    request_id: str | None
+
+
+class Finding(_Out):
+    code: str
+    severity: Literal["manual", "notice"]
+    rule: str
+    source: str | None
+    person: str | None
+    reason: str
+    legal_reference: str | None
+    inputs: list[str]
+
+
+class DecisionBasis(_Out):
+    schema_: Literal["finaid.decision-basis/1"] = Field(default=BASIS_SCHEMA, alias="schema")
+    application_id: str
+    month: str
+    rules: RulesUsed
+    guideline: GuidelineUsed
+    outcome: Outcome
+    amounts: Amounts
+    lines: list[Line]
+    facts: list[Fact]
+    findings: list[Finding]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Keys in the contract's order (``schema`` first)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_json_dict(), ensure_ascii=False, indent=indent) + "\n"
+
+    def canonical_json(self) -> bytes:
+        """UTF-8, sorted keys, no insignificant whitespace: the form hashed and replayed."""
+        return canonical_json(self.to_json_dict())
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+_SEVERITY_ORDER = {Severity.MANUAL: 0, Severity.NOTICE: 1}
+
+
+def finding_sort_key(step: TraceStep) -> tuple[int, str, str, str, str]:
+    return (
+        _SEVERITY_ORDER[step.severity or Severity.NOTICE],
+        step.code or "",
+        step.source or "",
+        step.person or "",
+        ",".join(step.inputs),
+    )
+
+
+def _fact_out(f: FactRecord) -> Fact:
+    return Fact(
+        id=f.id,
+        person=f.person,
+        kind=f.kind,
+        amount=None if f.amount is None else format_ore(f.amount),
+        value=f.value,
+        month=f.month,
+        source=f.source,
+        fetched_at=f.fetched_at,
+        request_id=f.request_id,
+    )
+
+
+def totals(trace: tuple[TraceStep, ...]) -> tuple[int, int, int, int]:
+    """(norm, costs accepted, income counted, proposed) in öre, summed from the trace's lines."""
+    norm = costs = income = 0
+    proposed: int | None = None
+    for step in trace:
+        if step.kind is not StepKind.LINE or step.amount is None:
+            continue
+        if step.rule.startswith(NORM_PREFIX):
+            norm += step.amount
+        elif step.rule.startswith(COST_PREFIX):
+            costs += step.amount
+        elif step.rule.startswith(INCOME_PREFIX):
+            income += step.amount
+        elif step.rule.startswith(DISREGARD_PREFIX):
+            income -= step.amount
+        elif step.rule == RESULT_RULE:
+            proposed = step.amount
+    if proposed is None:
+        raise RulesError("the trace has no result line")
+    if proposed != max(0, norm + costs - income):
+        raise RulesError("the result line does not equal norm + costs − income")
+    return norm, costs, income, proposed
+
+
+def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
+    """Render the decision basis from the trace; every cited fact must be known."""
+    trace = evaluation.trace
+    norm, costs, income, proposed = totals(trace)
+    outcomes = [s for s in trace if s.kind is StepKind.OUTCOME]
+    if len(outcomes) != 1 or outcomes[0].value not in ("GRANT", "PARTIAL", "REJECT", "MANUAL"):
+        raise RulesError(f"the trace must hold exactly one outcome (found {len(outcomes)})")
+    lines = [
+        Line(
+            rule=s.rule,
+            amount=format_ore(s.amount or 0),
+            reason=s.reason,
+            legal_reference=s.legal_reference,
+            inputs=list(s.inputs),
+        )
+        for s in trace
+        if s.kind is StepKind.LINE
+    ]
+    finding_steps = sorted((s for s in trace if s.kind is StepKind.FINDING), key=finding_sort_key)
+    findings = [
+        Finding(
+            code=s.code or s.rule,
+            severity=(s.severity or Severity.NOTICE).value,
+            rule=s.rule,
+            source=s.source,
+            person=s.person,
+            reason=s.reason,
+            legal_reference=s.legal_reference,
+            inputs=list(s.inputs),
+        )
+        for s in finding_steps
+    ]
+    cited: list[str] = []
+    seen: set[str] = set()
+    for s in trace:
+        if s.kind in (StepKind.LINE, StepKind.FINDING):
+            for fid in s.inputs:
+                if fid not in seen:
+                    seen.add(fid)
+                    cited.append(fid)
+    missing = [fid for fid in cited if fid not in evaluation.facts]
+    if missing:
+        raise RulesError(f"the trace cites facts the evaluation does not know: {', '.join(missing[:5])}")
+    facts = [_fact_out(evaluation.facts[fid]) for fid in sorted(cited, key=_fact_order)]
+    outcome = outcomes[0].value
+    return DecisionBasis(
+        application_id=bundle.application.id,
+        month=bundle.application.month,
+        rules=RulesUsed(pack=evaluation.pack.id, hash=evaluation.pack.hash),
+        guideline=GuidelineUsed(id=evaluation.guideline.id, hash=evaluation.guideline.hash),
+        outcome=outcome,  # type: ignore[arg-type]
+        amounts=Amounts(
+            norm=format_ore(norm),
+            costs_accepted=format_ore(costs),
+            income_counted=format_ore(income),
+            proposed=format_ore(proposed),
+        ),
+        lines=lines,
+        facts=facts,
+        findings=findings,
+    )
+
+
+def _fact_order(fid: str) -> tuple[int, tuple[int | str, ...]]:
+    """Bundle facts in document order (numeric pointer segments), then parameters by name."""
+    if fid.startswith("param:"):
+        return (1, (fid,))
+    parts: list[int | str] = []
+    for seg in fid.strip("/").split("/"):
+        parts.append(int(seg) if seg.isdigit() else seg)
+    # ints and strs never meet at the same position for pointers of this bundle's shape
+    return (0, tuple(str(p).zfill(6) if isinstance(p, int) else p for p in parts))

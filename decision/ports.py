@@ -1,0 +1,33 @@
+"""The small protocols (ports) the pipeline needs from the outside. Adapters implement them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from decision.bundle import CaseBundle, RegistryEntry
+from decision.trace import Evaluation
+
+
+class Evaluator(Protocol):
+    """Decides a validated bundle with the rule pack its month selects (implemented in rules/)."""
+
+    def evaluate(self, bundle: CaseBundle) -> Evaluation: ...
+
+
+class RegistrySource(Protocol):
+    """Fetches the registry answers for a bundle's household (implemented in adapters/)."""
+
+    async def fetch(self, bundle: CaseBundle) -> list[RegistryEntry]: ...
+
+
+class EvidenceStore(Protocol):
+    """Keeps raw registry envelopes by request id (the evidence behind ``raw_sha256``)."""
+
+    def put(self, request_id: str, raw: bytes, sha256: str) -> None: ...
+
+    def get(self, request_id: str) -> bytes | None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,49 @@
+"""Dependencies point inward: decision/ imports no infrastructure, rules/ never imports adapters."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_IN_DECISION = ("sqlalchemy", "durable", "httpx", "fastapi", "jinja2", "rules", "adapters", "audit", "lxml")
+FORBIDDEN_IN_RULES = ("adapters", "audit", "sqlalchemy", "httpx", "fastapi", "jinja2")
+
+
+def imported_modules(folder: Path) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for file in folder.rglob("*.py"):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        out[str(file.relative_to(ROOT))] = names
+    return out
+
+
+def test_decision_imports_no_infrastructure_and_no_outer_layer() -> None:
+    bad = {f: sorted(n & set(FORBIDDEN_IN_DECISION)) for f, n in imported_modules(ROOT / "decision").items()}
+    assert not {f: n for f, n in bad.items() if n}
+
+
+def test_rules_never_import_adapters_or_infrastructure() -> None:
+    bad = {f: sorted(n & set(FORBIDDEN_IN_RULES)) for f, n in imported_modules(ROOT / "rules").items()}
+    assert not {f: n for f, n in bad.items() if n}
+
+
+def test_durable_rules_is_contained_in_one_module() -> None:
+    users = sorted(
+        f
+        for folder in ("decision", "rules", "adapters", "audit")
+        for f, names in imported_modules(ROOT / folder).items()
+        if "durable" in names
+    )
+    assert users == ["rules/engine.py"]
+
+
+def test_the_check_itself_sees_imports() -> None:
+    # guard against a vacuous pass: the scan must find decision's own pydantic import
+    assert any("pydantic" in names for names in imported_modules(ROOT / "decision").values())
