@@ -34,6 +34,7 @@ demo_app = typer.Typer(help="Synthetic demo data (no real people): decide the sh
 app.add_typer(case_app, name="case")
 app.add_typer(schema_app, name="schema")
 app.add_typer(demo_app, name="demo")
+# --- command groups added by later issues register below this line ---
 
 _state = {"debug": False}
 

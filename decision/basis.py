@@ -223,12 +223,21 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
     )
 
 
-def _fact_order(fid: str) -> tuple[int, tuple[int | str, ...]]:
-    """Bundle facts in document order (numeric pointer segments), then parameters by name."""
+_POINTER_ORDER = {
+    name: i
+    for i, name in enumerate(
+        ("application", "registry", "kind", "household_changed", "household", "incomes", "costs", "assets",
+         "labour_market", "previous_aid", "facts")
+    )
+}
+
+
+def _fact_order(fid: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
+    """Bundle facts in document order (the contract's field order), then parameters by name."""
     if fid.startswith("param:"):
-        return (1, (fid,))
-    parts: list[int | str] = []
-    for seg in fid.strip("/").split("/"):
-        parts.append(int(seg) if seg.isdigit() else seg)
-    # ints and strs never meet at the same position for pointers of this bundle's shape
-    return (0, tuple(str(p).zfill(6) if isinstance(p, int) else p for p in parts))
+        return (1, ((0, 0, fid),))
+    key = tuple(
+        (0, int(seg), "") if seg.isdigit() else (1, _POINTER_ORDER.get(seg, len(_POINTER_ORDER)), seg)
+        for seg in fid.strip("/").split("/")
+    )
+    return (0, key)

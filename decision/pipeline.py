@@ -7,11 +7,12 @@ by the adapters; nothing here reads a clock or touches the outside world except 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
-from decision.ports import Evaluator
+from decision.ports import Evaluator, RegistrySource
 from decision.trace import Evaluation
 
 
@@ -24,18 +25,32 @@ class Decided:
     basis: DecisionBasis
 
 
-def seal(bundle: CaseBundle) -> CaseBundle:
-    """The bundle as it is decided: an absent registry means nothing was consulted (``[]``)."""
-    if bundle.registry is None:
-        return bundle.model_copy(update={"registry": []})
-    return bundle
-
-
 class Pipeline:
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.evaluator = evaluator
+    """Decides bundles. Without a registry source, an absent ``registry`` is decided as ``[]``."""
 
-    def decide(self, bundle: CaseBundle) -> Decided:
-        sealed = seal(bundle)
+    def __init__(self, evaluator: Evaluator, registry: RegistrySource | None = None) -> None:
+        self.evaluator = evaluator
+        self.registry = registry
+
+    async def seal_async(self, bundle: CaseBundle) -> CaseBundle:
+        """The bundle as it is decided: registry answers fetched when absent (``[]`` without a source)."""
+        if bundle.registry is not None:
+            return bundle
+        entries = await self.registry.fetch(bundle) if self.registry is not None else []
+        return bundle.model_copy(update={"registry": entries})
+
+    def seal(self, bundle: CaseBundle) -> CaseBundle:
+        if bundle.registry is not None:
+            return bundle
+        return asyncio.run(self.seal_async(bundle))
+
+    def evaluate(self, sealed: CaseBundle) -> Decided:
+        """Decide a sealed bundle (its registry present): the pure, replayable part."""
         evaluation = self.evaluator.evaluate(sealed)
         return Decided(sealed, evaluation, build_basis(sealed, evaluation))
+
+    def decide(self, bundle: CaseBundle) -> Decided:
+        return self.evaluate(self.seal(bundle))
+
+    async def decide_async(self, bundle: CaseBundle) -> Decided:
+        return self.evaluate(await self.seal_async(bundle))

@@ -97,6 +97,10 @@ def person_sv(label: str) -> str:
     return "barn " + label.split(":")[1]
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class _StrictFormatter(string.Formatter):
     def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
         if isinstance(key, str) and key not in kwargs:
@@ -232,7 +236,7 @@ class PackEvaluator:
             pack=case.pack.id,
             kind=kind,
             inputs=tuple(refs),
-            reason=_FMT.format(meta.explanation, **tvars),
+            reason=_sentence(_FMT.format(meta.explanation, **tvars)),
             legal_reference=case.pack.legal_reference(match.rule, case.day),
             code=meta.code if kind is StepKind.FINDING else None,
             severity=Severity(meta.severity) if kind is StepKind.FINDING and meta.severity else None,
@@ -348,7 +352,7 @@ class PackEvaluator:
                 pack=case.pack.id,
                 kind=StepKind.LINE,
                 inputs=tuple(dict.fromkeys(inputs)),
-                reason=_FMT.format(meta.explanation, amount=format_kr_sv(amount), **tvars),
+                reason=_sentence(_FMT.format(meta.explanation, amount=format_kr_sv(amount), **tvars)),
                 legal_reference=case.pack.legal_reference(rule, case.day),
                 amount=amount,
             )
@@ -401,7 +405,7 @@ class PackEvaluator:
                         "attends_school": m.attends_school,
                     },
                     tuple(refs),
-                    {"person_sv": person_sv(case.labels[i]).capitalize(), "age": str(case.ages[i])},
+                    {"person_sv": person_sv(case.labels[i]), "age": str(case.ages[i])},
                     person=case.labels[i],
                 )
             )
@@ -428,7 +432,7 @@ class PackEvaluator:
                     v = self._param(case, "riksnorm.personal.single_adult")
                     assert v is not None
                     refs = [self._member_ref(case, i), self._use(case, v)]
-                    self._line(case, "norm.personal.single", v.ore, refs, person_sv=person_sv(label).capitalize())
+                    self._line(case, "norm.personal.single", v.ore, refs, person_sv=person_sv(label))
                 total += v.ore
                 continue
             if m.role is Role.PARTNER:
@@ -462,7 +466,7 @@ class PackEvaluator:
             refs.append(self._use(case, value))
             self._line(
                 case, rule, value.ore, refs,
-                person_sv=person_sv(label).capitalize(), age=str(age), band_sv=band_label_sv(band),
+                person_sv=person_sv(label), age=str(age), band_sv=band_label_sv(band),
             )
             total += value.ore
         size = len(in_norm)
@@ -800,7 +804,7 @@ class PackEvaluator:
                             "lunch_param": i not in lunch_unknown,
                         },
                         (self._member_ref(case, i), f"/application/household/{i}/preschool_lunch"),
-                        {"person_sv": person_sv(case.labels[i]).capitalize(), "year": app.month[:4]},
+                        {"person_sv": person_sv(case.labels[i]), "year": app.month[:4]},
                         person=case.labels[i],
                     )
                 )
@@ -840,7 +844,7 @@ class PackEvaluator:
                         _EngineFact(
                             {"t": "identity", "person": label, "value": fact.value},
                             (self._registry_ref(case, idx, e, j),),
-                            {"person_sv": person_sv(label).capitalize(), "source_sv": SOURCE_SV[e.source.value]},
+                            {"person_sv": person_sv(label), "source_sv": SOURCE_SV[e.source.value]},
                             person=label,
                             source=e.source.value,
                         )
@@ -906,7 +910,7 @@ class PackEvaluator:
                 _EngineFact(
                     {"t": "labour", "person": label, "status": status, "af": af},
                     tuple(refs),
-                    {"person_sv": person_sv(label).capitalize(), "af_sv": AF_SV.get(af, "")},
+                    {"person_sv": person_sv(label), "af_sv": AF_SV.get(af, "")},
                     person=label,
                     source="arbetsformedlingen" if status == LabourStatus.REGISTERED_AT_AF.value else None,
                 )
