@@ -28,9 +28,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-case_app = typer.Typer(help="Decide one application (a case bundle) and show the decision basis.", no_args_is_help=True)
-schema_app = typer.Typer(help="Print the JSON Schemas of the contract (for e-services and case systems).", no_args_is_help=True)
-demo_app = typer.Typer(help="Synthetic demo data (no real people): decide the shipped example households.", no_args_is_help=True)
+case_app = typer.Typer(
+    help="Decide one application (a case bundle) and show the decision basis.", no_args_is_help=True
+)
+schema_app = typer.Typer(
+    help="Print the JSON Schemas of the contract (for e-services and case systems).", no_args_is_help=True
+)
+demo_app = typer.Typer(
+    help="Synthetic demo data (no real people): decide the shipped example households.", no_args_is_help=True
+)
 app.add_typer(case_app, name="case")
 app.add_typer(schema_app, name="schema")
 app.add_typer(demo_app, name="demo")
@@ -60,7 +66,9 @@ def _read(path: Path) -> bytes:
 @case_app.command("decide")
 def case_decide(
     bundle: Annotated[Path, typer.Argument(help="The case bundle (finaid.case-bundle/1 JSON); '-' reads stdin.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the decision basis as JSON (the contract's form).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the decision basis as JSON (the contract's form).")
+    ] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the beslutsunderlag as HTML to this file.")
     ] = None,

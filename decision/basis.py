@@ -16,7 +16,7 @@ from decision.errors import RulesError
 from decision.money import format_ore
 from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep
 
-BASIS_SCHEMA = "finaid.decision-basis/1"
+BASIS_SCHEMA: Literal["finaid.decision-basis/1"] = "finaid.decision-basis/1"
 Outcome = Literal["GRANT", "PARTIAL", "REJECT", "MANUAL"]
 
 # Line rule ids start with one of these; the amounts are sums over them.

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from durable import engine as _dr  # type: ignore[import-untyped]
+from durable import engine as _dr
 
 from decision.errors import RulesError
 
@@ -23,7 +23,7 @@ SID = "1"  # one fixed session per ruleset: sids are limited (1025th live sid co
 _START = "__start"  # sentinel fact: delete_state on a session where no action ran segfaulted
 
 
-class _QuietHost(_dr.Host):  # type: ignore[misc]
+class _QuietHost(_dr.Host):  # type: ignore[misc,unused-ignore]
     """A host driven synchronously: the stock host's timer threads segfaulted under load."""
 
     def _run(self) -> None:

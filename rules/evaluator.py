@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from decision import personnummer as pnr
 from decision.bundle import (
     AUTHORITATIVE_SOURCE,
     AnswerStatus,
@@ -33,7 +34,6 @@ from decision.errors import RulesError
 from decision.money import format_kr_sv
 from decision.trace import Evaluation, FactRecord, RulesRef, Severity, StepKind, TraceStep
 from decision.validation import age_on, first_of_month
-from decision import personnummer as pnr
 from rules.catalog import Catalog, Guideline, RulePack
 from rules.engine import Match, RuleEngine
 from rules.formulas.norm import WITHOUT_LUNCH_MAX_AGE, band_label_sv
@@ -308,8 +308,8 @@ class PackEvaluator:
                         id=pointer, kind=fact.kind.value, amount=fact.amount, month=fact.month, **base
                     )
                 else:
-                    value = fact.value.value if isinstance(fact, ResidenceStatusFact) else fact.value
-                    case.facts[pointer] = FactRecord(id=pointer, kind=fact.kind, value=value, **base)
+                    plain: str | bool = fact.value.value if isinstance(fact, ResidenceStatusFact) else fact.value
+                    case.facts[pointer] = FactRecord(id=pointer, kind=fact.kind, value=plain, **base)
         return pointer
 
     def _param(self, case: _Case, path: str, *, required: bool = True) -> ParamValue | None:
@@ -563,7 +563,7 @@ class PackEvaluator:
                 continue
             groups.setdefault((inc.person, inc.kind), []).append(i)
         # an income the authoritative source reports that the household did not declare
-        for i, e in enumerate(registry):
+        for e in registry:
             if case.label_of[e.person] in excluded or e.status is not AnswerStatus.OK:
                 continue
             for fact in e.facts:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from decision.basis import DecisionBasis
+from decision.basis import DecisionBasis, Line
 from decision.money import format_kr_sv, parse_kronor
 from decision.pipeline import Decided
 
@@ -44,6 +44,47 @@ SOURCE_SV = {
 }
 
 
+KIND_SV = {
+    "age": "Ålder",
+    "attends_school": "Går i skolan",
+    "preschool_lunch": "Lunch på förskolan",
+    "application_kind": "Typ av ansökan",
+    "household_changed": "Hushållet ändrat",
+    "previous_aid": "Månader i följd med bistånd",
+    "jobbstimulans_months_used": "Månader av jobbstimulans",
+    "labour_market": "Arbetsmarknad",
+    "registry_answer": "Registersvar",
+    "registered": "Inskriven på Arbetsförmedlingen",
+    "protected_identity": "Skyddade personuppgifter",
+    "residence_status": "Uppehållsstatus",
+    "year_to_date": "Inkomst hittills i år",
+    "parameter": "Belopp i regelpaket/riktlinje",
+    "salary": "Lön",
+    "sickness_benefit": "Sjukpenning",
+    "activity_compensation": "Aktivitetsersättning",
+    "parental_benefit": "Föräldrapenning",
+    "unemployment_benefit": "Arbetslöshetsersättning",
+    "activity_support": "Aktivitetsstöd",
+    "establishment_allowance": "Etableringsersättning",
+    "student_aid": "Studiemedel",
+    "pension": "Pension",
+    "housing_allowance": "Bostadsbidrag",
+    "child_allowance": "Barnbidrag",
+    "maintenance_support": "Underhållsstöd",
+    "other": "Övrigt",
+    "rent": "Hyra",
+    "household_electricity": "Hushållsel",
+    "work_travel": "Arbetsresor",
+    "home_insurance": "Hemförsäkring",
+    "union_fee": "Fackföreningsavgift",
+    "unemployment_fund_fee": "A-kasseavgift",
+    "bank_account": "Bankkonto",
+    "vehicle": "Fordon",
+    "property": "Fastighet",
+    "securities": "Värdepapper",
+}
+
+
 def person_label_sv(label: str | None) -> str:
     if not label:
         return ""
@@ -53,7 +94,10 @@ def person_label_sv(label: str | None) -> str:
 
 
 def kr(amount: str | None) -> str:
-    return "" if amount is None else format_kr_sv(parse_kronor(amount.lstrip("-")) * (-1 if amount.startswith("-") else 1))
+    if amount is None:
+        return ""
+    sign = -1 if amount.startswith("-") else 1
+    return format_kr_sv(sign * parse_kronor(amount.lstrip("-")))
 
 
 @lru_cache(maxsize=4)
@@ -72,6 +116,9 @@ def _env(override: str | None) -> jinja2.Environment:
     env.filters["kr"] = kr
     env.filters["person_sv"] = person_label_sv
     env.filters["source_sv"] = lambda s: SOURCE_SV.get(s, s)
+    env.filters["kind_sv"] = lambda k: KIND_SV.get(k, k)
+    env.filters["when"] = lambda t: "" if not t else t.replace("T", " ")[:16]
+    env.filters["value_sv"] = lambda v: {True: "ja", False: "nej"}.get(v, v) if isinstance(v, bool) else v
     return env
 
 
@@ -79,7 +126,7 @@ def environment() -> jinja2.Environment:
     return _env(os.environ.get("FINAID_TEMPLATES_DIR") or None)
 
 
-def sections(basis: DecisionBasis) -> list[tuple[str, list[object]]]:
+def sections(basis: DecisionBasis) -> list[tuple[str, list[Line]]]:
     out = []
     for prefix, title in SECTIONS:
         lines = [line for line in basis.lines if line.rule.startswith(prefix)]
