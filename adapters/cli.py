@@ -41,6 +41,9 @@ app.add_typer(case_app, name="case")
 app.add_typer(schema_app, name="schema")
 app.add_typer(demo_app, name="demo")
 # --- command groups added by later issues register below this line ---
+from adapters import cli_audit  # noqa: E402
+
+cli_audit.register(app, case_app)
 
 _state = {"debug": False}
 
@@ -72,19 +75,32 @@ def case_decide(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the beslutsunderlag as HTML to this file.")
     ] = None,
+    purpose: Annotated[str, typer.Option(help="Why you look at this case (logged in the access log).")] = "handlaggning",
 ) -> None:
-    """Decide one application for one month and show the proposal.
+    """Decide one application for one month, store it, and show the proposal.
 
-    Prints the proposed outcome (GRANT, PARTIAL, REJECT or MANUAL), the amounts and every finding
-    the handler must judge. With --json the full decision basis is printed; with --html a
-    beslutsunderlag in Swedish is written for the case file. Nothing is stored yet.
+    The bundle is stored before it is evaluated; the proposal is stored with its rule pack, guideline
+    and code version, and its id is printed on stderr. Prints the proposed outcome (GRANT, PARTIAL,
+    REJECT or MANUAL), the amounts and every finding the handler must judge; --json prints the full
+    decision basis, --html writes a beslutsunderlag in Swedish for the case file.
     """
     from adapters import bootstrap
+    from adapters.service import decide_and_store
     from decision.validation import parse_bundle
 
     raw = sys.stdin.buffer.read() if str(bundle) == "-" else _read(bundle)
     parsed = parse_bundle(raw)
-    decided = bootstrap.pipeline().decide(parsed)
+    result = decide_and_store(
+        parsed,
+        pipeline=bootstrap.pipeline(),
+        catalog=bootstrap.catalog(),
+        store=bootstrap.store(),
+        access=bootstrap.access_log(),
+        actor=bootstrap.actor(),
+        purpose=purpose,
+    )
+    decided = result.decided
+    print(f"decision {result.decision_id}{'' if result.created else ' (already decided)'}", file=sys.stderr)
     if html is not None:
         from adapters.render.html import render_basis_html
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from decision.errors import ConfigurationError
@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     rules_dir: Path | None = Field(default=None, description="extra rule packs and guidelines (packs/, guidelines/)")
     templates_dir: Path | None = Field(default=None, description="a municipality's template overrides")
     actor: str | None = Field(default=None, description="who acts on the CLI (default: the OS user)")
+    db_url: str = Field(default="sqlite:///var/finaid.db", description="SQLAlchemy URL of the database")
+    db_schema: str | None = Field(default=None, description="PostgreSQL schema (search_path) to use")
+    hmac_key: SecretStr | None = Field(
+        default=None, description="key for the keyed HMAC that identifies persons in the access log"
+    )
+    retention_exempt_counties: str = Field(
+        default="05,09,22", description="county codes whose records are kept for research (SoF 2025:468 13:1)"
+    )
+    retention_exempt_municipalities: str = Field(default="1480", description="municipalities kept for research")
+    retention_exempt_birth_days: str = Field(default="5,15,25", description="birth days whose records are kept")
 
     @property
     def demo(self) -> bool:

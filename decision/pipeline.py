@@ -44,9 +44,11 @@ class Pipeline:
             return bundle
         return asyncio.run(self.seal_async(bundle))
 
-    def evaluate(self, sealed: CaseBundle) -> Decided:
+    def evaluate(
+        self, sealed: CaseBundle, pack_hash: str | None = None, guideline_hash: str | None = None
+    ) -> Decided:
         """Decide a sealed bundle (its registry present): the pure, replayable part."""
-        evaluation = self.evaluator.evaluate(sealed)
+        evaluation = self.evaluator.evaluate(sealed, pack_hash, guideline_hash)
         return Decided(sealed, evaluation, build_basis(sealed, evaluation))
 
     def decide(self, bundle: CaseBundle) -> Decided:

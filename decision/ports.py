@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
@@ -12,7 +13,11 @@ from decision.trace import Evaluation
 class Evaluator(Protocol):
     """Decides a validated bundle with the rule pack its month selects (implemented in rules/)."""
 
-    def evaluate(self, bundle: CaseBundle) -> Evaluation: ...
+    def evaluate(
+        self, bundle: CaseBundle, pack_hash: str | None = None, guideline_hash: str | None = None
+    ) -> Evaluation:
+        """Decide with the pack the month selects, or exactly the pinned ones (replay)."""
+        ...
 
 
 class RegistrySource(Protocol):
@@ -27,6 +32,14 @@ class EvidenceStore(Protocol):
     def put(self, request_id: str, raw: bytes, sha256: str) -> None: ...
 
     def get(self, request_id: str) -> bytes | None: ...
+
+
+class AccessRecorder(Protocol):
+    """Records a read of personal data before it is shown; raises if it cannot (then show nothing)."""
+
+    def record(
+        self, actor: str, purpose: str, channel: str, action: str, subject: str, personnummer: Iterable[str]
+    ) -> None: ...
 
 
 class Clock(Protocol):

@@ -238,6 +238,19 @@ class Catalog:
         # the latest (by id order within the same coverage) published pack wins
         return sorted(covering, key=lambda p: (p.month_from, p.id))[-1]
 
+    def pack_by_hash(self, pack_hash: str) -> RulePack:
+        """The installed pack with this content hash (replay); missing is an error, never a fallback."""
+        for pack in self.packs.values():
+            if pack.hash == pack_hash:
+                return pack
+        raise RulesError(f"no installed rule pack has hash {pack_hash} (install it or set FINAID_RULES_DIR)")
+
+    def guideline_by_hash(self, guideline_hash: str) -> Guideline:
+        for g in self.guidelines.values():
+            if g.hash == guideline_hash:
+                return g
+        raise RulesError(f"no installed guideline has hash {guideline_hash} (install it or set FINAID_RULES_DIR)")
+
     def guideline_for(self, municipality: str) -> Guideline:
         own = [g for g in self.guidelines.values() if municipality in g.municipalities]
         if own:

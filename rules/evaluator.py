@@ -146,10 +146,17 @@ class PackEvaluator:
         self.engine = engine or RuleEngine()
 
     # ------------------------------------------------------------------ entry point
-    def evaluate(self, bundle: CaseBundle) -> Evaluation:
+    def evaluate(
+        self, bundle: CaseBundle, pack_hash: str | None = None, guideline_hash: str | None = None
+    ) -> Evaluation:
+        """Decide ``bundle``; with hashes given (replay), exactly those pack and guideline are used."""
         app = bundle.application
-        pack = self.catalog.pack_for(app.month)
-        guideline = self.catalog.guideline_for(app.municipality)
+        pack = self.catalog.pack_by_hash(pack_hash) if pack_hash else self.catalog.pack_for(app.month)
+        guideline = (
+            self.catalog.guideline_by_hash(guideline_hash)
+            if guideline_hash
+            else self.catalog.guideline_for(app.municipality)
+        )
         for name in RULESETS:
             key = f"{pack.id}/{name}"
             if not self.engine.is_registered(key):

@@ -1,0 +1,224 @@
+"""Repositories for applications, revisions, evidence and decisions.
+
+Every change writes its audit event in the same transaction (audit/chain.py). A bundle is stored
+(``received``) before it is evaluated, so a crash loses nothing; a decision is unique per
+(revision hash, pack hash, guideline hash) — a database constraint — so deciding twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from ulid import ULID
+
+from adapters.db.engine import Database
+from adapters.db.models import Application, Decision, DecisionUse, Evidence, Revision
+from audit.chain import append_event, now
+from decision.basis import canonical_json
+from decision.bundle import CaseBundle
+from decision.money import parse_kronor
+from decision.pipeline import Decided
+from decision.trace import StepKind
+
+DECIDED_STATES = ("proposed", "awaiting_second_signature", "signed", "auto_approved", "returned")
+
+
+def bundle_hash(bundle: CaseBundle) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(bundle.to_json_dict())).hexdigest()
+
+
+def new_id() -> str:
+    return str(ULID())
+
+
+@dataclass(frozen=True)
+class Stored:
+    revision_id: str
+    content_hash: str
+    created: bool
+
+
+def _protected(bundle: CaseBundle) -> bool:
+    return any(
+        getattr(f, "kind", None) == "protected_identity" and getattr(f, "value", False)
+        for e in bundle.registry or []
+        for f in e.facts
+    )
+
+
+class CaseStore:
+    """Applications, their revisions and decisions; one instance per process."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ intake
+    def receive(self, bundle: CaseBundle, actor: str, at: datetime | None = None) -> Stored:
+        """Store a bundle as a revision of its application (idempotent by content hash)."""
+        with self.db.transaction() as s:
+            return self._receive(s, bundle, actor, at or now())
+
+    def _receive(self, s: Session, bundle: CaseBundle, actor: str, at: datetime) -> Stored:
+        app = bundle.application
+        content_hash = bundle_hash(bundle)
+        existing = s.execute(
+            select(Revision).where(Revision.application_id == app.id, Revision.content_hash == content_hash)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return Stored(existing.id, content_hash, False)
+        row = s.get(Application, app.id, with_for_update=True)
+        sealed = bundle.registry is not None
+        state = "fetched" if sealed else "received"
+        if row is None:
+            row = Application(
+                id=app.id, municipality=app.municipality, month=app.month, state=state, attempts=0,
+                protected=_protected(bundle), created_at=at, updated_at=at, last_note_at=at,
+            )
+            s.add(row)
+            number = 1
+        else:
+            number = (
+                s.execute(select(Revision.number).where(Revision.application_id == app.id).order_by(
+                    Revision.number.desc()).limit(1)).scalar_one()
+                + 1
+            )
+            row.municipality, row.month = app.municipality, app.month
+            row.state, row.state_reason, row.attempts = state, None, 0
+            row.protected = row.protected or _protected(bundle)
+            row.updated_at = row.last_note_at = at
+        rev = Revision(
+            id=new_id(), application_id=app.id, number=number, content_hash=content_hash, sealed=sealed,
+            bundle_json=json.dumps(bundle.to_json_dict(), ensure_ascii=False), received_at=at, actor=actor,
+        )
+        s.add(rev)
+        row.current_revision_id = rev.id
+        s.flush()
+        append_event(
+            s, actor, "fetched" if sealed and number > 1 else "received", f"application:{app.id}",
+            {"revision": rev.id, "number": number, "content_hash": content_hash, "sealed": sealed}, at,
+        )
+        return Stored(rev.id, content_hash, True)
+
+    def store_evidence(self, s: Session, revision_id: str, evidence: dict[str, tuple[bytes, str]]) -> None:
+        for request_id, (raw, sha) in evidence.items():
+            if s.get(Evidence, request_id) is None:
+                s.add(Evidence(request_id=request_id, revision_id=revision_id, sha256=sha, raw=raw, stored_at=now()))
+
+    # ------------------------------------------------------------------ decisions
+    def save_decision(
+        self, revision: Stored, decided: Decided, actor: str, code_version: str, at: datetime | None = None
+    ) -> tuple[str, bool]:
+        """Store the proposal, its uses and its audit event; (decision id, created)."""
+        at = at or now()
+        basis = decided.basis
+        ev = decided.evaluation
+        try:
+            with self.db.transaction() as s:
+                existing = self._existing(s, revision.content_hash, ev.pack.hash, ev.guideline.hash)
+                if existing is not None:
+                    return existing, False
+                decision_id = new_id()
+                basis_bytes = basis.canonical_json()
+                basis_hash = "sha256:" + hashlib.sha256(basis_bytes).hexdigest()
+                app = decided.bundle.application
+                protected = _protected(decided.bundle)
+                s.add(
+                    Decision(
+                        id=decision_id, application_id=app.id, revision_id=revision.revision_id,
+                        revision_hash=revision.content_hash, pack_id=ev.pack.id, pack_hash=ev.pack.hash,
+                        guideline_id=ev.guideline.id, guideline_hash=ev.guideline.hash, code_version=code_version,
+                        municipality=app.municipality, month=app.month, outcome=basis.outcome,
+                        proposed_ore=parse_kronor(basis.amounts.proposed), basis_hash=basis_hash,
+                        basis_json=basis_bytes.decode("utf-8"),
+                        trace_json=json.dumps([st.to_json() for st in ev.trace], ensure_ascii=False),
+                        protected=protected, actor=actor, decided_at=at,
+                    )
+                )
+                s.flush()
+                s.add_all(self._uses(decision_id, decided, at))
+                previous = s.execute(
+                    select(Application.current_decision_id).where(Application.id == app.id)
+                ).scalar_one()
+                if previous and previous != decision_id:
+                    s.execute(update(Decision).where(Decision.id == previous).values(superseded_by=decision_id))
+                    append_event(s, actor, "superseded", f"decision:{previous}", {"by": decision_id}, at)
+                s.execute(
+                    update(Application)
+                    .where(Application.id == app.id)
+                    .values(state="proposed", state_reason=None, current_decision_id=decision_id, updated_at=at,
+                            last_note_at=at, protected=Application.protected | protected)
+                )
+                append_event(
+                    s, actor, "proposed", f"decision:{decision_id}",
+                    {
+                        "application": app.id, "revision": revision.revision_id,
+                        "revision_hash": revision.content_hash, "pack": ev.pack.id, "pack_hash": ev.pack.hash,
+                        "guideline": ev.guideline.id, "guideline_hash": ev.guideline.hash,
+                        "code_version": code_version, "basis_hash": basis_hash, "outcome": basis.outcome,
+                        "findings": sorted({f.code for f in basis.findings}),
+                    },
+                    at,
+                )
+                return decision_id, True
+        except IntegrityError:
+            # another worker stored the same decision between our check and our insert
+            with self.db.read() as s:
+                existing = self._existing(s, revision.content_hash, ev.pack.hash, ev.guideline.hash)
+            if existing is None:
+                raise
+            return existing, False
+
+    @staticmethod
+    def _existing(s: Session, revision_hash: str, pack_hash: str, guideline_hash: str) -> str | None:
+        return s.execute(
+            select(Decision.id).where(
+                Decision.revision_hash == revision_hash,
+                Decision.pack_hash == pack_hash,
+                Decision.guideline_hash == guideline_hash,
+            )
+        ).scalar_one_or_none()
+
+    @staticmethod
+    def _uses(decision_id: str, decided: Decided, at: datetime) -> list[DecisionUse]:
+        refs: set[tuple[str, str]] = set()
+        for step in decided.evaluation.trace:
+            refs.add(("rule", step.rule))
+            if step.kind is StepKind.FINDING and step.code:
+                refs.add(("finding", step.code))
+            for ref in step.inputs:
+                if ref.startswith("param:"):
+                    refs.add(("param", ref[len("param:"):]))
+        return [DecisionUse(decision_id=decision_id, kind=k, ref=r, decided_at=at) for k, r in sorted(refs)]
+
+    # ------------------------------------------------------------------ reads
+    def decision(self, s: Session, decision_id: str) -> Decision | None:
+        return s.get(Decision, decision_id)
+
+    def recent(self, s: Session, limit: int = 20, include_protected: bool = False) -> list[dict[str, Any]]:
+        q = select(Application).order_by(Application.updated_at.desc()).limit(limit)
+        if not include_protected:
+            q = q.where(Application.protected.is_(False))
+        out = []
+        for app in s.execute(q).scalars():
+            d = s.get(Decision, app.current_decision_id) if app.current_decision_id else None
+            out.append(
+                {
+                    "application": app.id, "municipality": app.municipality, "month": app.month,
+                    "state": app.state, "reason": app.state_reason, "updated_at": app.updated_at,
+                    "decision": d.id if d else None, "outcome": d.outcome if d else None,
+                    "pack": d.pack_id if d else None,
+                }
+            )
+        return out
+
+    def count_protected(self, s: Session) -> int:
+        from sqlalchemy import func
+
+        return int(s.execute(select(func.count()).where(Application.protected.is_(True))).scalar_one())

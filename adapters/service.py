@@ -1,0 +1,51 @@
+"""Use cases shared by the CLI, the web app and the batch: one unit of work each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.crash import crash_point
+from adapters.db.store import CaseStore
+from audit.access import AccessLog
+from decision.bundle import CaseBundle
+from decision.pipeline import Decided, Pipeline
+from rules.catalog import Catalog
+from rules.version import code_version
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decided: Decided
+    decision_id: str
+    created: bool
+
+
+def decide_and_store(
+    bundle: CaseBundle,
+    *,
+    pipeline: Pipeline,
+    catalog: Catalog,
+    store: CaseStore,
+    access: AccessLog,
+    actor: str,
+    purpose: str = "handlaggning",
+    channel: str = "cli",
+) -> Outcome:
+    """Store the bundle (received), fetch if needed (fetched), decide, store the proposal, log access.
+
+    The revision is committed before evaluation, so a crash loses nothing; the decision and its
+    audit event are one transaction; the access-log row is committed before anything is shown.
+    """
+    catalog.pack_for(bundle.application.month)  # an uncovered month is an input error: store nothing
+    stored = store.receive(bundle, actor)
+    sealed = pipeline.seal(bundle)
+    if sealed is not bundle:
+        stored = store.receive(sealed, actor)
+    crash_point("after_store")
+    decided = pipeline.evaluate(sealed)
+    decision_id, created = store.save_decision(stored, decided, actor, code_version())
+    access.record(
+        actor, purpose, channel, "decide", f"decision:{decision_id}",
+        [m.personnummer for m in sealed.application.household],
+    )
+    return Outcome(decided, decision_id, created)

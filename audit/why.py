@@ -1,0 +1,137 @@
+"""``finaid audit why``: the decision as the handler saw it, rendered from the stored record.
+
+Nothing is recomputed: amounts, reasons, laws and facts come from the stored basis and trace; the
+history comes from the audit events. A purged decision says so and shows what remains (ids, hashes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from adapters.db.models import AuditEvent, Decision
+from decision.errors import FinaidError
+
+
+class NotFound(FinaidError):
+    pass
+
+
+@dataclass
+class Why:
+    decision: dict[str, Any]
+    basis: dict[str, Any] | None
+    trace: list[dict[str, Any]] | None
+    history: list[dict[str, Any]]
+    purged: bool
+    basis_intact: bool | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "purged": self.purged,
+            "basis_intact": self.basis_intact,
+            "basis": self.basis,
+            "trace": self.trace,
+            "history": self.history,
+        }
+
+
+def load_why(s: Session, decision_id: str) -> Why:
+    d = s.get(Decision, decision_id)
+    if d is None:
+        raise NotFound(f"no decision {decision_id}")
+    events = s.execute(
+        select(AuditEvent)
+        .where(
+            or_(
+                AuditEvent.subject == f"decision:{decision_id}",
+                AuditEvent.subject == f"application:{d.application_id}",
+            )
+        )
+        .order_by(AuditEvent.seq)
+    ).scalars()
+    history = [
+        {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "event": e.event, "subject": e.subject,
+         "payload": json.loads(e.payload)}
+        for e in events
+    ]
+    intact: bool | None = None
+    if d.basis_json is not None:
+        intact = "sha256:" + hashlib.sha256(d.basis_json.encode("utf-8")).hexdigest() == d.basis_hash
+    return Why(
+        decision={
+            "id": d.id, "application": d.application_id, "revision": d.revision_id,
+            "revision_hash": d.revision_hash, "month": d.month, "municipality": d.municipality,
+            "outcome": d.outcome, "pack": d.pack_id, "pack_hash": d.pack_hash, "guideline": d.guideline_id,
+            "guideline_hash": d.guideline_hash, "code_version": d.code_version, "basis_hash": d.basis_hash,
+            "decided_at": d.decided_at.isoformat(), "actor": d.actor, "superseded_by": d.superseded_by,
+            "purged_at": d.purged_at.isoformat() if d.purged_at else None,
+        },
+        basis=json.loads(d.basis_json) if d.basis_json else None,
+        trace=json.loads(d.trace_json) if d.trace_json else None,
+        history=history,
+        purged=d.purged_at is not None,
+        basis_intact=intact,
+    )
+
+
+def render_text(why: Why) -> str:
+    """A plain-text rendering (Swedish for what a handler or auditor reads)."""
+    d = why.decision
+    out = [
+        f"Beslut (förslag) {d['id']} — ansökan {d['application']}, månad {d['month']}, kommun {d['municipality']}",
+        f"Föreslaget utfall: {d['outcome']}    fattat {d['decided_at']} av {d['actor']}",
+        f"Regelpaket {d['pack']} {d['pack_hash']}",
+        f"Riktlinje  {d['guideline']} {d['guideline_hash']}",
+        f"Kodversion {d['code_version']}    underlagets hash {d['basis_hash']}",
+    ]
+    if d["superseded_by"]:
+        out.append(f"Ersatt av beslut {d['superseded_by']}")
+    if why.purged:
+        out.append("")
+        out.append(
+            f"Personuppgifterna i ärendet gallrades {d['purged_at']} (SoL 2025:400 16 kap. 1 §). "
+            "Kvar finns id, hashar och händelser; underlaget kan inte visas."
+        )
+    elif why.basis is not None:
+        b = why.basis
+        if why.basis_intact is False:
+            out.append("VARNING: det lagrade underlaget stämmer inte med sin hash (kör finaid audit verify).")
+        facts = {f["id"]: f for f in b["facts"]}
+        a = b["amounts"]
+        out += ["", f"Riksnorm {a['norm']} + kostnader {a['costs_accepted']} − inkomster {a['income_counted']}"
+                    f" = föreslaget {a['proposed']} kr", "", "Beräkning:"]
+        for line in b["lines"]:
+            out.append(f"  {line['amount']:>12}  {line['rule']}: {line['reason']}")
+            if line["legal_reference"]:
+                out.append(f"                {line['legal_reference']}")
+            for ref in line["inputs"]:
+                out.append(f"                  ← {_fact(facts.get(ref), ref)}")
+        if b["findings"]:
+            out += ["", "Fynd:"]
+            for f in b["findings"]:
+                who = f" [{f['person']}]" if f["person"] else ""
+                src = f" ({f['source']})" if f["source"] else ""
+                out.append(f"  {f['severity'].upper():7} {f['code']}{who}{src}: {f['reason']}")
+                for ref in f["inputs"]:
+                    out.append(f"                  ← {_fact(facts.get(ref), ref)}")
+    out += ["", "Händelser:"]
+    for e in why.history:
+        out.append(f"  #{e['seq']} {e['at']} {e['event']} {e['subject']} av {e['actor']}")
+    return "\n".join(out) + "\n"
+
+
+def _fact(f: dict[str, Any] | None, ref: str) -> str:
+    if f is None:
+        return ref
+    value = f["amount"] if f["amount"] is not None else f["value"]
+    when = f" hämtad {f['fetched_at']}" if f["fetched_at"] else ""
+    req = f" ref {f['request_id']}" if f["request_id"] else ""
+    who = f" {f['person']}" if f["person"] else ""
+    return f"{ref}: {f['kind']}{who} = {value} (källa {f['source']}{when}{req})"
