@@ -17,10 +17,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import yaml
-
 from decision.errors import FieldError, InputError, RulesError
 from rules.parameters import Parameter, load_parameters
+from rules.yamlload import load_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 HASHED_SUFFIXES = (".yaml", ".yml", ".py")
@@ -131,8 +130,8 @@ def _load_module(name: str, file: Path) -> ModuleType:
 
 def _yaml(file: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
+        data = load_yaml(file.read_text(encoding="utf-8"), str(file))
+    except OSError as e:
         raise RulesError(f"cannot read {file}: {e}") from None
     if not isinstance(data, dict):
         raise RulesError(f"{file}: expected a mapping")

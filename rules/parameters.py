@@ -9,10 +9,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from decision.errors import RulesError
 from decision.money import parse_kronor
+from rules.yamlload import load_yaml
 
 
 class Status(StrEnum):
@@ -78,7 +77,7 @@ def _parse_value(path: str, unit: str, raw: Any) -> int | tuple[str, ...]:
 
 
 def load_parameter_file(file: Path) -> dict[str, Parameter]:
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    data = load_yaml(file.read_text(encoding="utf-8"), str(file)) or {}
     if not isinstance(data, dict):
         raise RulesError(f"{file}: expected a mapping of parameter paths")
     out: dict[str, Parameter] = {}
