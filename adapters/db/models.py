@@ -47,6 +47,10 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     last_note_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # batch claims: a lease, and an attempt number checked at commit
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     revisions: Mapped[list[Revision]] = relationship(back_populates="application", lazy="raise")
 
@@ -181,3 +185,19 @@ class AccessPerson(Base):
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class BatchRun(Base):
+    """One ``finaid batch run``: who ran it, when, and what it did (counts, report path)."""
+
+    __tablename__ = "batch_run"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    host: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(128))
+    workers: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[str | None] = mapped_column(Text)
+    report_path: Mapped[str | None] = mapped_column(Text)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 from ulid import ULID
 
 from adapters.db.engine import Database
+
+if TYPE_CHECKING:
+    from adapters.batch.claims import Guard
 from adapters.db.models import Application, Decision, DecisionUse, Evidence, Revision
 from audit.chain import append_event, now
 from decision.basis import canonical_json
@@ -60,10 +63,27 @@ class CaseStore:
         self.db = db
 
     # ------------------------------------------------------------------ intake
-    def receive(self, bundle: CaseBundle, actor: str, at: datetime | None = None) -> Stored:
-        """Store a bundle as a revision of its application (idempotent by content hash)."""
+    def receive(
+        self, bundle: CaseBundle, actor: str, at: datetime | None = None, guard: Guard | None = None
+    ) -> Stored:
+        """Store a bundle as a revision of its application (idempotent by content hash).
+
+        ``guard`` (a batch claim check) runs first inside the transaction. The raw registry
+        envelopes behind a sealed bundle's answers (stored by request id as they arrived) are linked
+        to the revision here.
+        """
         with self.db.transaction() as s:
-            return self._receive(s, bundle, actor, at or now())
+            if guard is not None:
+                guard(s)
+            stored = self._receive(s, bundle, actor, at or now())
+            request_ids = [e.request_id for e in bundle.registry or []]
+            if stored.created and request_ids:
+                s.execute(
+                    update(Evidence)
+                    .where(Evidence.request_id.in_(request_ids), Evidence.revision_id.is_(None))
+                    .values(revision_id=stored.revision_id)
+                )
+            return stored
 
     def _receive(self, s: Session, bundle: CaseBundle, actor: str, at: datetime) -> Stored:
         app = bundle.application
@@ -106,23 +126,35 @@ class CaseStore:
         )
         return Stored(rev.id, content_hash, True)
 
-    def store_evidence(self, s: Session, revision_id: str, evidence: dict[str, tuple[bytes, str]]) -> None:
-        for request_id, (raw, sha) in evidence.items():
-            if s.get(Evidence, request_id) is None:
-                s.add(Evidence(request_id=request_id, revision_id=revision_id, sha256=sha, raw=raw, stored_at=now()))
 
     # ------------------------------------------------------------------ decisions
     def save_decision(
-        self, revision: Stored, decided: Decided, actor: str, code_version: str, at: datetime | None = None
+        self, revision: Stored, decided: Decided, actor: str, code_version: str, at: datetime | None = None,
+        guard: Guard | None = None,
     ) -> tuple[str, bool]:
-        """Store the proposal, its uses and its audit event; (decision id, created)."""
+        """Store the proposal, its uses and its audit event; (decision id, created).
+
+        With a ``guard`` (a batch claim) the claim is checked and released in the same transaction.
+        """
         at = at or now()
         basis = decided.basis
         ev = decided.evaluation
         try:
             with self.db.transaction() as s:
+                if guard is not None:
+                    guard(s)
+                    s.execute(
+                        update(Application).where(Application.id == decided.bundle.application.id)
+                        .values(claimed_by=None, lease_until=None)
+                    )
                 existing = self._existing(s, revision.content_hash, ev.pack.hash, ev.guideline.hash)
                 if existing is not None:
+                    s.execute(
+                        update(Application)
+                        .where(Application.id == decided.bundle.application.id, Application.state.in_(
+                            ("received", "fetched", "failed")))
+                        .values(state="proposed", state_reason=None, current_decision_id=existing, updated_at=at)
+                    )
                     return existing, False
                 decision_id = new_id()
                 basis_bytes = basis.canonical_json()
@@ -175,6 +207,28 @@ class CaseStore:
                 raise
             return existing, False
 
+    def mark_failed(
+        self, application_id: str, reason: str, actor: str, budget: int, guard: Guard | None = None,
+        permanent_reason: bool = True,
+    ) -> str:
+        """A technical failure: ``failed`` (retried by a later run) or, budget spent, ``failed_permanent``."""
+        at = now()
+        with self.db.transaction() as s:
+            if guard is not None:
+                guard(s)
+            app = s.get(Application, application_id, with_for_update=True)
+            if app is None:
+                raise KeyError(application_id)
+            failures = app.attempts + 1
+            state = "failed_permanent" if permanent_reason and failures >= budget else "failed"
+            app.state, app.state_reason, app.attempts = state, reason, failures
+            app.claimed_by, app.lease_until, app.updated_at = None, None, at
+            append_event(
+                s, actor, state, f"application:{application_id}",
+                {"reason": reason, "failures": failures, "budget": budget}, at,
+            )
+            return state
+
     @staticmethod
     def _existing(s: Session, revision_hash: str, pack_hash: str, guideline_hash: str) -> str | None:
         return s.execute(
@@ -222,3 +276,20 @@ class CaseStore:
         from sqlalchemy import func
 
         return int(s.execute(select(func.count()).where(Application.protected.is_(True))).scalar_one())
+
+
+class DbEvidenceStore:
+    """``decision.ports.EvidenceStore`` on the ``registry_evidence`` table (raw envelopes by request id)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, request_id: str, raw: bytes, sha256: str) -> None:
+        with self.db.transaction() as s:
+            if s.get(Evidence, request_id) is None:
+                s.add(Evidence(request_id=request_id, sha256=sha256, raw=raw, stored_at=now()))
+
+    def get(self, request_id: str) -> bytes | None:
+        with self.db.read() as s:
+            row = s.get(Evidence, request_id)
+            return row.raw if row is not None else None

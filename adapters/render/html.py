@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from decision.basis import DecisionBasis, Line
+from decision.bundle import CaseBundle
 from decision.money import format_kr_sv, parse_kronor
 from decision.pipeline import Decided
 
@@ -136,8 +137,12 @@ def sections(basis: DecisionBasis) -> list[tuple[str, list[Line]]]:
 
 
 def render_basis_html(decided: Decided) -> str:
-    basis = decided.basis
-    app = decided.bundle.application
+    return render_stored_basis_html(decided.bundle, decided.basis)
+
+
+def render_stored_basis_html(bundle: CaseBundle, basis: DecisionBasis) -> str:
+    """The beslutsunderlag from a (stored) bundle and basis: nothing is recomputed."""
+    app = bundle.application
     unverified = {
         i for f in basis.findings if f.code == "parameter.not_verified" for i in f.inputs
     }

@@ -1,0 +1,1 @@
+"""The nightly batch: claims with leases, worker processes, the morning report."""

@@ -1,0 +1,191 @@
+"""A batch worker: claims a chunk, fetches its registry answers concurrently, decides each case.
+
+Each worker process builds its own rule engine (durable_rules scales by processes). Every write is
+guarded by the claim (lease + attempt number), so a worker whose lease expired writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.batch.claims import Claim, Claims, LeaseLost
+from adapters.db.models import Revision
+from adapters.db.store import CaseStore, Stored
+from decision.bundle import AnswerStatus, CaseBundle, Role
+from decision.errors import FinaidError
+from decision.pipeline import Pipeline
+from decision.states import REGISTRY_UNAVAILABLE
+from decision.validation import parse_bundle
+from rules.version import code_version
+
+
+@dataclass
+class CaseResult:
+    application_id: str
+    status: str  # decided | failed | failed_permanent | lease_lost
+    outcome: str | None = None
+    decision_id: str | None = None
+    manual: list[str] = field(default_factory=list)
+    protected: bool = False
+    reason: str | None = None
+    registry_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    agencies: dict[str, list[int]] = field(default_factory=dict)  # source -> [answered, unavailable]
+    calls: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def registry_down(bundle: CaseBundle) -> bool:
+    """A whole-call failure: for some adult every answer is ``unavailable`` (architecture.md)."""
+    adults = {m.personnummer for m in bundle.application.household if m.role is not Role.CHILD}
+    by_person: dict[str, list[AnswerStatus]] = {}
+    for e in bundle.registry or []:
+        if e.person in adults:
+            by_person.setdefault(e.person, []).append(e.status)
+    return any(statuses and all(s is AnswerStatus.UNAVAILABLE for s in statuses) for statuses in by_person.values())
+
+
+def agency_counts(bundle: CaseBundle) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for e in bundle.registry or []:
+        slot = out.setdefault(e.source.value, [0, 0])
+        slot[1 if e.status is AnswerStatus.UNAVAILABLE else 0] += 1
+    return out
+
+
+class LeaseKeeper:
+    """Renews the leases of the claims a worker holds, from a background thread."""
+
+    def __init__(self, claims: Claims, every: float) -> None:
+        self.claims = claims
+        self.every = every
+        self.held: list[Claim] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="lease-keeper")
+        self._thread.start()
+
+    def hold(self, claims: list[Claim]) -> None:
+        with self._lock:
+            self.held = list(claims)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            with self._lock:
+                held = list(self.held)
+            try:
+                self.claims.renew(held)
+            except Exception:  # noqa: BLE001, S110 - a missed renewal only risks a takeover, which is safe
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class Worker:
+    def __init__(
+        self, store: CaseStore, pipeline: Pipeline, claims: Claims, actor: str, budget: int,
+        registry_budget: int,
+    ) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.claims = claims
+        self.actor = actor
+        self.budget = budget
+        self.registry_budget = registry_budget
+        self.version = code_version()
+
+    def run_chunk(self, claims: list[Claim]) -> list[CaseResult]:
+        return asyncio.run(self._chunk(claims))
+
+    async def _chunk(self, claims: list[Claim]) -> list[CaseResult]:
+        bundles = self._load(claims)
+        sealed = await asyncio.gather(*(self._seal(bundles[c.application_id]) for c in claims))
+        return [self._decide(c, bundles[c.application_id], b, t) for c, (b, t) in zip(claims, sealed, strict=True)]
+
+    def _load(self, claims: list[Claim]) -> dict[str, CaseBundle]:
+        with self.store.db.read() as s:
+            out = {}
+            for c in claims:
+                rev = s.get(Revision, c.revision_id)
+                if rev is None or rev.bundle_json is None:
+                    raise FinaidError(f"application {c.application_id}: its revision is missing")
+                out[c.application_id] = parse_bundle(rev.bundle_json)
+            return out
+
+    async def _seal(self, bundle: CaseBundle) -> tuple[CaseBundle | Exception, float]:
+        start = time.perf_counter()
+        try:
+            sealed = await self.pipeline.seal_async(bundle)
+        except Exception as e:  # noqa: BLE001 - becomes a failure of this case only
+            return e, time.perf_counter() - start
+        return sealed, time.perf_counter() - start
+
+    def _decide(self, claim: Claim, bundle: CaseBundle, sealed: CaseBundle | Exception, seconds: float) -> CaseResult:
+        result = CaseResult(claim.application_id, "decided", registry_seconds=seconds)
+        guard = self.claims.guard(claim)
+        try:
+            if isinstance(sealed, Exception):
+                raise sealed
+            fetched = sealed is not bundle
+            result.agencies = agency_counts(sealed) if fetched else {}
+            result.calls = len({e.person for e in sealed.registry or []}) if fetched else 0
+            if fetched and registry_down(sealed) and claim.failures + 1 < self.registry_budget:
+                result.status = self.store.mark_failed(
+                    claim.application_id, REGISTRY_UNAVAILABLE, self.actor, self.registry_budget, guard,
+                    permanent_reason=False,
+                )
+                result.reason = REGISTRY_UNAVAILABLE
+                return result
+            cpu = time.process_time()
+            stored = (
+                self.store.receive(sealed, self.actor, guard=guard)
+                if fetched
+                else Stored(claim.revision_id, _hash_of(self.store, claim.revision_id), False)
+            )
+            decided = self.pipeline.evaluate(sealed)
+            decision_id, _ = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
+            result.cpu_seconds = time.process_time() - cpu
+            basis = decided.basis
+            result.outcome = basis.outcome
+            result.decision_id = decision_id
+            result.manual = sorted({f.code for f in basis.findings if f.severity == "manual"})
+            result.protected = "identity.protected" in result.manual
+            return result
+        except LeaseLost as e:
+            result.status, result.reason = "lease_lost", str(e)
+            return result
+        except Exception as e:  # noqa: BLE001 - a technical failure of this case: retried with a budget
+            reason = f"error: {type(e).__name__}"
+            try:
+                result.status = self.store.mark_failed(claim.application_id, reason, self.actor, self.budget, guard)
+            except LeaseLost:
+                result.status = "lease_lost"
+            result.reason = reason
+            return result
+
+
+def _hash_of(store: CaseStore, revision_id: str) -> str:
+    with store.db.read() as s:
+        rev = s.get(Revision, revision_id)
+        assert rev is not None
+        return rev.content_hash
+
+
+def summarise(results: list[CaseResult]) -> dict[str, Any]:
+    counts = Counter(r.status for r in results)
+    outcomes = Counter(r.outcome for r in results if r.outcome)
+    return {"statuses": dict(counts), "outcomes": dict(outcomes)}
+
+
+def dumps(result: CaseResult) -> str:
+    return json.dumps(result.to_json())

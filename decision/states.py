@@ -1,0 +1,89 @@
+"""The application state machine (architecture.md): every transition with its actor and audit event.
+
+```
+received ──fetch──▶ fetched ──decide──▶ proposed ──sign──▶ signed
+    │                  │                   │ ├──sign (four eyes)──▶ awaiting_second_signature ──sign──▶ signed
+    │                  │                   │ ├──return──▶ returned   (a new revision starts at received)
+    │                  │                   │ └──auto──▶ auto_approved (only where automated decisions are on)
+    └──────┬───────────┘                   │
+           ▼ technical failure             ▼ a new revision is received
+        failed ──retry (budget)──▶ …     received (the old decision is superseded)
+           └──budget spent──▶ failed_permanent (an operator acts)
+              (registry_unavailable after its budget is decided MANUAL instead)
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from decision.errors import FinaidError
+
+
+class State(StrEnum):
+    RECEIVED = "received"
+    FETCHED = "fetched"
+    PROPOSED = "proposed"
+    AWAITING_SECOND_SIGNATURE = "awaiting_second_signature"
+    SIGNED = "signed"
+    RETURNED = "returned"
+    AUTO_APPROVED = "auto_approved"
+    FAILED = "failed"
+    FAILED_PERMANENT = "failed_permanent"
+
+
+DECIDED = frozenset({State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, State.SIGNED, State.AUTO_APPROVED,
+                     State.RETURNED})
+CLAIMABLE = frozenset({State.RECEIVED, State.FETCHED, State.FAILED})
+
+REGISTRY_UNAVAILABLE = "registry_unavailable"
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: State
+    target: State
+    actor: str  # who may make it: system:batch, user (handler), supervisor, system:auto, api, any
+    event: str  # the audit event written with it
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(State.RECEIVED, State.FETCHED, "system:batch | user", "fetched"),
+    Transition(State.RECEIVED, State.PROPOSED, "system:batch | user", "proposed"),
+    Transition(State.FETCHED, State.PROPOSED, "system:batch | user", "proposed"),
+    Transition(State.RECEIVED, State.FAILED, "system:batch", "failed"),
+    Transition(State.FETCHED, State.FAILED, "system:batch", "failed"),
+    Transition(State.FAILED, State.FETCHED, "system:batch", "fetched"),
+    Transition(State.FAILED, State.PROPOSED, "system:batch", "proposed"),
+    Transition(State.FAILED, State.FAILED, "system:batch", "failed"),
+    Transition(State.FAILED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
+    Transition(State.FAILED_PERMANENT, State.RECEIVED, "operator", "requeued"),
+    Transition(State.PROPOSED, State.SIGNED, "user", "signed"),
+    Transition(State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, "user", "signed"),
+    Transition(State.AWAITING_SECOND_SIGNATURE, State.SIGNED, "supervisor", "signed"),
+    Transition(State.AWAITING_SECOND_SIGNATURE, State.PROPOSED, "supervisor", "second_signature_refused"),
+    Transition(State.PROPOSED, State.RETURNED, "user", "returned"),
+    Transition(State.PROPOSED, State.AUTO_APPROVED, "system:auto", "auto_approved"),
+    # a new revision (new content under the same application id, or "fetch again")
+    *(Transition(s, State.RECEIVED, "any", "received") for s in DECIDED),
+    *(Transition(s, State.FETCHED, "any", "fetched") for s in DECIDED),
+    Transition(State.RECEIVED, State.RECEIVED, "any", "received"),
+    Transition(State.FETCHED, State.RECEIVED, "any", "received"),
+    Transition(State.FETCHED, State.FETCHED, "any", "fetched"),
+    Transition(State.RECEIVED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
+)
+
+_ALLOWED = {(t.source, t.target): t for t in TRANSITIONS}
+
+
+class TransitionError(FinaidError):
+    pass
+
+
+def transition(source: State | str, target: State | str) -> Transition:
+    """The transition from ``source`` to ``target``, or TransitionError when none is allowed."""
+    key = (State(source), State(target))
+    if key not in _ALLOWED:
+        raise TransitionError(f"an application cannot go from {key[0]} to {key[1]}")
+    return _ALLOWED[key]
