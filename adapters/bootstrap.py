@@ -12,10 +12,15 @@ from sqlalchemy.engine import make_url
 
 from adapters.db.engine import Database
 from adapters.db.store import CaseStore
+from adapters.evidence import MemoryEvidenceStore
 from adapters.settings import settings
-from audit.access import AccessLog
+from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource, ensure_logging
+from audit.access import AccessLog, person_key
+from decision.bundle import CaseBundle, Source
 from decision.errors import ConfigurationError
 from decision.pipeline import Pipeline
+from decision.ports import EvidenceStore
+from decision.validation import first_of_month
 from rules.catalog import Catalog
 from rules.evaluator import PackEvaluator
 
@@ -42,17 +47,34 @@ def database() -> Database:
     """The configured database; an embedded SQLite file is migrated on first use."""
     cfg = settings()
     db = Database(cfg.db_url, cfg.db_schema)
-    from adapters.db import migrate
-
-    if migrate.current(db) is None:
+    if not _schema_current(db):
         if db.engine.dialect.name != "sqlite":
-            raise ConfigurationError("the database has no schema yet: run `finaid db upgrade` first")
+            raise ConfigurationError("the database schema is missing or old: run `finaid db upgrade` first")
+        from adapters.db import migrate
+
         migrate.upgrade(db)
     return db
 
 
+def _schema_current(db: Database) -> bool:
+    """Whether the schema is at the newest migration, without importing Alembic (CLI start-up time)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from adapters.db.migrate import MIGRATIONS
+
+    head = max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    try:
+        with db.engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return False
+    return current == head
+
+
 def store() -> CaseStore:
-    return CaseStore(database())
+    key = hmac_key()
+    return CaseStore(database(), person_key=lambda pnr: person_key(key, pnr))
 
 
 def _key_file_beside(url: str) -> Path | None:
@@ -84,12 +106,62 @@ def access_log() -> AccessLog:
     return AccessLog(database(), hmac_key())
 
 
-def registry_source(db: Database | None = None) -> object | None:
-    """The configured registry source (SSBTEK, or the sandbox in demo mode), or None."""
-    return None
+def registry_source(db: Database | None = None) -> SsbtekRegistrySource | None:
+    """The configured registry source (SSBTEK, or the sandbox in demo mode), or None.
+
+    None when no registry is configured at all (no ``FINAID_SSBTEK_URL`` outside demo mode); a
+    configured but unsafe registry (plain HTTP, key not 0600, …) is a ``ConfigurationError``.
+    Raw envelopes go to ``db``'s evidence table when given, else to this process's memory.
+    """
+    cfg = settings()
+    if not cfg.ssbtek_url and not cfg.demo:
+        return None
+    ensure_logging()
+    evidence: EvidenceStore
+    if db is not None:
+        from adapters.db.store import DbEvidenceStore
+
+        evidence = DbEvidenceStore(db)
+    else:
+        evidence = memory_evidence()
+    return SsbtekRegistrySource(ClientConfig.from_settings(cfg), evidence, consulted=consulted_sources)
+
+
+@lru_cache(maxsize=1)
+def memory_evidence() -> MemoryEvidenceStore:
+    """Raw registry envelopes kept in this process (``case fetch``; tests)."""
+    return MemoryEvidenceStore()
+
+
+def consulted_sources(bundle: CaseBundle) -> tuple[Source, ...]:
+    """The registry sources the municipality's guideline consults in the bundle's month."""
+    guideline = catalog().guideline_for(bundle.application.municipality)
+    param = guideline.parameters.get("guideline.registry_sources")
+    value = param.at(first_of_month(bundle.application.month)) if param else None
+    if value is None or not isinstance(value.value, tuple):
+        return tuple(Source)
+    return tuple(Source(v) for v in value.value)
+
+
+def pipeline_with_registry(db: Database | None = None) -> Pipeline:
+    """A pipeline that fetches registry answers for bundles without them (``case decide``, ``case fetch``).
+
+    Refuses (``ConfigurationError``) when no registry is configured: outside demo mode that needs
+    ``FINAID_SSBTEK_URL`` with certificate, key and CA.
+    """
+    source = registry_source(db)
+    if source is None:
+        raise ConfigurationError(
+            "this bundle has no registry answers and no registry is configured: set FINAID_SSBTEK_URL, "
+            "FINAID_SSBTEK_CERT, FINAID_SSBTEK_KEY (mode 0600), FINAID_SSBTEK_CA, "
+            "FINAID_SSBTEK_ORGANISATIONSNUMMER and FINAID_SSBTEK_AKTORSID (see docs/registry.md), "
+            "or use FINAID_MODE=demo with the sandbox (finaid sandbox serve)"
+        )
+    return Pipeline(PackEvaluator(catalog()), registry=source)
 
 
 def batch_pipeline(db: Database) -> Pipeline:
     """A pipeline for a batch worker: its own rule engine, the registry source, evidence in ``db``."""
     source = registry_source(db)
-    return Pipeline(PackEvaluator(Catalog()), source)  # type: ignore[arg-type]
+    return Pipeline(PackEvaluator(Catalog()), source)
+

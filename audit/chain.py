@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from adapters.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
@@ -41,9 +41,9 @@ def audit_hash(prev: str, seq: int, at: datetime, actor: str, event: str, subjec
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def access_hash(prev: str, row: AccessEntry) -> str:
+def access_hash(prev: str, row: AccessEntry, seq: int | None = None) -> str:
     body = canonical(
-        {"seq": row.seq, "at": _iso(row.at), "actor": row.actor, "purpose": row.purpose, "channel": row.channel,
+        {"seq": row.seq if seq is None else seq, "at": _iso(row.at), "actor": row.actor, "purpose": row.purpose, "channel": row.channel,
          "action": row.action, "subject": row.subject, "persons": row.person_keys, "prev": prev}
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -74,6 +74,28 @@ def append_event(
     head.seq, head.hash = seq, digest
     session.flush()
     return row
+
+
+def append_events(
+    session: Session, events: list[tuple[str, str, str, dict[str, Any]]], at: datetime | None = None
+) -> None:
+    """Append several events (actor, event, subject, payload) with one head lock and one bulk insert."""
+    if not events:
+        return
+    head = _lock_head(session, "audit")
+    at = at or now()
+    seq, prev = head.seq, head.hash
+    rows = []
+    for actor, event, subject, payload in events:
+        seq += 1
+        body = canonical(payload)
+        digest = audit_hash(prev, seq, at, actor, event, subject, body)
+        rows.append({"seq": seq, "at": at, "actor": actor, "event": event, "subject": subject, "payload": body,
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.execute(insert(AuditEvent), rows)
+    head.seq, head.hash = seq, prev
+    session.flush()
 
 
 def append_access(
@@ -136,68 +158,123 @@ def verify_access_chain(session: Session, expected_head: tuple[int, str] | None 
     head = session.execute(select(ChainHead).where(ChainHead.chain == "access")).scalar_one()
     rows = session.execute(select(AccessEntry).order_by(AccessEntry.seq)).scalars()
 
-    def recompute(r: AccessEntry) -> Any:
-        def f(prev: str, s: int) -> str:
-            saved = r.seq
-            r.seq = s
-            try:
-                return access_hash(prev, r)
-            finally:
-                r.seq = saved
-
-        return f
-
-    _walk(report, ((r.seq, r.prev_hash, r.hash, recompute(r)) for r in rows), head, expected_head)
-    session.expunge_all()
+    _walk(
+        report,
+        ((r.seq, r.prev_hash, r.hash, lambda prev, s, r=r: access_hash(prev, r, s)) for r in rows),
+        head,
+        expected_head,
+    )
     return report
 
 
 def _walk(report: ChainReport, rows: Any, head: ChainHead, expected_head: tuple[int, str] | None) -> None:
-    expected_seq = 1
-    prev_hash = GENESIS
-    recent: OrderedDict[str, int] = OrderedDict()  # the last hashes seen, to explain a broken link
-    published_hash: str | None = None
-    for seq, stored_prev, stored_hash, recompute in rows:
+    """Classify every break in a chain, in one pass with bounded memory.
+
+    Each row's hash covers the sequence number it was *written* with, so a row that verifies at
+    another number than where it now stands was moved or renumbered. Reading the written numbers in
+    row order: a number skipped and never seen is a removed event; one skipped and seen later is a
+    reordered event; one seen twice is an inserted event (the one the next event does not follow);
+    a row whose successor does not follow it replaced the original (inserted); a chain head or a
+    published head whose event is gone means the tail was truncated.
+    """
+    max_w = 0  # the highest written number seen
+    shift = 0  # row position minus written number, for rows in their place (moves after an insertion)
+    by_w: OrderedDict[int, tuple[int, str]] = OrderedDict({0: (0, GENESIS)})  # recent: written -> (pos, hash)
+    altered: set[int] = set()  # written numbers held by altered rows (their successor's link is not judged)
+    gaps: list[list[int]] = []  # [first, last, position of the row that jumped past, its written number]
+    reported_jumps: set[int] = set()
+    dups: dict[int, list[tuple[int, str]]] = {}
+    head_w: int | None = None
+    published_w: int | None = None
+    beyond_head: list[int] = []
+    last_pos, last_hash = 0, GENESIS
+    for pos, stored_prev, stored_hash, recompute in rows:
         report.events += 1
-        if seq > expected_seq:
-            span = f"{expected_seq}..{seq - 1}" if seq - expected_seq > 1 else str(expected_seq)
-            report.problems.append(f"removed: event {span} missing")
-        self_ok = recompute(stored_prev, seq) == stored_hash
-        link_ok = stored_prev == prev_hash
-        if not self_ok:
-            moved = next((s for s in _candidates(seq) if recompute(stored_prev, s) == stored_hash), None)
-            if moved is not None:
-                report.problems.append(f"reordered: event at {seq} was written as event {moved}")
+        last_pos, last_hash = pos, stored_hash
+        if recompute(stored_prev, pos) == stored_hash:
+            w: int | None = pos
+        else:
+            w = next((s for s in _candidates(pos) if recompute(stored_prev, s) == stored_hash), None)
+        if w is None:
+            report.problems.append(f"altered: event {pos} does not match its hash")
+            w = max_w + 1  # assume it holds the next place
+            altered.add(w)
+        if w > max_w:
+            if w > max_w + 1:
+                gaps.append([max_w + 1, w - 1, pos, w])
             else:
-                report.problems.append(f"altered: event {seq} does not match its hash")
-        elif not link_ok and seq <= expected_seq:
-            if stored_prev in recent:
-                report.problems.append(
-                    f"inserted or removed: event {seq} follows event {recent[stored_prev]}, not {seq - 1}"
-                )
+                shift = pos - w
+            max_w = w
+        else:
+            gap = next((g for g in gaps if g[0] <= w <= g[1]), None)
+            if gap is not None:  # a number skipped earlier turns up: a move, not a removal
+                _take(gaps, gap, w)
+                if gap[2] not in reported_jumps:
+                    reported_jumps.add(gap[2])
+                    report.problems.append(f"reordered: event at {gap[2]} was written as event {gap[3]}")
+                if pos - w != shift:
+                    report.problems.append(f"reordered: event at {pos} was written as event {w}")
             else:
-                report.problems.append(f"inserted: event {seq} does not follow event {seq - 1}")
-        if seq > head.seq:
-            report.problems.append(f"inserted: event {seq} is beyond the chain head ({head.seq})")
-        recent[stored_hash] = seq
-        if len(recent) > 256:
-            recent.popitem(last=False)
-        if expected_head is not None and seq == expected_head[0]:
-            published_hash = stored_hash
-        prev_hash = stored_hash
-        expected_seq = seq + 1
-    last = expected_seq - 1
-    report.head_seq, report.head_hash = last, prev_hash
-    if head.seq > last:
-        report.problems.append(f"truncated: the chain head says {head.seq} events, the log ends at {last}")
-    elif head.seq == last and head.hash != prev_hash:
-        report.problems.append(f"altered: the chain head's hash does not match event {last}")
+                first = by_w.get(w)
+                dups.setdefault(w, [first] if first else []).append((pos, stored_hash))
+        if w - 1 in dups:  # of two events written with the same number, the one this event follows is genuine
+            candidates = dups.pop(w - 1)
+            genuine = next((c for c in candidates if c[1] == stored_prev), None)
+            if genuine is not None:
+                by_w[w - 1] = genuine
+                for p, _ in candidates:
+                    if p != genuine[0]:
+                        report.problems.append(f"inserted: event {p} is not part of the chain")
+            else:
+                dups[w - 1] = candidates
+        before = by_w.get(w - 1)
+        if (before is not None and before[1] != stored_prev and w not in altered and w - 1 not in altered
+                and w - 1 not in dups):
+            report.problems.append(
+                f"inserted: event {before[0]} replaced the event that event {pos} follows"
+            )
+        by_w.setdefault(w, (pos, stored_hash))
+        if len(by_w) > 512:
+            by_w.popitem(last=False)
+        if stored_hash == head.hash:
+            head_w = w
+        if w > head.seq and len(beyond_head) < 20:
+            beyond_head.append(pos)
+        if expected_head is not None and stored_hash == expected_head[1]:
+            published_w = w
+    for first, last, _, _ in gaps:
+        span = f"events {first}..{last}" if last > first else f"event {first}"
+        report.problems.append(f"removed: {span} missing")
+    for w, candidates in dups.items():
+        for p, h in candidates[1:] if all(h != head.hash for _, h in candidates) else candidates:
+            if h != head.hash:
+                report.problems.append(f"inserted: event {p} repeats event {w}")
+    report.head_seq, report.head_hash = last_pos, last_hash
+    if head_w is not None:
+        if head_w != head.seq:
+            report.problems.append(f"altered: the chain head says {head.seq} but its event was written as {head_w}")
+        for p in beyond_head:
+            report.problems.append(f"inserted: event {p} is beyond the chain head ({head.seq})")
+    elif head.seq > max_w:
+        report.problems.append(f"truncated: the chain head says {head.seq} events, the log ends at {max_w}")
+    elif head.seq or report.events:
+        report.problems.append(f"altered: the chain head's hash does not match event {head.seq}")
     if expected_head is not None:
         e_seq, e_hash = expected_head
-        if e_seq > last:
-            report.problems.append(f"truncated: the published head is event {e_seq}, the log ends at {last}")
-        elif published_hash != e_hash:
+        if published_w is None and e_seq > max_w:
+            report.problems.append(f"truncated: the published head is event {e_seq}, the log ends at {max_w}")
+        elif published_w != e_seq:
             report.problems.append(f"altered: event {e_seq} differs from the published head")
+
+
+def _take(gaps: list[list[int]], gap: list[int], w: int) -> None:
+    """Remove one number from a gap (splitting it)."""
+    first, last, pos, written = gap
+    gaps.remove(gap)
+    if first < w:
+        gaps.append([first, w - 1, pos, written])
+    if w < last:
+        gaps.append([w + 1, last, pos, written])
 
 
 def _candidates(seq: int) -> range:

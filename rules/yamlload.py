@@ -9,7 +9,10 @@ import yaml
 from decision.errors import RulesError
 
 
-class _StrictLoader(yaml.SafeLoader):
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
     pass
 
 
@@ -20,7 +23,8 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
         if key in seen:
             raise RulesError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1} of {node.start_mark.name}")
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=deep)
+    return mapping
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

@@ -12,7 +12,8 @@ authoritative source, fetched the day after submission. A scenario states only w
   costs:     list of {kind, amount, description}
   assets:    list of {person, kind, value}
   labour:    list of {person, status} (default: registered_at_af for every adult) or "none"
-  af_registered: {index: true|false|none}  (what Arbetsförmedlingen answers; default true)
+  af_registered: {index: true|false|none}  (what Arbetsförmedlingen answers; default true;
+                 none or null: it answers without a `registered` fact)
   registry:  "complete" (default) | "absent" (no registry key) | "empty" ([])
   answers:   list of {person, source, status, error, days_before, omit: true}  (overrides)
   facts:     list of {person, source, kind, amount, month, value}  (extra registry facts)
@@ -125,7 +126,7 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
             answers[(i, src)] = {"status": "no_data", "facts": []}
         answers[(i, "skatteverket")] = {"status": "ok", "facts": [{"kind": "protected_identity", "value": False}]}
         af = (given.get("af_registered") or {}).get(i, True)
-        if af is not None:
+        if af is not None and af != "none":
             answers[(i, "arbetsformedlingen")] = {"status": "ok", "facts": [{"kind": "registered", "value": af}]}
     for inc in given.get("incomes", []):
         person = int(inc["person"])

@@ -82,6 +82,17 @@ class Claims:
                     .values(lease_until=until)
                 )
 
+    def still_ours(self, s: Session, claims: list[Claim]) -> set[str]:
+        """Lock the claimed rows in the caller's transaction; the ids whose claim is still ours."""
+        wanted = {c.application_id: c.attempt for c in claims}
+        rows = s.execute(
+            select(Application.id, Application.claimed_by, Application.claim_attempt)
+            .where(Application.id.in_(list(wanted)))
+            .order_by(Application.id)
+            .with_for_update()
+        ).all()
+        return {r[0] for r in rows if r[1] == self.worker and r[2] == wanted[r[0]]}
+
     def guard(self, claim: Claim) -> Guard:
         """A check run inside the committing transaction: the claim must still be ours."""
 

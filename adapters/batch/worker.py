@@ -14,12 +14,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from adapters.batch.claims import Claim, Claims, LeaseLost
 from adapters.db.models import Revision
 from adapters.db.store import CaseStore, Stored
+from audit.chain import now
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.errors import FinaidError
-from decision.pipeline import Pipeline
+from decision.pipeline import Decided, Pipeline
 from decision.states import REGISTRY_UNAVAILABLE
 from decision.validation import parse_bundle
 from rules.version import code_version
@@ -108,18 +111,114 @@ class Worker:
         return asyncio.run(self._chunk(claims))
 
     async def _chunk(self, claims: list[Claim]) -> list[CaseResult]:
-        bundles = self._load(claims)
-        sealed = await asyncio.gather(*(self._seal(bundles[c.application_id]) for c in claims))
-        return [self._decide(c, bundles[c.application_id], b, t) for c, (b, t) in zip(claims, sealed, strict=True)]
+        loaded = self._load(claims)
+        sealed = await asyncio.gather(*(self._seal(loaded[c.application_id][0]) for c in claims))
+        results: dict[str, CaseResult] = {}
+        pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]] = []
+        for claim, (outcome, seconds) in zip(claims, sealed, strict=True):
+            bundle = loaded[claim.application_id][0]
+            result = CaseResult(claim.application_id, "decided", registry_seconds=seconds)
+            results[claim.application_id] = result
+            try:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                fetched = outcome is not bundle
+                if fetched:
+                    result.agencies = agency_counts(outcome)
+                    result.calls = len({e.person for e in outcome.registry or []})
+                    if registry_down(outcome) and claim.failures + 1 < self.registry_budget:
+                        result.reason = REGISTRY_UNAVAILABLE
+                        result.status = self.store.mark_failed(
+                            claim.application_id, REGISTRY_UNAVAILABLE, self.actor, self.registry_budget,
+                            self.claims.guard(claim), permanent_reason=False,
+                        )
+                        continue
+                cpu = time.process_time()
+                decided = self.pipeline.evaluate(outcome)
+                result.cpu_seconds = time.process_time() - cpu
+                pending.append((claim, outcome, fetched, decided, result))
+            except LeaseLost as e:
+                result.status, result.reason = "lease_lost", str(e)
+            except Exception as e:  # noqa: BLE001 - a technical failure of this case: retried with a budget
+                self._fail(claim, result, f"error: {type(e).__name__}")
+        if pending:
+            self._commit(pending, loaded)
+        return [results[c.application_id] for c in claims]
 
-    def _load(self, claims: list[Claim]) -> dict[str, CaseBundle]:
+    def _commit(
+        self, pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]],
+        loaded: dict[str, tuple[CaseBundle, str]],
+    ) -> None:
+        """One transaction for the chunk: claims checked, sealed revisions stored, proposals written."""
+        at = now()
+        try:
+            with self.store.db.transaction() as s:
+                ours = self.claims.still_ours(s, [p[0] for p in pending])
+                items: list[tuple[Stored, Decided]] = []
+                kept = []
+                for claim, sealed, fetched, decided, result in pending:
+                    if claim.application_id not in ours:
+                        result.status, result.reason = "lease_lost", "the claim was taken over"
+                        continue
+                    if fetched:
+                        stored = self.store.receive_in(s, sealed, self.actor, at)
+                    else:
+                        stored = Stored(claim.revision_id, loaded[claim.application_id][1], False)
+                    items.append((stored, decided))
+                    kept.append(result)
+                written = self.store.write_decisions(s, items, self.actor, self.version, at)
+        except IntegrityError:
+            # a concurrent writer stored one of these decisions first: fall back to one by one
+            for claim, sealed, fetched, decided, result in pending:
+                self._commit_one(claim, sealed, fetched, decided, result, loaded)
+            return
+        for result, (decision_id, _), (_, decided) in zip(kept, written, items, strict=True):
+            self._record(result, decision_id, decided)
+
+    def _commit_one(
+        self, claim: Claim, sealed: CaseBundle, fetched: bool, decided: Decided, result: CaseResult,
+        loaded: dict[str, tuple[CaseBundle, str]],
+    ) -> None:
+        guard = self.claims.guard(claim)
+        try:
+            stored = (
+                self.store.receive(sealed, self.actor, guard=guard)
+                if fetched
+                else Stored(claim.revision_id, loaded[claim.application_id][1], False)
+            )
+            decision_id, _ = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
+            self._record(result, decision_id, decided)
+        except LeaseLost as e:
+            result.status, result.reason = "lease_lost", str(e)
+        except Exception as e:  # noqa: BLE001
+            self._fail(claim, result, f"error: {type(e).__name__}")
+
+    @staticmethod
+    def _record(result: CaseResult, decision_id: str, decided: Decided) -> None:
+        basis = decided.basis
+        result.status = "decided"
+        result.outcome = basis.outcome
+        result.decision_id = decision_id
+        result.manual = sorted({f.code for f in basis.findings if f.severity == "manual"})
+        result.protected = "identity.protected" in result.manual
+
+    def _fail(self, claim: Claim, result: CaseResult, reason: str) -> None:
+        result.reason = reason
+        try:
+            result.status = self.store.mark_failed(
+                claim.application_id, reason, self.actor, self.budget, self.claims.guard(claim)
+            )
+        except LeaseLost:
+            result.status = "lease_lost"
+
+    def _load(self, claims: list[Claim]) -> dict[str, tuple[CaseBundle, str]]:
         with self.store.db.read() as s:
             out = {}
             for c in claims:
                 rev = s.get(Revision, c.revision_id)
                 if rev is None or rev.bundle_json is None:
                     raise FinaidError(f"application {c.application_id}: its revision is missing")
-                out[c.application_id] = parse_bundle(rev.bundle_json)
+                out[c.application_id] = (parse_bundle(rev.bundle_json), rev.content_hash)
             return out
 
     async def _seal(self, bundle: CaseBundle) -> tuple[CaseBundle | Exception, float]:
@@ -129,56 +228,6 @@ class Worker:
         except Exception as e:  # noqa: BLE001 - becomes a failure of this case only
             return e, time.perf_counter() - start
         return sealed, time.perf_counter() - start
-
-    def _decide(self, claim: Claim, bundle: CaseBundle, sealed: CaseBundle | Exception, seconds: float) -> CaseResult:
-        result = CaseResult(claim.application_id, "decided", registry_seconds=seconds)
-        guard = self.claims.guard(claim)
-        try:
-            if isinstance(sealed, Exception):
-                raise sealed
-            fetched = sealed is not bundle
-            result.agencies = agency_counts(sealed) if fetched else {}
-            result.calls = len({e.person for e in sealed.registry or []}) if fetched else 0
-            if fetched and registry_down(sealed) and claim.failures + 1 < self.registry_budget:
-                result.status = self.store.mark_failed(
-                    claim.application_id, REGISTRY_UNAVAILABLE, self.actor, self.registry_budget, guard,
-                    permanent_reason=False,
-                )
-                result.reason = REGISTRY_UNAVAILABLE
-                return result
-            cpu = time.process_time()
-            stored = (
-                self.store.receive(sealed, self.actor, guard=guard)
-                if fetched
-                else Stored(claim.revision_id, _hash_of(self.store, claim.revision_id), False)
-            )
-            decided = self.pipeline.evaluate(sealed)
-            decision_id, _ = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
-            result.cpu_seconds = time.process_time() - cpu
-            basis = decided.basis
-            result.outcome = basis.outcome
-            result.decision_id = decision_id
-            result.manual = sorted({f.code for f in basis.findings if f.severity == "manual"})
-            result.protected = "identity.protected" in result.manual
-            return result
-        except LeaseLost as e:
-            result.status, result.reason = "lease_lost", str(e)
-            return result
-        except Exception as e:  # noqa: BLE001 - a technical failure of this case: retried with a budget
-            reason = f"error: {type(e).__name__}"
-            try:
-                result.status = self.store.mark_failed(claim.application_id, reason, self.actor, self.budget, guard)
-            except LeaseLost:
-                result.status = "lease_lost"
-            result.reason = reason
-            return result
-
-
-def _hash_of(store: CaseStore, revision_id: str) -> str:
-    with store.db.read() as s:
-        rev = s.get(Revision, revision_id)
-        assert rev is not None
-        return rev.content_hash
 
 
 def summarise(results: list[CaseResult]) -> dict[str, Any]:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from adapters.db.engine import Database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
+    from alembic import command
+
     cfg = alembic_config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn

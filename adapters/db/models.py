@@ -201,3 +201,152 @@ class BatchRun(Base):
     status: Mapped[str] = mapped_column(String(16))
     counts: Mapped[str | None] = mapped_column(Text)
     report_path: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Human sign-off (migration 0003): users, roles, units, sessions, API tokens, sign-offs and letters.
+# Users, roles, units, sessions and tokens are administration; sign_off, sign_off_override and letter
+# are append-only (retention may only blank their personal columns).
+
+
+class User(Base):
+    """A person who logs in to the web app (handler, supervisor, auditor, administrator)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(128))
+    password_hash: Mapped[str | None] = mapped_column(String(256))  # argon2; None for SSO-only accounts
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)  # refused outside demo mode
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoleRow(Base):
+    __tablename__ = "roles"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200))
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(ForeignKey("roles.name"), primary_key=True)
+
+
+class Unit(Base):
+    """A unit of the social services (enhet): handlers see the cases of their units."""
+
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class UnitArea(Base):
+    """Which unit handles a municipality (and, where the case system gives one, a district)."""
+
+    __tablename__ = "unit_areas"
+
+    municipality: Mapped[str] = mapped_column(String(4), primary_key=True)
+    district: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+
+
+class UserUnit(Base):
+    __tablename__ = "user_units"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class WebSession(Base):
+    """A server-side session; the cookie holds a random token, the table its keyed hash."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A calling system's token (stored as sha256), its scopes and rate limit."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(200))  # space-separated
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(128))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignOff(Base):
+    """One sign-off action on a proposal (approve, amend, reject, return, countersign, refuse, auto).
+
+    Append-only. ``record_json`` (finaid.signed-decision/1, docs/signed-decision.md) holds personal
+    content and is blanked by retention; ``record_hash`` stays.
+    """
+
+    __tablename__ = "sign_off"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("application.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"), index=True)
+    proposal_hash: Mapped[str] = mapped_column(String(71))
+    action: Mapped[str] = mapped_column(String(16), index=True)
+    first_id: Mapped[str | None] = mapped_column(String(26))  # the sign-off a countersign/refusal answers
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # beviljat | delvis_beviljat | avslag
+    final: Mapped[bool] = mapped_column(Boolean, default=False)  # this row completes a decision
+    needs_second: Mapped[bool] = mapped_column(Boolean, default=False)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    municipality: Mapped[str] = mapped_column(String(4), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    record_hash: Mapped[str] = mapped_column(String(71))
+    record_json: Mapped[str | None] = mapped_column(Text)  # personal
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignOffOverride(Base):
+    """What a sign-off changed, by rule and reason code (no amounts): the override statistics."""
+
+    __tablename__ = "sign_off_override"
+
+    sign_off_id: Mapped[str] = mapped_column(ForeignKey("sign_off.id"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(160), primary_key=True)
+    reason_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Letter(Base):
+    """A decision letter (HTML and PDF) with its hashes and the template set's hash. Append-only."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    sign_off_id: Mapped[str] = mapped_column(ForeignKey("sign_off.id"), index=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("application.id"), index=True)
+    html: Mapped[str | None] = mapped_column(Text)  # personal
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)  # personal
+    html_sha256: Mapped[str] = mapped_column(String(71))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(71))
+    template_hash: Mapped[str] = mapped_column(String(71))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

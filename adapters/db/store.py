@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from ulid import ULID
@@ -23,7 +24,7 @@ from adapters.db.engine import Database
 if TYPE_CHECKING:
     from adapters.batch.claims import Guard
 from adapters.db.models import Application, Decision, DecisionUse, Evidence, Revision
-from audit.chain import append_event, now
+from audit.chain import append_event, append_events, now
 from decision.basis import canonical_json
 from decision.bundle import CaseBundle
 from decision.money import parse_kronor
@@ -59,8 +60,10 @@ def _protected(bundle: CaseBundle) -> bool:
 class CaseStore:
     """Applications, their revisions and decisions; one instance per process."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, person_key: Callable[[str], str] | None = None) -> None:
         self.db = db
+        # the keyed HMAC that links a household's months (of the applicant's personnummer), when wired
+        self.person_key = person_key
 
     # ------------------------------------------------------------------ intake
     def receive(
@@ -75,15 +78,19 @@ class CaseStore:
         with self.db.transaction() as s:
             if guard is not None:
                 guard(s)
-            stored = self._receive(s, bundle, actor, at or now())
-            request_ids = [e.request_id for e in bundle.registry or []]
-            if stored.created and request_ids:
-                s.execute(
-                    update(Evidence)
-                    .where(Evidence.request_id.in_(request_ids), Evidence.revision_id.is_(None))
-                    .values(revision_id=stored.revision_id)
-                )
-            return stored
+            return self.receive_in(s, bundle, actor, at or now())
+
+    def receive_in(self, s: Session, bundle: CaseBundle, actor: str, at: datetime) -> Stored:
+        """``receive`` in the caller's transaction."""
+        stored = self._receive(s, bundle, actor, at)
+        request_ids = [e.request_id for e in bundle.registry or []]
+        if stored.created and request_ids:
+            s.execute(
+                update(Evidence)
+                .where(Evidence.request_id.in_(request_ids), Evidence.revision_id.is_(None))
+                .values(revision_id=stored.revision_id)
+            )
+        return stored
 
     def _receive(self, s: Session, bundle: CaseBundle, actor: str, at: datetime) -> Stored:
         app = bundle.application
@@ -113,6 +120,9 @@ class CaseStore:
             row.state, row.state_reason, row.attempts = state, None, 0
             row.protected = row.protected or _protected(bundle)
             row.updated_at = row.last_note_at = at
+        if self.person_key is not None:
+            applicant = next(m.personnummer for m in app.household if m.role.value == "applicant")
+            row.household_key = self.person_key(applicant)
         rev = Revision(
             id=new_id(), application_id=app.id, number=number, content_hash=content_hash, sealed=sealed,
             bundle_json=json.dumps(bundle.to_json_dict(), ensure_ascii=False), received_at=at, actor=actor,
@@ -136,76 +146,114 @@ class CaseStore:
 
         With a ``guard`` (a batch claim) the claim is checked and released in the same transaction.
         """
-        at = at or now()
-        basis = decided.basis
-        ev = decided.evaluation
         try:
             with self.db.transaction() as s:
                 if guard is not None:
                     guard(s)
-                    s.execute(
-                        update(Application).where(Application.id == decided.bundle.application.id)
-                        .values(claimed_by=None, lease_until=None)
-                    )
-                existing = self._existing(s, revision.content_hash, ev.pack.hash, ev.guideline.hash)
-                if existing is not None:
-                    s.execute(
-                        update(Application)
-                        .where(Application.id == decided.bundle.application.id, Application.state.in_(
-                            ("received", "fetched", "failed")))
-                        .values(state="proposed", state_reason=None, current_decision_id=existing, updated_at=at)
-                    )
-                    return existing, False
-                decision_id = new_id()
-                basis_bytes = basis.canonical_json()
-                basis_hash = "sha256:" + hashlib.sha256(basis_bytes).hexdigest()
-                app = decided.bundle.application
-                protected = _protected(decided.bundle)
-                s.add(
-                    Decision(
-                        id=decision_id, application_id=app.id, revision_id=revision.revision_id,
-                        revision_hash=revision.content_hash, pack_id=ev.pack.id, pack_hash=ev.pack.hash,
-                        guideline_id=ev.guideline.id, guideline_hash=ev.guideline.hash, code_version=code_version,
-                        municipality=app.municipality, month=app.month, outcome=basis.outcome,
-                        proposed_ore=parse_kronor(basis.amounts.proposed), basis_hash=basis_hash,
-                        basis_json=basis_bytes.decode("utf-8"),
-                        trace_json=json.dumps([st.to_json() for st in ev.trace], ensure_ascii=False),
-                        protected=protected, actor=actor, decided_at=at,
-                    )
-                )
-                s.flush()
-                s.add_all(self._uses(decision_id, decided, at))
-                previous = s.execute(
-                    select(Application.current_decision_id).where(Application.id == app.id)
-                ).scalar_one()
-                if previous and previous != decision_id:
-                    s.execute(update(Decision).where(Decision.id == previous).values(superseded_by=decision_id))
-                    append_event(s, actor, "superseded", f"decision:{previous}", {"by": decision_id}, at)
-                s.execute(
-                    update(Application)
-                    .where(Application.id == app.id)
-                    .values(state="proposed", state_reason=None, current_decision_id=decision_id, updated_at=at,
-                            last_note_at=at, protected=Application.protected | protected)
-                )
-                append_event(
-                    s, actor, "proposed", f"decision:{decision_id}",
-                    {
-                        "application": app.id, "revision": revision.revision_id,
-                        "revision_hash": revision.content_hash, "pack": ev.pack.id, "pack_hash": ev.pack.hash,
-                        "guideline": ev.guideline.id, "guideline_hash": ev.guideline.hash,
-                        "code_version": code_version, "basis_hash": basis_hash, "outcome": basis.outcome,
-                        "findings": sorted({f.code for f in basis.findings}),
-                    },
-                    at,
-                )
-                return decision_id, True
+                return self.write_decisions(s, [(revision, decided)], actor, code_version, at or now())[0]
         except IntegrityError:
             # another worker stored the same decision between our check and our insert
+            ev = decided.evaluation
             with self.db.read() as s:
                 existing = self._existing(s, revision.content_hash, ev.pack.hash, ev.guideline.hash)
             if existing is None:
                 raise
             return existing, False
+
+    def write_decisions(
+        self, s: Session, items: list[tuple[Stored, Decided]], actor: str, code_version: str, at: datetime
+    ) -> list[tuple[str, bool]]:
+        """Write proposals in the caller's transaction with bulk statements; (decision id, created) each.
+
+        Each application moves to ``proposed`` and points to its decision (a claim, if any, is
+        released); a previous decision is superseded; every change has its audit event.
+        """
+        if not items:
+            return []
+        keys = [(st.content_hash, d.evaluation.pack.hash, d.evaluation.guideline.hash) for st, d in items]
+        existing: dict[tuple[str, str, str], str] = {
+            (r.revision_hash, r.pack_hash, r.guideline_hash): r.id
+            for r in s.execute(
+                select(Decision.id, Decision.revision_hash, Decision.pack_hash, Decision.guideline_hash).where(
+                    Decision.revision_hash.in_({k[0] for k in keys})
+                )
+            )
+        }
+        app_ids = [d.bundle.application.id for _, d in items]
+        apps = {
+            r.id: r
+            for r in s.execute(
+                select(Application.id, Application.current_decision_id, Application.protected).where(
+                    Application.id.in_(app_ids)
+                )
+            )
+        }
+        results: list[tuple[str, bool]] = []
+        decisions: list[dict[str, Any]] = []
+        uses: list[dict[str, Any]] = []
+        superseded: list[dict[str, Any]] = []
+        app_updates: list[dict[str, Any]] = []
+        events: list[tuple[str, str, str, dict[str, Any]]] = []
+        for (stored, decided), key in zip(items, keys, strict=True):
+            app = decided.bundle.application
+            current = apps[app.id]
+            protected = _protected(decided.bundle)
+            decision_id = existing.get(key)
+            created = decision_id is None
+            if decision_id is None:
+                decision_id = new_id()
+                existing[key] = decision_id
+                basis = decided.basis
+                ev = decided.evaluation
+                basis_bytes = basis.canonical_json()
+                basis_hash = "sha256:" + hashlib.sha256(basis_bytes).hexdigest()
+                decisions.append(
+                    {
+                        "id": decision_id, "application_id": app.id, "revision_id": stored.revision_id,
+                        "revision_hash": stored.content_hash, "pack_id": ev.pack.id, "pack_hash": ev.pack.hash,
+                        "guideline_id": ev.guideline.id, "guideline_hash": ev.guideline.hash,
+                        "code_version": code_version, "municipality": app.municipality, "month": app.month,
+                        "outcome": basis.outcome, "proposed_ore": parse_kronor(basis.amounts.proposed),
+                        "basis_hash": basis_hash, "basis_json": basis_bytes.decode("utf-8"),
+                        "trace_json": json.dumps([st.to_json() for st in ev.trace], ensure_ascii=False),
+                        "protected": protected, "actor": actor, "decided_at": at, "superseded_by": None,
+                        "purged_at": None,
+                    }
+                )
+                uses.extend(self._uses(decision_id, decided, at))
+                previous = current.current_decision_id
+                if previous and previous != decision_id:
+                    superseded.append({"id": previous, "superseded_by": decision_id})
+                    events.append((actor, "superseded", f"decision:{previous}", {"by": decision_id}))
+                events.append(
+                    (
+                        actor, "proposed", f"decision:{decision_id}",
+                        {
+                            "application": app.id, "revision": stored.revision_id,
+                            "revision_hash": stored.content_hash, "pack": ev.pack.id, "pack_hash": ev.pack.hash,
+                            "guideline": ev.guideline.id, "guideline_hash": ev.guideline.hash,
+                            "code_version": code_version, "basis_hash": basis_hash, "outcome": basis.outcome,
+                            "findings": sorted({f.code for f in basis.findings}),
+                        },
+                    )
+                )
+            app_updates.append(
+                {
+                    "id": app.id, "state": "proposed", "state_reason": None, "current_decision_id": decision_id,
+                    "updated_at": at, "last_note_at": at, "protected": bool(current.protected) or protected,
+                    "claimed_by": None, "lease_until": None,
+                }
+            )
+            results.append((decision_id, created))
+        if decisions:
+            s.execute(insert(Decision), decisions)
+        if uses:
+            s.execute(insert(DecisionUse), uses)
+        if superseded:
+            s.execute(update(Decision), superseded)
+        s.execute(update(Application), app_updates)
+        append_events(s, events, at)
+        return results
 
     def mark_failed(
         self, application_id: str, reason: str, actor: str, budget: int, guard: Guard | None = None,
@@ -240,7 +288,7 @@ class CaseStore:
         ).scalar_one_or_none()
 
     @staticmethod
-    def _uses(decision_id: str, decided: Decided, at: datetime) -> list[DecisionUse]:
+    def _uses(decision_id: str, decided: Decided, at: datetime) -> list[dict[str, Any]]:
         refs: set[tuple[str, str]] = set()
         for step in decided.evaluation.trace:
             refs.add(("rule", step.rule))
@@ -249,7 +297,7 @@ class CaseStore:
             for ref in step.inputs:
                 if ref.startswith("param:"):
                     refs.add(("param", ref[len("param:"):]))
-        return [DecisionUse(decision_id=decision_id, kind=k, ref=r, decided_at=at) for k, r in sorted(refs)]
+        return [{"decision_id": decision_id, "kind": k, "ref": r, "decided_at": at} for k, r in sorted(refs)]
 
     # ------------------------------------------------------------------ reads
     def decision(self, s: Session, decision_id: str) -> Decision | None:
@@ -281,8 +329,10 @@ class CaseStore:
 class DbEvidenceStore:
     """``decision.ports.EvidenceStore`` on the ``registry_evidence`` table (raw envelopes by request id)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, person_key: Callable[[str], str] | None = None) -> None:
         self.db = db
+        # the keyed HMAC that links a household's months (of the applicant's personnummer), when wired
+        self.person_key = person_key
 
     def put(self, request_id: str, raw: bytes, sha256: str) -> None:
         with self.db.transaction() as s:

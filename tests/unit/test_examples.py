@@ -1,0 +1,125 @@
+"""The shipped demo households (examples/bundles): each decides, and together they show everything.
+
+Together the examples must produce every outcome and every finding code the rule packs' manifests
+define, with both packs in use, so the demo (``finaid demo run``) walks a handler through every kind
+of proposal finaid can make. The codes are read from the manifests, not listed here: a new finding
+in a pack needs a new (or extended) example.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from decision import personnummer as pnr
+from decision.money import parse_kronor
+from decision.pipeline import Decided, Pipeline
+from decision.validation import parse_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples" / "bundles").glob("*.json"))
+MANIFESTS = sorted((ROOT / "rules" / "packs").glob("*/manifest.yaml"))
+OUTCOMES = ("GRANT", "PARTIAL", "REJECT", "MANUAL")
+NAME = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*\.json$")
+
+
+def manifest_finding_codes() -> dict[str, set[str]]:
+    """Every finding code each pack's manifest defines (its rules' ``code:`` fields)."""
+    out: dict[str, set[str]] = {}
+    for file in MANIFESTS:
+        manifest = yaml.safe_load(file.read_text(encoding="utf-8"))
+        out[str(manifest["id"])] = {
+            str(rule["code"]) for rule in (manifest.get("rules") or {}).values() if rule.get("code")
+        }
+    return out
+
+
+@pytest.fixture(scope="module")
+def decided(pipeline: Pipeline) -> dict[str, Decided]:
+    return {file.name: pipeline.decide(parse_bundle(file.read_bytes())) for file in EXAMPLES}
+
+
+def test_there_are_about_a_dozen_examples_named_by_number_and_description() -> None:
+    assert 10 <= len(EXAMPLES) <= 20
+    assert EXAMPLES[0].name == "01-worked-example-couple-two-children.json"
+    for file in EXAMPLES:
+        assert NAME.match(file.name), f"{file.name}: expected NN-short-english-description.json"
+    numbers = [file.name[:2] for file in EXAMPLES]
+    assert len(set(numbers)) == len(numbers), "two examples share a number"
+
+
+@pytest.mark.parametrize("file", EXAMPLES, ids=[f.stem for f in EXAMPLES])
+def test_example_decides_with_a_consistent_basis(pipeline: Pipeline, file: Path) -> None:
+    bundle = parse_bundle(file.read_bytes())
+    basis = pipeline.decide(bundle).basis
+    assert basis.application_id == bundle.application.id
+    assert basis.outcome in OUTCOMES
+    a = basis.amounts
+    norm, costs, income = parse_kronor(a.norm), parse_kronor(a.costs_accepted), parse_kronor(a.income_counted)
+    assert parse_kronor(a.proposed) == max(0, norm + costs - income)
+    fact_ids = {f.id for f in basis.facts}
+    for inputs in [x.inputs for x in basis.lines] + [x.inputs for x in basis.findings]:
+        assert set(inputs) <= fact_ids
+    manual = any(f.severity == "manual" for f in basis.findings)
+    assert (basis.outcome == "MANUAL") == manual
+    text = basis.to_json()
+    for member in bundle.application.household:
+        assert member.personnummer not in text, "a decision basis names people by role, never by number"
+
+
+@pytest.mark.parametrize("file", EXAMPLES, ids=[f.stem for f in EXAMPLES])
+def test_example_is_synthetic_and_complete(file: Path) -> None:
+    """Valid check digits (parse_bundle checks them), a registry answer set, an application id of its own."""
+    bundle = parse_bundle(file.read_bytes())
+    assert bundle.registry is not None, "examples carry their registry answers, so the demo needs no network"
+    for member in bundle.application.household:
+        assert pnr.normalise(member.personnummer) == member.personnummer
+
+
+def test_application_ids_are_unique() -> None:
+    ids = [parse_bundle(f.read_bytes()).application.id for f in EXAMPLES]
+    assert len(set(ids)) == len(ids)
+
+
+def test_worked_example_matches_the_contract(decided: dict[str, Decided]) -> None:
+    basis = decided["01-worked-example-couple-two-children.json"].basis
+    assert basis.outcome == "GRANT"
+    assert basis.amounts.model_dump() == {
+        "norm": "14170.00",
+        "costs_accepted": "8840.00",
+        "income_counted": "14650.00",
+        "proposed": "8360.00",
+    }
+
+
+def test_examples_cover_every_outcome(decided: dict[str, Decided]) -> None:
+    seen = {d.basis.outcome for d in decided.values()}
+    assert seen == set(OUTCOMES), f"no example decides as {sorted(set(OUTCOMES) - seen)}"
+
+
+def test_examples_use_every_rule_pack(decided: dict[str, Decided]) -> None:
+    used = {d.basis.rules.pack for d in decided.values()}
+    assert used == set(manifest_finding_codes()), f"packs without an example: {set(manifest_finding_codes()) - used}"
+
+
+def test_examples_cover_every_finding_code_of_the_manifests(decided: dict[str, Decided]) -> None:
+    defined = set().union(*manifest_finding_codes().values())
+    assert defined, "no finding codes found in the manifests"
+    seen = {f.code for d in decided.values() for f in d.basis.findings}
+    missing = sorted(defined - seen)
+    assert not missing, f"finding codes no example produces: {missing}"
+    unknown = sorted(seen - defined)
+    assert not unknown, f"examples produce codes no manifest defines: {unknown}"
+
+
+def test_some_grants_are_clean(decided: dict[str, Decided]) -> None:
+    """A clean GRANT: nothing for the handler to judge, only the example-guideline notice."""
+    clean = [
+        name
+        for name, d in decided.items()
+        if d.basis.outcome == "GRANT" and {f.code for f in d.basis.findings} <= {"guideline.example"}
+    ]
+    assert len(clean) >= 2, clean
