@@ -605,7 +605,7 @@ class PackEvaluator:
                 idx = answers.get((authority.value, person))
                 if idx is None:
                     consulted = authority.value in self._consulted(case)
-                    auth = "not_consulted" if (consulted and not is_child) else "no_fact"
+                    auth = "not_consulted" if consulted else "no_fact"
                 else:
                     entry = registry[idx]
                     if entry.status is AnswerStatus.UNAVAILABLE:
@@ -822,6 +822,15 @@ class PackEvaluator:
         adults = [i for i in in_norm if app.household[i].role is not Role.CHILD]
         consulted = sources.value if isinstance(sources.value, tuple) else ()
         answered = {(e.source.value, e.person) for e in registry}
+        # a child's declared income needs its authoritative source like an adult's does
+        in_norm_children = {app.household[i].personnummer for i in in_norm} - {
+            app.household[i].personnummer for i in adults
+        }
+        needed_for_child: dict[tuple[str, str], None] = {}
+        for inc in app.incomes:
+            authority = AUTHORITATIVE_SOURCE[inc.kind]
+            if inc.person in in_norm_children and authority is not None and authority.value in consulted:
+                needed_for_child[(authority.value, inc.person)] = None
         submitted = app.submitted_at
         for idx, e in enumerate(registry):
             label = case.label_of[e.person]
@@ -835,7 +844,8 @@ class PackEvaluator:
                         "person": label,
                         "source": e.source.value,
                         "status": e.status.value,
-                        "adult": app.household[i].role is not Role.CHILD,
+                        "needed": app.household[i].role is not Role.CHILD
+                        or (e.source.value, e.person) in needed_for_child,
                         "age_s": age_s,
                     },
                     (ref,),
@@ -870,21 +880,21 @@ class PackEvaluator:
                             source=e.source.value,
                         )
                     )
-        for i in adults:
-            pn = app.household[i].personnummer
-            label = case.labels[i]
-            for src in consulted:
-                if (src, pn) not in answered:
-                    out.append(
-                        _EngineFact(
-                            {"t": "answer", "person": label, "source": src, "status": "missing", "adult": True,
-                             "age_s": 0},
-                            (sources.input_id,),
-                            {"person_sv": person_sv(label), "source_sv": SOURCE_SV.get(src, src)},
-                            person=label,
-                            source=src,
-                        )
-                    )
+        missing = [(src, app.household[i].personnummer) for i in adults for src in consulted]
+        missing += [key for key in needed_for_child if key not in missing]
+        for src, pn in missing:
+            if (src, pn) in answered:
+                continue
+            label = case.label_of[pn]
+            out.append(
+                _EngineFact(
+                    {"t": "answer", "person": label, "source": src, "status": "missing", "needed": True, "age_s": 0},
+                    (sources.input_id,),
+                    {"person_sv": person_sv(label), "source_sv": SOURCE_SV.get(src, src)},
+                    person=label,
+                    source=src,
+                )
+            )
         # labour market, adults only
         lm = {e.person: (k, e) for k, e in enumerate(app.labour_market)}
         af_answers = {e.person: (k, e) for k, e in enumerate(registry) if e.source is Source.ARBETSFORMEDLINGEN}
