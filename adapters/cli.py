@@ -47,6 +47,15 @@ cli_audit.register(app, case_app)
 from adapters import cli_batch  # noqa: E402
 
 cli_batch.register(app, case_app)
+from adapters import cli_registry  # noqa: E402
+
+cli_registry.register(app, case_app, demo_app)
+from adapters import cli_web  # noqa: E402
+
+cli_web.register(app, case_app)
+from adapters import cli_rules  # noqa: E402
+
+cli_rules.register(app)
 
 _state = {"debug": False}
 
@@ -97,7 +106,10 @@ def case_decide(
     parsed = parse_bundle(raw)
     result = decide_and_store(
         parsed,
-        pipeline=bootstrap.pipeline(),
+        # no registry answers yet: fetch them first (the sandbox in demo mode; refuses unconfigured)
+        pipeline=bootstrap.pipeline() if parsed.registry is not None else bootstrap.pipeline_with_registry(
+            bootstrap.database()
+        ),
         catalog=bootstrap.catalog(),
         store=bootstrap.store(),
         access=bootstrap.access_log(),
@@ -145,11 +157,25 @@ def demo_run(
     run_examples(examples, out)
 
 
+@demo_app.command("night")
+def demo_night(
+    n: Annotated[int, typer.Option("--n", min=1, max=20000, help="How many synthetic applications.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic population.")] = 1,
+    out: Annotated[Path, typer.Option(help="Folder for the night's database, logs and report.")] = Path("demo-output"),
+) -> None:
+    """A whole night in minutes: the sandbox registry, N synthetic applications, the batch, the morning report."""
+    from adapters.demo import run_night
+
+    run_night(n, seed, out)
+
+
 def main() -> None:
     """Console entry point: map finaid's errors to exit codes in one place."""
     debug = "--debug" in sys.argv[1:]
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
+            sys.exit(code)
     except InputError as e:
         for err in e.errors:
             print(f"error: {err}" if err.path else f"error: {err.message}", file=sys.stderr)
