@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit rules-verify bench clean venv
+.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web
 
 venv: $(STAMP)
 
@@ -15,8 +15,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo: the shipped example households decided into demo-output/examples (their own database),
+# then a whole night: the sandbox registry on a free port, 500 synthetic applications, the batch.
 demo: $(STAMP)
-	FINAID_MODE=demo $(BIN)/finaid demo run --examples examples/bundles --out demo-output
+	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db \
+	  $(BIN)/finaid demo run --examples examples/bundles --out demo-output/examples
+	FINAID_MODE=demo $(BIN)/finaid demo night --n 500 --out demo-output
+
+# Debian packages the web app needs: pango for PDF letters (weasyprint), chromium for the browser tests.
+# Installed with apt when running as root; otherwise a clear message (the browser tests then skip).
+system-deps:
+	@missing=""; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing Debian packages:$$missing (run as root: apt-get install -y$$missing); browser tests will skip"; fi; \
+	fi
+
+web: $(STAMP)
+	FINAID_MODE=demo $(BIN)/finaid web serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check decision rules adapters audit tests benchmarks
@@ -28,10 +46,15 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck unit
+# published rule packs and guidelines are immutable: fail if one no longer matches its lock
+rules-verify: $(STAMP)
+	$(BIN)/finaid rules verify
+
+test: lint typecheck rules-verify system-deps unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate.py
+	$(BIN)/python benchmarks/fetch.py
 
 clean:
 	rm -rf $(VENV) demo-output build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
