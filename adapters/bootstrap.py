@@ -7,22 +7,26 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
+from adapters.clock import SystemClock
 from adapters.db.engine import Database
 from adapters.db.store import CaseStore
 from adapters.evidence import MemoryEvidenceStore
 from adapters.settings import settings
-from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource, ensure_logging
 from audit.access import AccessLog, person_key
 from decision.bundle import CaseBundle, Source
 from decision.errors import ConfigurationError
-from decision.pipeline import Pipeline
+from decision.pipeline import Pipeline, decision_day
 from decision.ports import EvidenceStore
 from decision.validation import first_of_month
 from rules.catalog import Catalog
 from rules.evaluator import PackEvaluator
+
+if TYPE_CHECKING:
+    from adapters.ssbtek.client import SsbtekRegistrySource
 
 DEMO_HMAC_KEY = b"finaid-demo-access-log-key-not-a-secret"
 
@@ -32,9 +36,14 @@ def catalog() -> Catalog:
     return Catalog()
 
 
+def clock() -> SystemClock:
+    """The decision's clock: the pack for a decision is the latest published as of its date."""
+    return SystemClock()
+
+
 def pipeline() -> Pipeline:
-    """A pipeline with the installed rule packs (and ``$FINAID_RULES_DIR``)."""
-    return Pipeline(PackEvaluator(catalog()))
+    """A pipeline with the installed rule packs (and ``$FINAID_RULES_DIR``), on the system clock."""
+    return Pipeline(PackEvaluator(catalog()), clock=clock())
 
 
 def actor() -> str:
@@ -113,6 +122,8 @@ def registry_source(db: Database | None = None) -> SsbtekRegistrySource | None:
     configured but unsafe registry (plain HTTP, key not 0600, …) is a ``ConfigurationError``.
     Raw envelopes go to ``db``'s evidence table when given, else to this process's memory.
     """
+    from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource, ensure_logging
+
     cfg = settings()
     if not cfg.ssbtek_url and not cfg.demo:
         return None
@@ -135,7 +146,7 @@ def memory_evidence() -> MemoryEvidenceStore:
 
 def consulted_sources(bundle: CaseBundle) -> tuple[Source, ...]:
     """The registry sources the municipality's guideline consults in the bundle's month."""
-    guideline = catalog().guideline_for(bundle.application.municipality)
+    guideline = catalog().guideline_for(bundle.application.municipality, decision_day(clock().now()))
     param = guideline.parameters.get("guideline.registry_sources")
     value = param.at(first_of_month(bundle.application.month)) if param else None
     if value is None or not isinstance(value.value, tuple):
@@ -157,11 +168,11 @@ def pipeline_with_registry(db: Database | None = None) -> Pipeline:
             "FINAID_SSBTEK_ORGANISATIONSNUMMER and FINAID_SSBTEK_AKTORSID (see docs/registry.md), "
             "or use FINAID_MODE=demo with the sandbox (finaid sandbox serve)"
         )
-    return Pipeline(PackEvaluator(catalog()), registry=source)
+    return Pipeline(PackEvaluator(catalog()), registry=source, clock=clock())
 
 
 def batch_pipeline(db: Database) -> Pipeline:
     """A pipeline for a batch worker: its own rule engine, the registry source, evidence in ``db``."""
     source = registry_source(db)
-    return Pipeline(PackEvaluator(Catalog()), source)
+    return Pipeline(PackEvaluator(Catalog()), source, clock=clock())
 

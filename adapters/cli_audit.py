@@ -215,7 +215,7 @@ def audit_replay(
 
 @audit_app.command("query")
 def audit_query(
-    rule: Annotated[str | None, typer.Option(help="Rule id that fired, e.g. income.jobbstimulans.")] = None,
+    rule: Annotated[str | None, typer.Option(help="Rule id that fired, e.g. disregard.jobbstimulans.")] = None,
     param: Annotated[str | None, typer.Option(help="Parameter used, e.g. riksnorm.personal.couple@2025-01-01.")] = None,
     pack: Annotated[str | None, typer.Option(help="Rule pack id.")] = None,
     guideline: Annotated[str | None, typer.Option(help="Guideline id.")] = None,

@@ -145,6 +145,7 @@ def run_night(n: int, seed: int, out: Path, console: Console | None = None) -> P
     console.print(f"\nMorgonrapporten: [bold]{outcome.report_html}[/bold]")
     for key in ("GRANT", "PARTIAL", "REJECT", "MANUAL"):
         if key in first:
-            console.print(f"  ett beslutsunderlag {key:8} {Path(cfg.report_dir).resolve() / 'decisions' / (first[key] + '.html')}")
+            page = Path(cfg.report_dir).resolve() / "decisions" / (first[key] + ".html")
+            console.print(f"  ett beslutsunderlag {key:8} {page}")
     console.print(f"Prova: FINAID_DB_URL=sqlite:///{work / 'finaid.db'} .venv/bin/finaid batch status")
     return outcome.report_html or work

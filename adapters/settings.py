@@ -9,7 +9,7 @@ import os
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +26,57 @@ class Settings(BaseSettings):
     rules_dir: Path | None = Field(default=None, description="extra rule packs and guidelines (packs/, guidelines/)")
     templates_dir: Path | None = Field(default=None, description="a municipality's template overrides")
     actor: str | None = Field(default=None, description="who acts on the CLI (default: the OS user)")
+
+    # --- the registry (SSBTEK) -------------------------------------------------------------------
+    ssbtek_url: str | None = Field(
+        default=None,
+        description="SSBTEK endpoint (https://…); in demo mode the sandbox URL is used when this is unset",
+    )
+    ssbtek_cert: Path | None = Field(default=None, description="client certificate (PEM) issued to the municipality")
+    ssbtek_key: Path | None = Field(default=None, description="the client certificate's private key (PEM, mode 0600)")
+    ssbtek_ca: Path | None = Field(
+        default=None, description="CA bundle (PEM) that signed the SSBTEK server certificate"
+    )
+    ssbtek_organisationsnummer: str | None = Field(
+        default=None, description="the municipality's organisationsnummer, 12 digits (ingivare)"
+    )
+    ssbtek_ingivare_namn: str | None = Field(default=None, description="the municipality's name (ingivare namn)")
+    ssbtek_handlaggare: str | None = Field(
+        default=None,
+        description="handläggare identity sent with unattended runs (default: FINAID_ACTOR, then the OS user)",
+    )
+    ssbtek_aktorsid: str | None = Field(default=None, description="aktörsid assigned by Försäkringskassan (LEFI)")
+    ssbtek_lefi_version: str = Field(default="v9", description="LEFI version sent in the FK part")
+    ssbtek_syfte: str = Field(
+        default="Handläggning av ansökan om ekonomiskt bistånd", description="purpose (syfte) sent with every query"
+    )
+    ssbtek_lagtext: str | None = Field(
+        default=None, description="legal basis (lagtext) override; default chosen by the law period of the month"
+    )
+    ssbtek_timeout_s: float = Field(default=30.0, gt=0, le=600, description="per-call timeout in seconds")
+    ssbtek_connect_timeout_s: float = Field(default=5.0, gt=0, le=120, description="connect timeout in seconds")
+    ssbtek_attempts: int = Field(
+        default=3, ge=1, le=10, description="tries per call on connect errors, timeouts and 502/503/504"
+    )
+    ssbtek_backoff_s: float = Field(default=0.5, ge=0, le=60, description="first retry backoff (doubles, jittered)")
+    ssbtek_concurrency: int = Field(default=8, ge=1, le=256, description="SSBTEK calls in flight per process")
+    ssbtek_max_response_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=4096, le=256 * 1024 * 1024, description="largest response envelope accepted"
+    )
+    ssbtek_include_tns: bool = Field(
+        default=False, description="ask Transportstyrelsen (vehicles have no fact kind yet: kept as evidence only)"
+    )
+    ssbtek_provisional_skv: bool | None = Field(
+        default=None,
+        description="map finaid's provisional Skatteverket salary dialect to salary facts (default: demo mode only)",
+    )
+    sandbox_url: str = Field(
+        default="http://127.0.0.1:8088/ssbtek", description="the sandbox SSBTEK used in demo mode (loopback only)"
+    )
+    web_url: str = Field(
+        default="http://127.0.0.1:8000", description="where handlers open cases (report links)"
+    )
+    report_dir: Path = Field(default=Path("var/reports"), description="where batch reports are written")
     db_url: str = Field(default="sqlite:///var/finaid.db", description="SQLAlchemy URL of the database")
     db_schema: str | None = Field(default=None, description="PostgreSQL schema (search_path) to use")
     hmac_key: SecretStr | None = Field(
@@ -36,6 +87,53 @@ class Settings(BaseSettings):
     )
     retention_exempt_municipalities: str = Field(default="1480", description="municipalities kept for research")
     retention_exempt_birth_days: str = Field(default="5,15,25", description="birth days whose records are kept")
+
+    # --- the web app, sign-off, letters and the HTTP API (docs/web.md) -----------------------------
+    web_host: str = Field(default="127.0.0.1", description="address `finaid web serve` listens on")
+    web_port: int = Field(default=8000, ge=1, le=65535, description="port `finaid web serve` listens on")
+    web_session_secret: SecretStr | None = Field(
+        default=None, description="key for hashing session ids and login CSRF tokens (random per process if unset)"
+    )
+    web_idle_timeout_minutes: int = Field(default=15, ge=1, le=480, description="a session ends after this idle time")
+    web_session_max_hours: int = Field(default=10, ge=1, le=24, description="a session ends after this long in all")
+    web_lockout_attempts: int = Field(default=5, ge=1, le=100, description="failed logins in a row before lockout")
+    web_lockout_minutes: int = Field(default=15, ge=1, le=1440, description="how long a locked account stays locked")
+    web_secure_cookies: bool | None = Field(
+        default=None,
+        description="Secure cookies (default: on, except in demo mode on plain-HTTP loopback)",
+    )
+    web_protected_roles: str = Field(
+        default="supervisor", description="roles that see cases with protected identity (comma-separated)"
+    )
+    web_units_file: Path | None = Field(
+        default=None, description="YAML mapping municipality (and district) to unit, loaded at start"
+    )
+    four_eyes_threshold: str = Field(
+        default="1000", description="kronor: an amendment changing the total by more needs a supervisor's signature"
+    )
+    four_eyes_findings: str = Field(
+        default="identity.protected",
+        description="finding codes (comma-separated) whose cases need a supervisor's second signature",
+    )
+    reason_codes_dir: Path | None = Field(
+        default=None, description="extra reason-code sets (<id>/reason_codes.yaml) beside rules/reason_codes"
+    )
+    auto_decisions: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=(
+            "automated decisions per municipality (off by default), JSON: "
+            '{"1287": {"delegation_reference": "SN 2025-03-12 § 45", "allowed_notices": ["guideline.example"]}}'
+        ),
+    )
+    letter_board: str = Field(default="Socialnämnden", description="the deciding board named in letters")
+    letter_municipality_names: dict[str, str] = Field(
+        default_factory=dict, description='municipality names for letters, JSON {"1287": "Trelleborgs kommun"}'
+    )
+    api_rate_per_minute: int = Field(default=120, ge=1, le=100000, description="default requests per minute per token")
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=2 * 1024 * 1024, description="largest request body the API accepts"
+    )
+    api_max_list: int = Field(default=100, ge=1, le=1000, description="most items an API listing returns")
 
     @property
     def demo(self) -> bool:

@@ -43,8 +43,8 @@ def audit_hash(prev: str, seq: int, at: datetime, actor: str, event: str, subjec
 
 def access_hash(prev: str, row: AccessEntry, seq: int | None = None) -> str:
     body = canonical(
-        {"seq": row.seq if seq is None else seq, "at": _iso(row.at), "actor": row.actor, "purpose": row.purpose, "channel": row.channel,
-         "action": row.action, "subject": row.subject, "persons": row.person_keys, "prev": prev}
+        {"seq": row.seq if seq is None else seq, "at": _iso(row.at), "actor": row.actor, "purpose": row.purpose,
+         "channel": row.channel, "action": row.action, "subject": row.subject, "persons": row.person_keys, "prev": prev}
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -215,8 +215,8 @@ def _walk(report: ChainReport, rows: Any, head: ChainHead, expected_head: tuple[
                 if pos - w != shift:
                     report.problems.append(f"reordered: event at {pos} was written as event {w}")
             else:
-                first = by_w.get(w)
-                dups.setdefault(w, [first] if first else []).append((pos, stored_hash))
+                earlier = by_w.get(w)
+                dups.setdefault(w, [earlier] if earlier else []).append((pos, stored_hash))
         if w - 1 in dups:  # of two events written with the same number, the one this event follows is genuine
             candidates = dups.pop(w - 1)
             genuine = next((c for c in candidates if c[1] == stored_prev), None)
@@ -245,10 +245,10 @@ def _walk(report: ChainReport, rows: Any, head: ChainHead, expected_head: tuple[
     for first, last, _, _ in gaps:
         span = f"events {first}..{last}" if last > first else f"event {first}"
         report.problems.append(f"removed: {span} missing")
-    for w, candidates in dups.items():
+    for written, candidates in dups.items():
         for p, h in candidates[1:] if all(h != head.hash for _, h in candidates) else candidates:
             if h != head.hash:
-                report.problems.append(f"inserted: event {p} repeats event {w}")
+                report.problems.append(f"inserted: event {p} repeats event {written}")
     report.head_seq, report.head_hash = last_pos, last_hash
     if head_w is not None:
         if head_w != head.seq:

@@ -30,12 +30,21 @@ class Filters:
         return ",".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name))
 
 
-def _filtered(filters: Filters, protected: bool) -> Select[Any]:
+def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any, Any]]:
+    """The filtered query, and the columns to order it by.
+
+    With a rule, parameter or finding filter, the order is the first use row's copy of
+    (decided_at, decision_id) — the same order as the decision's — so that a page is a range scan of
+    ``ix_decision_use_lookup`` however common or rare the rule is.
+    """
     q = select(Decision)
+    order: tuple[Any, Any] = (Decision.decided_at, Decision.id)
     uses = [("rule", filters.rule), ("param", filters.param), ("finding", filters.finding)]
     for i, (kind, ref) in enumerate(u for u in uses if u[1]):
         alias = DecisionUse.__table__.alias(f"u{i}")
         q = q.join(alias, and_(alias.c.decision_id == Decision.id, alias.c.kind == kind, alias.c.ref == ref))
+        if i == 0:
+            order = (alias.c.decided_at, alias.c.decision_id)
     if filters.pack:
         q = q.where(Decision.pack_id == filters.pack)
     if filters.guideline:
@@ -46,11 +55,12 @@ def _filtered(filters: Filters, protected: bool) -> Select[Any]:
         q = q.where(Decision.month == filters.month)
     if filters.municipality:
         q = q.where(Decision.municipality == filters.municipality)
-    return q.where(Decision.protected.is_(protected))
+    return q.where(Decision.protected.is_(protected)), order
 
 
 def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50) -> tuple[list[dict[str, Any]], int]:
-    q = _filtered(filters, False).order_by(Decision.decided_at, Decision.id).offset((page - 1) * page_size)
+    listed, order = _filtered(filters, False)
+    q = listed.order_by(*order).offset((page - 1) * page_size)
     rows = [
         {
             "decided_at": d.decided_at.isoformat(timespec="seconds"), "decision": d.id,
@@ -59,5 +69,5 @@ def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50) 
         }
         for d in s.execute(q.limit(page_size)).scalars()
     ]
-    hidden = s.execute(select(func.count()).select_from(_filtered(filters, True).subquery())).scalar_one()
+    hidden = s.execute(select(func.count()).select_from(_filtered(filters, True)[0].subquery())).scalar_one()
     return rows, int(hidden)

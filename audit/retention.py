@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, update
 
 from adapters.db.engine import Database
-from adapters.db.models import Application, Decision, Evidence, Revision
+from adapters.db.models import Application, Decision, Evidence, Letter, Revision, SignOff
 from audit.chain import append_event, now
 from decision import personnummer as pnr
 
@@ -93,10 +93,29 @@ def purge(db: Database, before: date, exemptions: Exemptions, actor: str, dry_ru
             s.execute(
                 update(Application).where(Application.id == app_id).values(household_key=None, purged_at=at)
             )
+            # sign-offs and letters (append-only: their triggers allow exactly this blanking)
+            s.execute(update(SignOff).where(SignOff.application_id == app_id, SignOff.purged_at.is_(None))
+                      .values(record_json=None, purged_at=at))
+            s.execute(update(Letter).where(Letter.application_id == app_id, Letter.purged_at.is_(None))
+                      .values(html=None, pdf=None, purged_at=at))
             append_event(
                 s, actor, "purged", f"application:{app_id}",
                 {"revisions": rev_ids, "decisions": decision_ids, "evidence": int(evidence or 0),
                  "before": before.isoformat(), "law": "SoL (2025:400) 16 kap. 1 §"},
                 at,
             )
+    if result.purged and not dry_run and db.engine.dialect.name == "sqlite":
+        _checkpoint(db)
     return result
+
+
+def _checkpoint(db: Database) -> None:
+    """Until the write-ahead log is checkpointed, SQLite's main file still holds the old pages: finish the
+    deletion on disk (with ``secure_delete`` the freed space is overwritten) and empty the log."""
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cur.close()
+    finally:
+        raw.close()

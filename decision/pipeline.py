@@ -1,36 +1,54 @@
 """The decision pipeline for one application: bundle in, decision basis out.
 
 fetch (when the bundle has no registry answers and a registry source is wired) → evaluate with the
-pack the month selects → render the basis from the trace. Storage and audit are added around this
-by the adapters; nothing here reads a clock or touches the outside world except through ports.
+pack the month selects as of the decision's date → render the basis from the trace. Storage and
+audit are added around this by the adapters; nothing here reads a clock or touches the outside world
+except through ports (the injected ``Clock`` gives the decision's date when the caller passes none).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
-from decision.ports import Evaluator, RegistrySource
+from decision.ports import Clock, Evaluator, RegistrySource
 from decision.trace import Evaluation
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def decision_day(at: datetime) -> date:
+    """The date a decision is made on, in Sweden: a pack published on D applies from D 00:00 Swedish time."""
+    return at.astimezone(STOCKHOLM).date()
 
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """A decided case: the sealed bundle (registry filled in), the trace and the basis."""
+    """A decided case: the sealed bundle (registry filled in), the trace and the basis.
+
+    ``as_of`` is the date the pack and guideline were selected as of (None when they were pinned, as
+    in replay, or chosen without a date); the adapters record it with the decision.
+    """
 
     bundle: CaseBundle
     evaluation: Evaluation
     basis: DecisionBasis
+    as_of: date | None = None
 
 
 class Pipeline:
     """Decides bundles. Without a registry source, an absent ``registry`` is decided as ``[]``."""
 
-    def __init__(self, evaluator: Evaluator, registry: RegistrySource | None = None) -> None:
+    def __init__(
+        self, evaluator: Evaluator, registry: RegistrySource | None = None, clock: Clock | None = None
+    ) -> None:
         self.evaluator = evaluator
         self.registry = registry
+        self.clock = clock
 
     async def seal_async(self, bundle: CaseBundle) -> CaseBundle:
         """The bundle as it is decided: registry answers fetched when absent (``[]`` without a source)."""
@@ -45,14 +63,24 @@ class Pipeline:
         return asyncio.run(self.seal_async(bundle))
 
     def evaluate(
-        self, sealed: CaseBundle, pack_hash: str | None = None, guideline_hash: str | None = None
+        self,
+        sealed: CaseBundle,
+        pack_hash: str | None = None,
+        guideline_hash: str | None = None,
+        as_of: date | None = None,
     ) -> Decided:
-        """Decide a sealed bundle (its registry present): the pure, replayable part."""
-        evaluation = self.evaluator.evaluate(sealed, pack_hash, guideline_hash)
-        return Decided(sealed, evaluation, build_basis(sealed, evaluation))
+        """Decide a sealed bundle (its registry present): the pure, replayable part.
 
-    def decide(self, bundle: CaseBundle) -> Decided:
-        return self.evaluate(self.seal(bundle))
+        The pack is selected as of ``as_of``; when it is not given and nothing is pinned, as of the
+        injected clock's date (read here, once, never inside evaluation).
+        """
+        if as_of is None and not (pack_hash and guideline_hash) and self.clock is not None:
+            as_of = decision_day(self.clock.now())
+        evaluation = self.evaluator.evaluate(sealed, pack_hash, guideline_hash, as_of)
+        return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of)
 
-    async def decide_async(self, bundle: CaseBundle) -> Decided:
-        return self.evaluate(await self.seal_async(bundle))
+    def decide(self, bundle: CaseBundle, as_of: date | None = None) -> Decided:
+        return self.evaluate(self.seal(bundle), as_of=as_of)
+
+    async def decide_async(self, bundle: CaseBundle, as_of: date | None = None) -> Decided:
+        return self.evaluate(await self.seal_async(bundle), as_of=as_of)

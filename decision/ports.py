@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from decision.bundle import CaseBundle, RegistryEntry
@@ -14,9 +14,14 @@ class Evaluator(Protocol):
     """Decides a validated bundle with the rule pack its month selects (implemented in rules/)."""
 
     def evaluate(
-        self, bundle: CaseBundle, pack_hash: str | None = None, guideline_hash: str | None = None
+        self,
+        bundle: CaseBundle,
+        pack_hash: str | None = None,
+        guideline_hash: str | None = None,
+        as_of: date | None = None,
     ) -> Evaluation:
-        """Decide with the pack the month selects, or exactly the pinned ones (replay)."""
+        """Decide with the pack the month selects as of ``as_of`` (the decision's date), or exactly the
+        pinned ones (replay)."""
         ...
 
 
@@ -43,4 +48,6 @@ class AccessRecorder(Protocol):
 
 
 class Clock(Protocol):
+    """The decision's clock (injected: the pipeline reads it once per decision, evaluation never)."""
+
     def now(self) -> datetime: ...

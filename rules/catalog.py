@@ -1,8 +1,14 @@
-"""Rule packs and municipal guidelines on disk: loading, hashing and selection by month.
+"""Rule packs and municipal guidelines on disk: loading, hashing, publication and selection.
 
 Packs load from the installed package (``rules/packs``) and from ``$FINAID_RULES_DIR/packs``;
 guidelines from ``rules/guidelines`` and ``$FINAID_RULES_DIR/guidelines``. A pack's hash covers
 its manifest, parameters, rulesets and formula modules, never its tests or caches.
+
+A pack or guideline is *published* when its root's lock (``packs.lock``, ``guidelines.lock``)
+records its id with exactly its current hash. Only published packs are ever selected for a
+decision: the latest published (by ``published_at``) that covers the month applied for, as of the
+decision's date. Drafts (``<root>/drafts/<id>``) are loaded on request (impact analysis, scenario
+tests, ``finaid rules show``) and never selected.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from types import ModuleType
 from typing import Any
 
 from decision.errors import FieldError, InputError, RulesError
-from rules.parameters import Parameter, load_parameters
+from rules.lock import Kind, LockEntry, parse_day, read_lock
+from rules.parameters import Parameter, Status, load_parameters
 from rules.yamlload import load_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -63,6 +70,13 @@ class RuleMeta:
 class LegalRef:
     since: date
     text: str
+    status: Status = Status.UNVERIFIED  # how sure we are that the cited text says this (domain.md)
+
+
+# Where a pack or guideline stands: published (locked, unchanged), changed (locked, but its
+# content no longer hashes to the lock: never selected, `rules verify` fails), unlocked (in
+# packs/ but never published: never selected, `rules verify` fails), draft (in drafts/).
+PUBLISHED, CHANGED, UNLOCKED, DRAFT = "published", "changed", "unlocked", "draft"
 
 
 def _month(text: str) -> tuple[int, int]:
@@ -82,26 +96,55 @@ class RulePack:
     rules: dict[str, RuleMeta]
     rulesets: dict[str, dict[str, Any]]
     legal_refs: dict[str, list[LegalRef]]
+    published_at: date | None = None
+    publication: str | None = None  # the decision that published it (`--decision`)
+    state: str = UNLOCKED
+    lock: LockEntry | None = None
     _formulas: ModuleType | None = field(default=None, repr=False)
+
+    @property
+    def published(self) -> bool:
+        return self.state == PUBLISHED
+
+    @property
+    def engine_key(self) -> str:
+        """Registration name on the rule engine: by content, so a draft never shares a published pack's."""
+        return f"{self.id}@{self.hash[7:23]}"
 
     def covers(self, month: str) -> bool:
         return _month(self.month_from) <= _month(month) <= _month(self.month_to)
 
-    def legal_reference(self, rule_id: str, day: date) -> str:
-        key = self.rules[rule_id].legal_reference
+    @property
+    def first_day(self) -> date:
+        year, month = _month(self.month_from)
+        return date(year, month, 1)
+
+    def legal_ref_at(self, key: str, day: date) -> LegalRef | None:
+        """The reference text (and its status) for a legal-reference key on ``day``; None for literal text."""
         refs = self.legal_refs.get(key)
         if not refs:
-            return key
-        text = refs[0].text
+            return None
+        chosen = refs[0]
         for ref in refs:
             if ref.since <= day:
-                text = ref.text
-        return text
+                chosen = ref
+        return chosen
+
+    def legal_reference(self, rule_id: str, day: date) -> str:
+        key = self.rules[rule_id].legal_reference
+        ref = self.legal_ref_at(key, day)
+        return key if ref is None else ref.text
+
+    def rule_status(self, rule_id: str, day: date) -> str:
+        """The status of a rule's legal reference (domain.md vocabulary); literal text is unverified."""
+        ref = self.legal_ref_at(self.rules[rule_id].legal_reference, day)
+        return (ref.status if ref is not None else Status.UNVERIFIED).value
 
     @property
     def formulas(self) -> ModuleType:
         if self._formulas is None:
-            self._formulas = _load_module(f"finaid_pack_{self.id}_formulas", self.folder / "formulas.py")
+            name = f"finaid_pack_{self.id}_{self.hash[7:23]}_formulas"
+            self._formulas = _load_module(name, self.folder / "formulas.py")
         return self._formulas
 
 
@@ -114,6 +157,14 @@ class Guideline:
     municipalities: tuple[str, ...]
     hash: str
     parameters: dict[str, Parameter]
+    published_at: date | None = None
+    publication: str | None = None
+    state: str = UNLOCKED
+    lock: LockEntry | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.state == PUBLISHED
 
 
 def _load_module(name: str, file: Path) -> ModuleType:
@@ -138,7 +189,23 @@ def _yaml(file: Path) -> dict[str, Any]:
     return data
 
 
-def load_pack(folder: Path) -> RulePack:
+def _publication(manifest: dict[str, Any], where: Path) -> tuple[date | None, str | None]:
+    raw = manifest.get("published_at")
+    at = None if raw is None else parse_day(raw, f"{where}: published_at")
+    decision = manifest.get("publication_decision")
+    return at, None if decision is None else str(decision)
+
+
+def _state(folder_kind: str, entry: LockEntry | None, digest: str) -> str:
+    if folder_kind == "drafts":
+        return DRAFT
+    if entry is None:
+        return UNLOCKED
+    return PUBLISHED if entry.hash == digest else CHANGED
+
+
+def load_pack(folder: Path, lock: LockEntry | None = None, *, draft: bool = False) -> RulePack:
+    """Load the pack in ``folder``; ``lock`` is its root's lock entry for it (None: not published)."""
     manifest = _yaml(folder / "manifest.yaml")
     pack_id = str(manifest["id"])
     if pack_id != folder.name:
@@ -156,10 +223,20 @@ def load_pack(folder: Path) -> RulePack:
         )
     legal_refs: dict[str, list[LegalRef]] = {}
     for key, periods in (manifest.get("legal_references") or {}).items():
-        legal_refs[str(key)] = sorted(
-            (LegalRef(date.fromisoformat(str(p["from"])), str(p["text"])) for p in periods),
-            key=lambda r: r.since,
-        )
+        try:
+            legal_refs[str(key)] = sorted(
+                (
+                    LegalRef(
+                        parse_day(p["from"], f"{folder}: legal_references.{key}"),
+                        str(p["text"]),
+                        Status(p.get("status", Status.UNVERIFIED.value)),
+                    )
+                    for p in periods
+                ),
+                key=lambda r: r.since,
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise RulesError(f"{folder}: legal_references.{key} is malformed ({e})") from None
     rulesets: dict[str, dict[str, Any]] = {}
     for file in sorted((folder / "rulesets").glob("*.yaml")):
         data = _yaml(file)
@@ -170,35 +247,57 @@ def load_pack(folder: Path) -> RulePack:
             raise RulesError(f"{file}: rules not in the manifest: {', '.join(unknown)}")
         rulesets[name] = {str(rid): spec["when"] for rid, spec in rs.items()}
     months = manifest["months"]
+    digest = content_hash(folder)
+    published_at, publication = _publication(manifest, folder)
     return RulePack(
         id=pack_id,
         folder=folder,
         title=str(manifest.get("title", pack_id)),
         month_from=str(months["from"]),
         month_to=str(months["to"]),
-        hash=content_hash(folder),
+        hash=digest,
         manifest=manifest,
         parameters=load_parameters(folder / "parameters"),
         rules=rules,
         rulesets=rulesets,
         legal_refs=legal_refs,
+        published_at=published_at,
+        publication=publication,
+        state=_state("drafts" if draft else "packs", lock, digest),
+        lock=lock,
     )
 
 
-def load_guideline(folder: Path) -> Guideline:
+def load_guideline(folder: Path, lock: LockEntry | None = None, *, draft: bool = False) -> Guideline:
     manifest = _yaml(folder / "manifest.yaml")
     gid = str(manifest["id"])
     if gid != folder.name:
         raise RulesError(f"guideline folder {folder.name} holds manifest id {gid}")
+    digest = content_hash(folder)
+    published_at, publication = _publication(manifest, folder)
     return Guideline(
         id=gid,
         folder=folder,
         title=str(manifest.get("title", gid)),
         example=bool(manifest.get("example", False)),
         municipalities=tuple(str(m) for m in manifest.get("municipalities", [])),
-        hash=content_hash(folder),
+        hash=digest,
         parameters=load_parameters(folder / "parameters"),
+        published_at=published_at,
+        publication=publication,
+        state=_state("drafts" if draft else "guidelines", lock, digest),
+        lock=lock,
     )
+
+
+def draft_kind(folder: Path) -> Kind:
+    """Whether a draft folder holds a rule pack (``months``) or a guideline (``municipalities``)."""
+    manifest = _yaml(folder / "manifest.yaml")
+    if "months" in manifest:
+        return "pack"
+    if "municipalities" in manifest:
+        return "guideline"
+    raise RulesError(f"{folder}: a draft's manifest names its months (a pack) or municipalities (a guideline)")
 
 
 def search_roots() -> list[Path]:
@@ -210,51 +309,125 @@ def search_roots() -> list[Path]:
 
 
 class Catalog:
-    """Every published pack and guideline finaid can select from."""
+    """Every pack and guideline finaid can select from (published ones only), and the drafts beside them."""
 
     def __init__(self, roots: list[Path] | None = None) -> None:
+        self.roots = list(roots or search_roots())
         self.packs: dict[str, RulePack] = {}
         self.guidelines: dict[str, Guideline] = {}
-        for root in roots or search_roots():
+        for root in self.roots:
+            pack_lock = read_lock(root, "pack")
             for folder in sorted((root / "packs").glob("*/manifest.yaml")):
-                pack = load_pack(folder.parent)
+                pack = load_pack(folder.parent, pack_lock.get(folder.parent.name))
                 if pack.id in self.packs:
                     raise RulesError(f"rule pack {pack.id} is installed twice")
                 self.packs[pack.id] = pack
+            guideline_lock = read_lock(root, "guideline")
             for folder in sorted((root / "guidelines").glob("*/manifest.yaml")):
-                g = load_guideline(folder.parent)
+                g = load_guideline(folder.parent, guideline_lock.get(folder.parent.name))
                 if g.id in self.guidelines:
                     raise RulesError(f"guideline {g.id} is installed twice")
                 self.guidelines[g.id] = g
         if not self.packs:
             raise RulesError("no rule packs found")
 
-    def pack_for(self, month: str) -> RulePack:
+    # ------------------------------------------------------------------ selection
+    def pack_for(self, month: str, as_of: date | None = None) -> RulePack:
+        """The latest published pack covering ``month``, as of the decision's date ``as_of``.
+
+        "Latest" is by ``published_at`` (then id). Without ``as_of`` every published pack counts (tools
+        and tests); every decision path passes the decision's date. Drafts are never candidates; a
+        pack in ``packs/`` that is not (or no longer) what its lock says is an error, never skipped.
+        """
+        broken = [p for p in self.packs.values() if p.covers(month) and not p.published]
+        if broken:
+            p = broken[0]
+            what = "changed since it was published" if p.state == CHANGED else "is not published (not in the lock)"
+            raise RulesError(f"rule pack {p.id} in {p.folder.parent} {what}: run `finaid rules verify`")
         covering = [p for p in self.packs.values() if p.covers(month)]
         if not covering:
             spans = ", ".join(f"{p.month_from}..{p.month_to}" for p in self.packs.values())
             raise InputError([FieldError("application.month", f"no rule pack covers {month} (packs cover {spans})")])
-        # the latest (by id order within the same coverage) published pack wins
-        return sorted(covering, key=lambda p: (p.month_from, p.id))[-1]
+        if as_of is not None:
+            covering = [p for p in covering if p.published_at is not None and p.published_at <= as_of]
+            if not covering:
+                raise InputError(
+                    [FieldError("application.month", f"no rule pack covering {month} was published as of {as_of}")]
+                )
+        return sorted(covering, key=lambda p: (p.published_at or date.min, p.id))[-1]
 
     def pack_by_hash(self, pack_hash: str) -> RulePack:
-        """The installed pack with this content hash (replay); missing is an error, never a fallback."""
+        """The published pack with this content hash (replay); missing is an error, never a fallback."""
         for pack in self.packs.values():
-            if pack.hash == pack_hash:
+            if pack.hash == pack_hash and pack.published:
                 return pack
         raise RulesError(f"no installed rule pack has hash {pack_hash} (install it or set FINAID_RULES_DIR)")
 
     def guideline_by_hash(self, guideline_hash: str) -> Guideline:
         for g in self.guidelines.values():
-            if g.hash == guideline_hash:
+            if g.hash == guideline_hash and g.published:
                 return g
         raise RulesError(f"no installed guideline has hash {guideline_hash} (install it or set FINAID_RULES_DIR)")
 
-    def guideline_for(self, municipality: str) -> Guideline:
-        own = [g for g in self.guidelines.values() if municipality in g.municipalities]
+    def guideline_for(self, municipality: str, as_of: date | None = None) -> Guideline:
+        """The municipality's latest published guideline as of ``as_of``, else the default (``*``)."""
+
+        def usable(g: Guideline) -> bool:
+            if not g.published:
+                return False
+            return as_of is None or (g.published_at is not None and g.published_at <= as_of)
+
+        def latest(gs: list[Guideline]) -> Guideline:
+            return sorted(gs, key=lambda g: (g.published_at or date.min, g.id))[-1]
+
+        for g in self.guidelines.values():
+            if (municipality in g.municipalities or "*" in g.municipalities) and not g.published:
+                what = "changed since it was published" if g.state == CHANGED else "is not published (not in the lock)"
+                raise RulesError(f"guideline {g.id} in {g.folder.parent} {what}: run `finaid rules verify`")
+        own = [g for g in self.guidelines.values() if municipality in g.municipalities and usable(g)]
         if own:
-            return sorted(own, key=lambda g: g.id)[-1]
-        default = [g for g in self.guidelines.values() if "*" in g.municipalities]
+            return latest(own)
+        default = [g for g in self.guidelines.values() if "*" in g.municipalities and usable(g)]
         if not default:
-            raise RulesError(f"no guideline for municipality {municipality} and no default guideline")
-        return sorted(default, key=lambda g: g.id)[-1]
+            when = f" published as of {as_of}" if as_of is not None else ""
+            raise RulesError(f"no guideline{when} for municipality {municipality} and no default guideline")
+        return latest(default)
+
+    # ------------------------------------------------------------------ drafts
+    def draft_folders(self) -> dict[str, Path]:
+        """Every draft folder under the roots' ``drafts/``, by id."""
+        out: dict[str, Path] = {}
+        for root in self.roots:
+            for manifest in sorted((root / "drafts").glob("*/manifest.yaml")):
+                out.setdefault(manifest.parent.name, manifest.parent)
+        return out
+
+    def draft_folder(self, ref: str) -> Path:
+        """A draft by id (under a root's ``drafts/``) or by folder path."""
+        folders = self.draft_folders()
+        if ref in folders:
+            return folders[ref]
+        path = Path(ref)
+        if (path / "manifest.yaml").is_file():
+            return path.resolve()
+        known = ", ".join(sorted(folders)) or "none"
+        raise RulesError(f"no draft {ref!r} (drafts: {known}; or give the draft's folder)")
+
+    def draft_pack(self, ref: str) -> RulePack:
+        """A draft pack, loaded for impact analysis and its scenario tests; never selectable."""
+        folder = self.draft_folder(ref)
+        if draft_kind(folder) != "pack":
+            raise RulesError(f"draft {folder.name} is a guideline, not a rule pack")
+        pack = load_pack(folder, draft=True)
+        if pack.id in self.packs:
+            raise RulesError(f"draft {pack.id} has the id of an installed pack: a new pack needs a new id")
+        return pack
+
+    def draft_guideline(self, ref: str) -> Guideline:
+        folder = self.draft_folder(ref)
+        if draft_kind(folder) != "guideline":
+            raise RulesError(f"draft {folder.name} is a rule pack, not a guideline")
+        g = load_guideline(folder, draft=True)
+        if g.id in self.guidelines:
+            raise RulesError(f"draft {g.id} has the id of an installed guideline: a new version needs a new id")
+        return g

@@ -2,14 +2,15 @@
 
 Three rulesets run on the engine (``eligibility`` → arithmetic in typed Python → ``findings`` →
 ``outcome``); every line, finding and outcome becomes one step of a flat trace, each naming its
-rule id, pack, legal reference and the input facts it used. Implements
-:class:`decision.ports.Evaluator`.
+rule id, pack, legal reference and the input facts it used. A pack may add adjustment lines
+(rules/adjustments.py); after the outcome, the "why not" notices (rules/why_not.py) explain what
+would have changed the proposal. Implements :class:`decision.ports.Evaluator`; the pack is selected
+as of a date the caller passes in (evaluation never reads a clock).
 """
 
 from __future__ import annotations
 
-import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,10 +35,12 @@ from decision.errors import RulesError
 from decision.money import format_kr_sv
 from decision.trace import Evaluation, FactRecord, RulesRef, Severity, StepKind, TraceStep
 from decision.validation import age_on, first_of_month
+from rules.adjustments import LINE_PREFIXES, Adjustment, AdjustmentContext, IncomeCounted
 from rules.catalog import Catalog, Guideline, RulePack
 from rules.engine import Match, RuleEngine
 from rules.formulas.norm import WITHOUT_LUNCH_MAX_AGE, band_label_sv
 from rules.parameters import ParamValue, Status
+from rules.why_not import MARGIN_PARAMETER, ReducedCost, why_not_steps
 
 RULESETS = ("eligibility", "findings", "outcome")
 
@@ -105,21 +108,22 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-class _StrictFormatter(string.Formatter):
-    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str) and key not in kwargs:
-            raise RulesError(f"reason template needs {{{key}}}")
-        return super().get_value(key, args, kwargs)
+class _Vars(dict[str, str]):
+    """Template variables; a placeholder the case did not provide is an error, never blank."""
+
+    def __missing__(self, key: str) -> str:
+        raise RulesError(f"reason template needs {{{key}}}")
 
 
-_FMT = _StrictFormatter()
+def _reason(template: str, tvars: dict[str, str]) -> str:
+    return _sentence(template.format_map(_Vars(tvars)))
 
 
 @dataclass
 class _EngineFact:
     data: dict[str, Any]
     refs: tuple[str, ...]
-    vars: dict[str, str]
+    vars: dict[str, str] | Callable[[], dict[str, str]]  # lazy: built only when a rule matched
     person: str | None = None
     source: str | None = None
 
@@ -137,6 +141,8 @@ class _Case:
     label_of: dict[str, str]
     index_of: dict[str, int]
     facts: dict[str, FactRecord] = field(default_factory=dict)
+    pending: dict[str, Callable[[], FactRecord]] = field(default_factory=dict)  # built only if cited
+    submitted_iso: str = ""
     lines: list[TraceStep] = field(default_factory=list)
     steps: list[TraceStep] = field(default_factory=list)
     params_used: dict[str, ParamValue] = field(default_factory=dict)
@@ -151,18 +157,30 @@ class PackEvaluator:
 
     # ------------------------------------------------------------------ entry point
     def evaluate(
-        self, bundle: CaseBundle, pack_hash: str | None = None, guideline_hash: str | None = None
+        self,
+        bundle: CaseBundle,
+        pack_hash: str | None = None,
+        guideline_hash: str | None = None,
+        as_of: date | None = None,
     ) -> Evaluation:
-        """Decide ``bundle``; with hashes given (replay), exactly those pack and guideline are used."""
+        """Decide ``bundle``; with hashes given (replay), exactly those pack and guideline are used.
+
+        Otherwise the latest published pack covering the month (and the municipality's guideline) as of
+        ``as_of``, the decision's date, which the caller reads from its clock: evaluation never does.
+        """
         app = bundle.application
-        pack = self.catalog.pack_by_hash(pack_hash) if pack_hash else self.catalog.pack_for(app.month)
+        pack = self.catalog.pack_by_hash(pack_hash) if pack_hash else self.catalog.pack_for(app.month, as_of)
         guideline = (
             self.catalog.guideline_by_hash(guideline_hash)
             if guideline_hash
-            else self.catalog.guideline_for(app.municipality)
+            else self.catalog.guideline_for(app.municipality, as_of)
         )
+        return self.evaluate_with(bundle, pack, guideline)
+
+    def evaluate_with(self, bundle: CaseBundle, pack: RulePack, guideline: Guideline) -> Evaluation:
+        """Decide ``bundle`` with exactly this pack and guideline (replay, drafts in impact analysis, tests)."""
         for name in RULESETS:
-            key = f"{pack.id}/{name}"
+            key = f"{pack.engine_key}/{name}"
             if not self.engine.is_registered(key):
                 if name not in pack.rulesets:
                     raise RulesError(f"rule pack {pack.id} has no ruleset {name}")
@@ -184,6 +202,9 @@ class PackEvaluator:
         income_total, income_facts, salary_by_person = self._incomes(case, excluded)
         disregard_total = self._disregards(case, in_norm, salary_by_person, jobbstimulans)
         counted = income_total - disregard_total
+        norm_total, cost_total, counted, adjustment_facts = self._adjustments(
+            case, size, norm_total, cost_total, counted
+        )
         proposed = int(pack.formulas.proposed(norm_total, cost_total, counted))
         self._line(
             case,
@@ -197,6 +218,7 @@ class PackEvaluator:
 
         # 3. findings
         facts = self._finding_facts(case, in_norm, lunch_unknown, cost_facts, income_facts)
+        facts.extend(adjustment_facts)
         found = self._run(case, "findings", facts)
         case.steps.extend(self._step(case, m, self._last_facts) for m in found)
 
@@ -209,7 +231,29 @@ class PackEvaluator:
         decided = self._run(case, "outcome", [result])
         if len(decided) != 1:
             raise RulesError(f"expected exactly one outcome rule to fire, got {[m.rule for m in decided]}")
-        trace = (*case.lines, *case.steps, self._step(case, decided[0], self._last_facts))
+        outcome_step = self._step(case, decided[0], self._last_facts)
+
+        # 5. why not: what would have changed the proposal (rule code outside the packs)
+        why = why_not_steps(
+            pack=pack,
+            day=case.day,
+            outcome=outcome_step.value or "",
+            norm=norm_total,
+            costs=cost_total,
+            income=counted,
+            proposed=proposed,
+            findings=case.steps,
+            reduced=[
+                ReducedCost(COST_SV[str(f.data["kind"])], int(f.data["claimed"]), int(f.data["cap"]), f.refs)
+                for f in cost_facts
+                if f.data["t"] == "cost" and int(f.data["cap"]) >= 0 and int(f.data["claimed"]) > int(f.data["cap"])
+            ],
+            margin=self._param(case, MARGIN_PARAMETER, required=False),
+        )
+        trace = (*case.lines, *case.steps, outcome_step, *why)
+        for ref in dict.fromkeys(i for s in trace for i in s.inputs):  # pending facts: built only if cited
+            if ref not in case.facts and ref in case.pending:
+                case.facts[ref] = case.pending[ref]()
         return Evaluation(
             pack=RulesRef(pack.id, pack.hash),
             guideline=RulesRef(guideline.id, guideline.hash),
@@ -217,12 +261,62 @@ class PackEvaluator:
             facts=case.facts,
         )
 
+    def _adjustments(
+        self, case: _Case, size: int, norm: int, costs: int, income: int
+    ) -> tuple[int, int, int, list[_EngineFact]]:
+        """Lines a pack's ``formulas.adjustments`` adds (rules/adjustments.py); (norm, costs, income, facts)."""
+        hook = getattr(case.pack.formulas, "adjustments", None)
+        if hook is None:
+            return norm, costs, income, []
+        incomes: dict[str, tuple[int, list[str]]] = {}
+        for line in case.lines:
+            if line.rule.startswith("income.") and line.amount is not None:
+                amount, refs = incomes.get(line.rule[len("income."):], (0, []))
+                incomes[line.rule[len("income."):]] = (amount + line.amount, refs + list(line.inputs))
+
+        def param(path: str) -> ParamValue | None:
+            value = self._param(case, path, required=False)
+            if value is not None and isinstance(value.value, int) and value.unit.startswith("SEK"):
+                self._use(case, value)  # an amount: a figure that is not verified gets its notice
+            return value
+
+        ctx = AdjustmentContext(
+            day=case.day,
+            size=size,
+            norm=norm,
+            costs=costs,
+            income=income,
+            incomes={k: IncomeCounted(a, tuple(dict.fromkeys(r))) for k, (a, r) in incomes.items()},
+            param=param,
+        )
+        facts: list[_EngineFact] = []
+        for adj in hook(ctx):
+            if not isinstance(adj, Adjustment) or not adj.rule.startswith(LINE_PREFIXES):
+                raise RulesError(f"rule pack {case.pack.id}: an adjustment must be a line rule under {LINE_PREFIXES}")
+            self._line(case, adj.rule, adj.amount, adj.inputs, **adj.vars)
+            if adj.rule.startswith("norm."):
+                norm += adj.amount
+            elif adj.rule.startswith("cost."):
+                costs += adj.amount
+            elif adj.rule.startswith("income."):
+                income += adj.amount
+            else:
+                income -= adj.amount
+            facts.append(
+                _EngineFact(
+                    {"t": "adjustment", "rule": adj.rule, "amount": adj.amount},
+                    tuple(dict.fromkeys(adj.inputs)),
+                    {**adj.vars, "amount": format_kr_sv(adj.amount), "amount_abs": format_kr_sv(abs(adj.amount))},
+                )
+            )
+        return norm, costs, income, facts
+
     # ------------------------------------------------------------------ engine plumbing
     _last_facts: list[_EngineFact]
 
     def _run(self, case: _Case, name: str, facts: list[_EngineFact]) -> list[Match]:
         self._last_facts = facts
-        matches = self.engine.run(f"{case.pack.id}/{name}", (f.data for f in facts))
+        matches = self.engine.run(f"{case.pack.engine_key}/{name}", (f.data for f in facts))
         # deterministic order whatever the engine's agenda did
         return sorted(matches, key=lambda m: (m.rule, tuple(str(f["id"]) for f in m.facts)))
 
@@ -238,7 +332,7 @@ class PackEvaluator:
             for r in ef.refs:
                 if r not in refs:
                     refs.append(r)
-            tvars.update(ef.vars)
+            tvars.update(ef.vars() if callable(ef.vars) else ef.vars)
             person = person or ef.person
             source = source or ef.source
         kind = StepKind(meta.kind)
@@ -247,7 +341,7 @@ class PackEvaluator:
             pack=case.pack.id,
             kind=kind,
             inputs=tuple(refs),
-            reason=_sentence(_FMT.format(meta.explanation, **tvars)),
+            reason=_reason(meta.explanation, tvars),
             legal_reference=case.pack.legal_reference(match.rule, case.day),
             code=meta.code if kind is StepKind.FINDING else None,
             severity=Severity(meta.severity) if kind is StepKind.FINDING and meta.severity else None,
@@ -279,20 +373,21 @@ class PackEvaluator:
             ages=ages,
             label_of={m.personnummer: labels[i] for i, m in enumerate(app.household)},
             index_of={m.personnummer: i for i, m in enumerate(app.household)},
+            submitted_iso=app.submitted_at.isoformat(),
         )
         return case
 
     def _declared(self, case: _Case, pointer: str, kind: str, **kw: Any) -> str:
-        if pointer not in case.facts:
+        if pointer not in case.facts and pointer not in case.pending:
             app = case.bundle.application
-            case.facts[pointer] = FactRecord(
-                id=pointer,
-                kind=kind,
-                source="application",
-                fetched_at=app.submitted_at.isoformat(),
-                request_id=app.id,
-                **kw,
-            )
+
+            def make() -> FactRecord:
+                return FactRecord(
+                    id=pointer, kind=kind, source="application", fetched_at=case.submitted_iso, request_id=app.id,
+                    **kw,
+                )
+
+            case.pending[pointer] = make
         return pointer
 
     def _member_ref(self, case: _Case, i: int) -> str:
@@ -302,26 +397,25 @@ class PackEvaluator:
 
     def _registry_ref(self, case: _Case, i: int, entry: RegistryEntry, j: int | None = None) -> str:
         pointer = f"/registry/{i}" if j is None else f"/registry/{i}/facts/{j}"
-        if pointer not in case.facts:
-            base: dict[str, Any] = {
-                "person": case.label_of[entry.person],
-                "source": entry.source.value,
-                "fetched_at": entry.fetched_at.isoformat(),
-                "request_id": entry.request_id,
-            }
-            if j is None:
-                value = entry.status.value if entry.error is None else f"{entry.status.value}: {entry.error}"
-                case.facts[pointer] = FactRecord(id=pointer, kind="registry_answer", value=value, **base)
-            else:
-                fact = entry.facts[j]
-                if isinstance(fact, IncomeFact):
-                    case.facts[pointer] = FactRecord(
-                        id=pointer, kind=fact.kind.value, amount=fact.amount, month=fact.month, **base
-                    )
-                else:
-                    plain: str | bool = fact.value.value if isinstance(fact, ResidenceStatusFact) else fact.value
-                    case.facts[pointer] = FactRecord(id=pointer, kind=fact.kind, value=plain, **base)
+        if pointer not in case.facts and pointer not in case.pending:
+            case.pending[pointer] = lambda: self._registry_fact(case, pointer, entry, j)
         return pointer
+
+    def _registry_fact(self, case: _Case, pointer: str, entry: RegistryEntry, j: int | None) -> FactRecord:
+        base: dict[str, Any] = {
+            "person": case.label_of[entry.person],
+            "source": entry.source.value,
+            "fetched_at": entry.fetched_at.isoformat(),
+            "request_id": entry.request_id,
+        }
+        if j is None:
+            value = entry.status.value if entry.error is None else f"{entry.status.value}: {entry.error}"
+            return FactRecord(id=pointer, kind="registry_answer", value=value, **base)
+        fact = entry.facts[j]
+        if isinstance(fact, IncomeFact):
+            return FactRecord(id=pointer, kind=fact.kind.value, amount=fact.amount, month=fact.month, **base)
+        plain: str | bool = fact.value.value if isinstance(fact, ResidenceStatusFact) else fact.value
+        return FactRecord(id=pointer, kind=fact.kind, value=plain, **base)
 
     def _param(self, case: _Case, path: str, *, required: bool = True) -> ParamValue | None:
         owner = "guideline" if path.startswith("guideline.") else "pack"
@@ -363,7 +457,7 @@ class PackEvaluator:
                 pack=case.pack.id,
                 kind=StepKind.LINE,
                 inputs=tuple(dict.fromkeys(inputs)),
-                reason=_sentence(_FMT.format(meta.explanation, amount=format_kr_sv(amount), **tvars)),
+                reason=_reason(meta.explanation, {"amount": format_kr_sv(amount), **tvars}),
                 legal_reference=case.pack.legal_reference(rule, case.day),
                 amount=amount,
             )

@@ -29,7 +29,8 @@ FOLDERS: dict[Kind, str] = {"pack": "packs", "guideline": "guidelines"}
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 _HEADER = {
     "pack": "# Published rule packs: the content hash of each at publication (docs/rule-lifecycle.md).\n",
-    "guideline": "# Published municipal guidelines: the content hash of each at publication (docs/rule-lifecycle.md).\n",
+    "guideline": "# Published municipal guidelines: the content hash of each at publication "
+    "(docs/rule-lifecycle.md).\n",
 }
 _HEADER_2 = "# Written by `finaid rules publish`; `finaid rules verify` fails if a folder no longer matches.\n"
 

@@ -8,7 +8,6 @@ import yaml
 
 from decision.errors import RulesError
 
-
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 

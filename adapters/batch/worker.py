@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -17,12 +18,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from adapters.batch.claims import Claim, Claims, LeaseLost
+from adapters.clock import SystemClock
 from adapters.db.models import Revision
 from adapters.db.store import CaseStore, Stored
 from audit.chain import now
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.errors import FinaidError
-from decision.pipeline import Decided, Pipeline
+from decision.pipeline import Decided, Pipeline, decision_day
+from decision.ports import Clock
 from decision.states import REGISTRY_UNAVAILABLE
 from decision.validation import parse_bundle
 from rules.version import code_version
@@ -41,9 +44,19 @@ class CaseResult:
     cpu_seconds: float = 0.0
     agencies: dict[str, list[int]] = field(default_factory=dict)  # source -> [answered, unavailable]
     calls: int = 0
+    worker: str = ""
+    rss_kb: int = 0  # the worker process's resident memory when this case was done
 
     def to_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError):
+        return 0
 
 
 def registry_down(bundle: CaseBundle) -> bool:
@@ -97,7 +110,7 @@ class LeaseKeeper:
 class Worker:
     def __init__(
         self, store: CaseStore, pipeline: Pipeline, claims: Claims, actor: str, budget: int,
-        registry_budget: int,
+        registry_budget: int, clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
@@ -106,12 +119,14 @@ class Worker:
         self.budget = budget
         self.registry_budget = registry_budget
         self.version = code_version()
+        self.clock: Clock = clock or pipeline.clock or SystemClock()
 
     def run_chunk(self, claims: list[Claim]) -> list[CaseResult]:
         return asyncio.run(self._chunk(claims))
 
     async def _chunk(self, claims: list[Claim]) -> list[CaseResult]:
         loaded = self._load(claims)
+        as_of = decision_day(self.clock.now())  # the chunk's decisions select their pack as of this date
         sealed = await asyncio.gather(*(self._seal(loaded[c.application_id][0]) for c in claims))
         results: dict[str, CaseResult] = {}
         pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]] = []
@@ -134,7 +149,7 @@ class Worker:
                         )
                         continue
                 cpu = time.process_time()
-                decided = self.pipeline.evaluate(outcome)
+                decided = self.pipeline.evaluate(outcome, as_of=as_of)
                 result.cpu_seconds = time.process_time() - cpu
                 pending.append((claim, outcome, fetched, decided, result))
             except LeaseLost as e:
@@ -143,6 +158,9 @@ class Worker:
                 self._fail(claim, result, f"error: {type(e).__name__}")
         if pending:
             self._commit(pending, loaded)
+        rss = _rss_kb()
+        for r in results.values():
+            r.worker, r.rss_kb = self.claims.worker, rss
         return [results[c.application_id] for c in claims]
 
     def _commit(
@@ -186,7 +204,11 @@ class Worker:
                 if fetched
                 else Stored(claim.revision_id, loaded[claim.application_id][1], False)
             )
-            decision_id, _ = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
+            decision_id, created = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
+            if created:  # automated decisions, where a municipality enabled them (off by default)
+                from adapters.web.auto import maybe_auto_approve
+
+                maybe_auto_approve(self.store.db, decision_id, claim.application_id)
             self._record(result, decision_id, decided)
         except LeaseLost as e:
             result.status, result.reason = "lease_lost", str(e)

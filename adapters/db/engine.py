@@ -43,7 +43,7 @@ def make_engine(url: str, schema: str | None = None, **kw: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA secure_delete=OFF")  # purged content is overwritten, not left in free pages
+            cur.execute("PRAGMA secure_delete=ON")  # purged content is overwritten, not left in free pages
             cur.close()
 
         @event.listens_for(engine, "begin")

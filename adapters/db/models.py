@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -94,6 +95,8 @@ class Decision(Base):
     __table_args__ = (
         UniqueConstraint("revision_hash", "pack_hash", "guideline_hash", name="uq_decision_inputs"),
         Index("ix_decision_time", "decided_at", "id"),
+        Index("ix_decision_protected", "decided_at", "id", postgresql_where=text("protected IS true"),
+              sqlite_where=text("protected IS 1")),  # protected decisions are counted, not listed
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID

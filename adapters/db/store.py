@@ -234,6 +234,8 @@ class CaseStore:
                             "guideline": ev.guideline.id, "guideline_hash": ev.guideline.hash,
                             "code_version": code_version, "basis_hash": basis_hash, "outcome": basis.outcome,
                             "findings": sorted({f.code for f in basis.findings}),
+                            # the date the pack was selected as of (the decision's clock)
+                            **({"as_of": decided.as_of.isoformat()} if decided.as_of is not None else {}),
                         },
                     )
                 )

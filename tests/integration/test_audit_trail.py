@@ -147,9 +147,6 @@ def test_verify_is_clean_on_an_untouched_trail(database: TestDatabase) -> None:
     assert report.ok, report.all_problems()
     assert (report.audit.events, report.access.events) == (10, 5)
     assert (report.checked_decisions, report.checked_revisions) == (5, 5)
-    proc = database.cli("audit", "verify")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "OK: the trail is intact" in proc.stdout
     head = database.cli("audit", "head").stdout.strip()
     assert head == f"10:{report.audit.head_hash}"
     out = database.cli_json("audit", "verify", "--json", "--expected-head", head)

@@ -124,6 +124,7 @@ def test_purge_deletes_personal_data_and_keeps_the_trail_verifiable(database: Te
     assert cli_verify.returncode == 0, cli_verify.stdout
     assert cli_verify.stdout.count("lawful deletion: ") == 2 * len(purged_ids)
     assert "TAMPERED" not in cli_verify.stdout
+    assert cli_verify.stdout.rstrip().endswith("OK: the trail is intact")
 
     # why says purged
     victim = outcomes["01-worked-example-couple-two-children.json"]

@@ -26,9 +26,8 @@ from tests.integration.conftest import FINAID, TestDatabase
 def write_bundles(folder: Path, n: int, seed: int) -> Path:
     """n synthetic bundles with their registry answers already recorded (no registry needed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for i, bundle in enumerate(generate(n, seed)):
-        bundle = dict(bundle)
-        bundle["registry"] = []
+    for i, generated in enumerate(generate(n, seed)):
+        bundle = {**generated, "registry": []}
         (folder / f"{i:05d}.json").write_text(json.dumps(bundle), encoding="utf-8")
     return folder
 

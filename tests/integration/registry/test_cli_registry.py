@@ -15,7 +15,8 @@ FINAID = Path(sys.executable).with_name("finaid")
 
 def run(args: list[str], env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("FINAID_")}
-    return subprocess.run([str(FINAID), *args], env={**base, **env}, input=stdin, capture_output=True, timeout=60)
+    return subprocess.run([str(FINAID), *args], env={**base, **env}, input=stdin, capture_output=True, timeout=60,
+                          check=False)
 
 
 def demo_env(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:

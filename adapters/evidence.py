@@ -1,0 +1,42 @@
+"""Raw registry envelopes kept as evidence, by request id (in memory until persistence lands).
+
+The persistence issue replaces :class:`MemoryEvidenceStore` with a table behind the same
+``EvidenceStore`` port; until then evidence lives as long as the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+
+class EvidenceMismatch(ValueError):
+    """The bytes do not hash to the ``raw_sha256`` they are filed under."""
+
+
+class MemoryEvidenceStore:
+    """``EvidenceStore`` in memory: request id → raw envelope; the hash is checked on the way in."""
+
+    def __init__(self) -> None:
+        self._raw: dict[str, bytes] = {}
+        self._sha: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def put(self, request_id: str, raw: bytes, sha256: str) -> None:
+        if hashlib.sha256(raw).hexdigest() != sha256:
+            raise EvidenceMismatch(f"evidence for {request_id} does not match its sha256")
+        with self._lock:
+            self._raw[request_id] = raw
+            self._sha[request_id] = sha256
+
+    def get(self, request_id: str) -> bytes | None:
+        with self._lock:
+            return self._raw.get(request_id)
+
+    def sha256(self, request_id: str) -> str | None:
+        with self._lock:
+            return self._sha.get(request_id)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._raw)

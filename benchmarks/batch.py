@@ -1,0 +1,161 @@
+"""The nightly batch on PostgreSQL against the sandbox registry: throughput against its bounds.
+
+For N applications (default 10 000; the full check is --n 100000) with the sandbox at L = 100 ms
+per call, W worker processes and C calls in flight per worker, prints: total time, cases/s, the
+network bound W·C / (L·k) (k = calls per case, measured), the CPU bound from a zero-latency run of
+the same batch in the same benchmark, the ratio of the achieved rate to the smaller bound (target:
+within 1.3×), and each worker's resident memory after 10 000 cases and at the end (target: growth
+under 50 MB). Needs FINAID_TEST_PG_URL (or --url); uses its own schema and drops it at the end.
+
+    .venv/bin/python benchmarks/batch.py --n 10000
+    .venv/bin/python benchmarks/batch.py --n 100000 --workers 2 --concurrency 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_sandbox(port: int, households: int, seed: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "FINAID_MODE": "demo"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "sandbox", "serve", "--port", str(port), "--households",
+         str(households), "--seed", str(seed)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/control/faults", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def submit(url: str, schema: str, n: int, seed: int, offset: int = 0) -> int:
+    from adapters.db.engine import Database
+    from adapters.db.store import CaseStore
+    from adapters.synthetic import generate
+    from decision.bundle import CaseBundle
+
+    db = Database(url, schema)
+    store = CaseStore(db)
+    bundles = generate(offset + n, seed)[offset:]
+    adults = 0
+    for raw in bundles:
+        bundle = CaseBundle.model_validate_json(json.dumps(raw))
+        store.receive(bundle, "api:benchmark")
+        adults += sum(1 for m in bundle.application.household if m.role.value != "child")
+    db.dispose()
+    return adults
+
+
+def run(url: str, schema: str, workers: int, limit: int | None, port: int, concurrency: int):  # noqa: ANN201
+    os.environ.update({
+        "FINAID_MODE": "demo", "FINAID_DB_URL": url, "FINAID_DB_SCHEMA": schema,
+        "FINAID_SANDBOX_URL": f"http://127.0.0.1:{port}/ssbtek", "FINAID_SSBTEK_CONCURRENCY": str(concurrency),
+        "FINAID_SSBTEK_TIMEOUT_S": "30",
+    })
+    from adapters.settings import settings
+
+    settings.cache_clear()
+    from adapters.batch.runner import BatchConfig, run_batch
+
+    cfg = BatchConfig(db_url=url, db_schema=schema, workers=workers, limit=limit, actor="system:batch:bench",
+                      report_dir=str(ROOT / "var" / "bench-reports"), chunk=max(20, concurrency))
+    start = time.perf_counter()
+    outcome = run_batch(cfg)
+    return outcome, time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", default=os.environ.get("FINAID_TEST_PG_URL"))
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--cpu-n", type=int, default=1_000, help="applications in the zero-latency run")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--latency-ms", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=77)
+    args = ap.parse_args()
+    if not args.url:
+        raise SystemExit("set FINAID_TEST_PG_URL or --url (PostgreSQL)")
+    schema = f"finaid_bench_{secrets.token_hex(3)}"
+    admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    port = free_port()
+    total_households = args.n + args.cpu_n
+    sandbox = start_sandbox(port, total_households, args.seed)
+    try:
+        from adapters.db import migrate
+        from adapters.db.engine import Database
+
+        db = Database(args.url, schema)
+        migrate.upgrade(db)
+        db.dispose()
+        # CPU bound: the same batch with no registry latency
+        httpx.delete(f"http://127.0.0.1:{port}/control/faults").raise_for_status()
+        adults_cpu = submit(args.url, schema, args.cpu_n, args.seed)
+        cpu_out, cpu_s = run(args.url, schema, args.workers, None, port, args.concurrency)
+        cpu_rate = len(cpu_out.results) / cpu_s
+        # the night: L per call
+        httpx.put(f"http://127.0.0.1:{port}/control/faults",
+                  json={"faults": [{"fault": "latency", "ms": args.latency_ms}]}).raise_for_status()
+        adults = submit(args.url, schema, args.n, args.seed, offset=args.cpu_n)
+        k = adults / args.n
+        out, seconds = run(args.url, schema, args.workers, None, port, args.concurrency)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    rate = len(out.results) / seconds
+    network = args.workers * args.concurrency / (args.latency_ms / 1000 * k)
+    bound = min(network, cpu_rate)
+    by_worker: dict[str, list[int]] = defaultdict(list)
+    for r in out.results:
+        by_worker[r.worker].append(r.rss_kb)
+    print(f"applications        {len(out.results)} ({args.workers} workers, {args.concurrency} calls in flight each, "
+          f"L = {args.latency_ms} ms, k = {k:.2f} calls per case)")
+    print(f"total time          {seconds:.1f} s")
+    print(f"achieved            {rate:.1f} cases/s")
+    print(f"network bound       {network:.1f} cases/s   (W·C / (L·k))")
+    print(f"CPU bound           {cpu_rate:.1f} cases/s   (zero latency, {len(cpu_out.results)} cases, {adults_cpu} calls)")
+    print(f"ratio to the smaller bound  {bound / rate:.2f}×   (target ≤ 1.3)")
+    for worker, rss in sorted(by_worker.items()):
+        at10k = rss[min(len(rss) - 1, 10_000 // max(1, args.workers))] / 1024
+        print(f"worker {worker.rsplit(':', 1)[-1]}: {len(rss)} cases, RSS {rss[0] / 1024:.0f} MB at start, "
+              f"{at10k:.0f} MB at ~10k cases, {rss[-1] / 1024:.0f} MB at the end "
+              f"(growth {rss[-1] / 1024 - at10k:+.0f} MB; target < 50)")
+    hundred_k_minutes = 100_000 / rate / 60
+    print(f"100k applications at this rate: {hundred_k_minutes:.1f} min "
+          f"({'meets' if hundred_k_minutes < 10 else 'does not meet'} the 10-minute goal)")
+
+
+if __name__ == "__main__":
+    main()
