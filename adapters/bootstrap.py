@@ -115,7 +115,9 @@ def access_log() -> AccessLog:
     return AccessLog(database(), hmac_key())
 
 
-def registry_source(db: Database | None = None) -> SsbtekRegistrySource | None:
+def registry_source(
+    db: Database | None = None, evidence: EvidenceStore | None = None
+) -> SsbtekRegistrySource | None:
     """The configured registry source (SSBTEK, or the sandbox in demo mode), or None.
 
     None when no registry is configured at all (no ``FINAID_SSBTEK_URL`` outside demo mode); a
@@ -128,8 +130,9 @@ def registry_source(db: Database | None = None) -> SsbtekRegistrySource | None:
     if not cfg.ssbtek_url and not cfg.demo:
         return None
     ensure_logging()
-    evidence: EvidenceStore
-    if db is not None:
+    if evidence is not None:
+        pass
+    elif db is not None:
         from adapters.db.store import DbEvidenceStore
 
         evidence = DbEvidenceStore(db)
@@ -171,8 +174,9 @@ def pipeline_with_registry(db: Database | None = None) -> Pipeline:
     return Pipeline(PackEvaluator(catalog()), registry=source, clock=clock())
 
 
-def batch_pipeline(db: Database) -> Pipeline:
-    """A pipeline for a batch worker: its own rule engine, the registry source, evidence in ``db``."""
-    source = registry_source(db)
+def batch_pipeline(db: Database, evidence: EvidenceStore | None = None) -> Pipeline:
+    """A pipeline for a batch worker: its own rule engine, the registry source, and the evidence
+    store (the batch buffers raw envelopes and writes them with the chunk's transaction)."""
+    source = registry_source(db, evidence)
     return Pipeline(PackEvaluator(Catalog()), source, clock=clock())
 

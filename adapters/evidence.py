@@ -40,3 +40,23 @@ class MemoryEvidenceStore:
     def __len__(self) -> int:
         with self._lock:
             return len(self._raw)
+
+
+class BufferedEvidenceStore(MemoryEvidenceStore):
+    """Evidence held until the batch writes it in the same transaction as the sealed revision."""
+
+    def take(self, request_ids: list[str]) -> list[tuple[str, bytes, str]]:
+        """Remove and return (request id, raw, sha256) for these ids (those present)."""
+        out = []
+        with self._lock:
+            for rid in request_ids:
+                raw = self._raw.pop(rid, None)
+                sha = self._sha.pop(rid, None)
+                if raw is not None and sha is not None:
+                    out.append((rid, raw, sha))
+        return out
+
+    def clear(self) -> None:
+        with self._lock:
+            self._raw.clear()
+            self._sha.clear()

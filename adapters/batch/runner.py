@@ -22,6 +22,7 @@ from adapters.batch.claims import Claims, pending_count
 from adapters.batch.worker import CaseResult, LeaseKeeper, Worker
 from adapters.db.engine import Database, is_postgres
 from adapters.db.models import BatchRun
+from adapters.evidence import BufferedEvidenceStore
 from audit.chain import now
 from decision.errors import ConfigurationError
 
@@ -75,9 +76,10 @@ def _worker_loop(
     db = Database(cfg.db_url, cfg.db_schema)
     try:
         store = CaseStore(db)
-        pipeline = bootstrap.batch_pipeline(db)
+        evidence = BufferedEvidenceStore()
+        pipeline = bootstrap.batch_pipeline(db, evidence)
         claims = Claims(db, worker_id, cfg.lease_seconds, run_started)
-        worker = Worker(store, pipeline, claims, cfg.actor, cfg.budget, cfg.registry_budget)
+        worker = Worker(store, pipeline, claims, cfg.actor, cfg.budget, cfg.registry_budget, evidence=evidence)
         keeper = LeaseKeeper(claims, max(cfg.lease_seconds / 3, 0.2))
         try:
             while True:
@@ -93,6 +95,7 @@ def _worker_loop(
                 keeper.hold([])
         finally:
             keeper.stop()
+            worker.close()
     finally:
         db.dispose()
 

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from adapters.batch.claims import Claim, Claims, LeaseLost
 from adapters.clock import SystemClock
 from adapters.db.models import Revision
-from adapters.db.store import CaseStore, Stored
+from adapters.db.store import CaseStore, Stored, write_evidence
+from adapters.evidence import BufferedEvidenceStore
 from audit.chain import now
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.errors import FinaidError
@@ -110,7 +111,7 @@ class LeaseKeeper:
 class Worker:
     def __init__(
         self, store: CaseStore, pipeline: Pipeline, claims: Claims, actor: str, budget: int,
-        registry_budget: int, clock: Clock | None = None,
+        registry_budget: int, clock: Clock | None = None, evidence: BufferedEvidenceStore | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
@@ -120,9 +121,27 @@ class Worker:
         self.registry_budget = registry_budget
         self.version = code_version()
         self.clock: Clock = clock or pipeline.clock or SystemClock()
+        self.evidence = evidence
+        # one event loop and one registry connection pool for the worker's life
+        self.loop = asyncio.new_event_loop()
+        self._session: Any = None
+        session = getattr(pipeline.registry, "session", None)
+        if session is not None:
+            self._session = session()
+            self.loop.run_until_complete(self._session.__aenter__())
+
+    def close(self) -> None:
+        if self._session is not None:
+            self.loop.run_until_complete(self._session.__aexit__(None, None, None))
+            self._session = None
+        self.loop.close()
 
     def run_chunk(self, claims: list[Claim]) -> list[CaseResult]:
-        return asyncio.run(self._chunk(claims))
+        try:
+            return self.loop.run_until_complete(self._chunk(claims))
+        finally:
+            if self.evidence is not None:
+                self.evidence.clear()  # what was not stored with a revision belongs to no decision
 
     async def _chunk(self, claims: list[Claim]) -> list[CaseResult]:
         loaded = self._load(claims)
@@ -172,14 +191,20 @@ class Worker:
         try:
             with self.store.db.transaction() as s:
                 ours = self.claims.still_ours(s, [p[0] for p in pending])
+                live = []
+                for entry in pending:
+                    if entry[0].application_id in ours:
+                        live.append(entry)
+                    else:
+                        entry[4].status, entry[4].reason = "lease_lost", "the claim was taken over"
+                fetched_bundles = [sealed for _, sealed, fetched, _, _ in live if fetched]
+                new_revisions = iter(self.store.add_fetched_revisions(s, fetched_bundles, self.actor, at))
                 items: list[tuple[Stored, Decided]] = []
                 kept = []
-                for claim, sealed, fetched, decided, result in pending:
-                    if claim.application_id not in ours:
-                        result.status, result.reason = "lease_lost", "the claim was taken over"
-                        continue
+                for claim, sealed, fetched, decided, result in live:
                     if fetched:
-                        stored = self.store.receive_in(s, sealed, self.actor, at)
+                        stored = next(new_revisions)
+                        self._evidence(s, stored, sealed, at)
                     else:
                         stored = Stored(claim.revision_id, loaded[claim.application_id][1], False)
                     items.append((stored, decided))
@@ -214,6 +239,11 @@ class Worker:
             result.status, result.reason = "lease_lost", str(e)
         except Exception as e:  # noqa: BLE001
             self._fail(claim, result, f"error: {type(e).__name__}")
+
+    def _evidence(self, s: Any, stored: Stored, sealed: CaseBundle, at: Any) -> None:
+        if self.evidence is not None and stored.created:
+            taken = self.evidence.take([e.request_id for e in sealed.registry or []])
+            write_evidence(s, stored.revision_id, taken, at)
 
     @staticmethod
     def _record(result: CaseResult, decision_id: str, decided: Decided) -> None:

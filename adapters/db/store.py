@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from ulid import ULID
@@ -136,6 +136,64 @@ class CaseStore:
         )
         return Stored(rev.id, content_hash, True)
 
+
+    def add_fetched_revisions(self, s: Session, bundles: list[CaseBundle], actor: str, at: datetime) -> list[Stored]:
+        """Sealed revisions of existing applications (the batch's fetch), with bulk statements.
+
+        In the caller's transaction, which must hold the applications' rows (a batch claim check).
+        """
+        if not bundles:
+            return []
+        hashes = [bundle_hash(b) for b in bundles]
+        ids = [b.application.id for b in bundles]
+        existing = {
+            (r.application_id, r.content_hash): r.id
+            for r in s.execute(
+                select(Revision.id, Revision.application_id, Revision.content_hash).where(
+                    Revision.application_id.in_(ids), Revision.content_hash.in_(hashes)
+                )
+            )
+        }
+        numbers = dict(
+            s.execute(
+                select(Revision.application_id, func.max(Revision.number))
+                .where(Revision.application_id.in_(ids))
+                .group_by(Revision.application_id)
+            ).all()
+        )
+        protected = dict(
+            s.execute(select(Application.id, Application.protected).where(Application.id.in_(ids))).all()
+        )
+        out: list[Stored] = []
+        revisions: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        events: list[tuple[str, str, str, dict[str, Any]]] = []
+        for bundle, content_hash in zip(bundles, hashes, strict=True):
+            app_id = bundle.application.id
+            if (app_id, content_hash) in existing:
+                out.append(Stored(existing[(app_id, content_hash)], content_hash, False))
+                continue
+            number = int(numbers.get(app_id) or 0) + 1
+            numbers[app_id] = number
+            rev_id = new_id()
+            revisions.append({
+                "id": rev_id, "application_id": app_id, "number": number, "content_hash": content_hash,
+                "sealed": True, "bundle_json": json.dumps(bundle.to_json_dict(), ensure_ascii=False),
+                "received_at": at, "actor": actor, "purged_at": None,
+            })
+            updates.append({
+                "id": app_id, "state": "fetched", "state_reason": None, "attempts": 0, "updated_at": at,
+                "last_note_at": at, "current_revision_id": rev_id,
+                "protected": bool(protected.get(app_id)) or _protected(bundle),
+            })
+            events.append((actor, "fetched", f"application:{app_id}",
+                           {"revision": rev_id, "number": number, "content_hash": content_hash, "sealed": True}))
+            out.append(Stored(rev_id, content_hash, True))
+        if revisions:
+            s.execute(insert(Revision), revisions)
+            s.execute(update(Application), updates)
+            append_events(s, events, at)
+        return out
 
     # ------------------------------------------------------------------ decisions
     def save_decision(
@@ -344,4 +402,30 @@ class DbEvidenceStore:
     def get(self, request_id: str) -> bytes | None:
         with self.db.read() as s:
             row = s.get(Evidence, request_id)
-            return row.raw if row is not None else None
+            if row is None or row.purged_at is not None:
+                return None
+            if row.raw is not None:
+                return row.raw
+            # one envelope answers for several agencies: its bytes are kept once, under one request id
+            return s.execute(
+                select(Evidence.raw).where(Evidence.sha256 == row.sha256, Evidence.raw.is_not(None)).limit(1)
+            ).scalar_one_or_none()
+
+
+def write_evidence(s: Session, revision_id: str, items: list[tuple[str, bytes, str]], at: datetime) -> None:
+    """Raw envelopes for a revision, in the caller's transaction; each distinct envelope's bytes once."""
+    if not items:
+        return
+    existing = set(
+        s.execute(select(Evidence.request_id).where(Evidence.request_id.in_([i[0] for i in items]))).scalars()
+    )
+    seen: set[str] = set()
+    rows = []
+    for request_id, raw, sha in items:
+        if request_id in existing:
+            continue
+        rows.append({"request_id": request_id, "revision_id": revision_id, "sha256": sha,
+                     "raw": None if sha in seen else raw, "stored_at": at, "purged_at": None})
+        seen.add(sha)
+    if rows:
+        s.execute(insert(Evidence), rows)

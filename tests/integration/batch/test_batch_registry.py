@@ -68,6 +68,16 @@ def test_registry_down_all_night_fails_every_application_and_the_next_night_deci
         "SELECT count(*) FROM decision_use WHERE kind = 'finding' AND ref = 'registry.unavailable'"
     )
     assert unavailable < N  # decided on real answers, not on the outage
+    # the raw envelopes are kept as evidence with the sealed revisions, each envelope's bytes once
+    assert database.scalar("SELECT count(*) FROM registry_evidence WHERE revision_id IS NULL") == 0
+    envelopes = database.scalar("SELECT count(DISTINCT sha256) FROM registry_evidence")
+    assert envelopes > 0
+    assert database.scalar("SELECT count(*) FROM registry_evidence WHERE raw IS NOT NULL") == envelopes
+    from adapters.db.store import DbEvidenceStore
+
+    some = database.scalar("SELECT request_id FROM registry_evidence WHERE raw IS NULL LIMIT 1")
+    if some is not None:
+        assert DbEvidenceStore(database.db).get(some), "an agency's evidence resolves to its envelope"
 
 
 PNR_SHAPE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})-?(\d{4})(?!\d)")
