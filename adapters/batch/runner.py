@@ -125,6 +125,7 @@ def run_batch(cfg: BatchConfig, on_result: Callable[[CaseResult, int], None] | N
     batch_id = str(ULID())
     started = now()
     host = socket.gethostname()
+    _refuse_without_registry(db)
     with db.transaction() as s:
         s.add(BatchRun(id=batch_id, host=host, actor=cfg.actor, workers=cfg.workers, started_at=started,
                        status="running"))
@@ -183,6 +184,29 @@ def run_batch(cfg: BatchConfig, on_result: Callable[[CaseResult, int], None] | N
         run.report_path = str(outcome.report_html)
     db.dispose()
     return outcome
+
+
+def _refuse_without_registry(db: Database) -> None:
+    """Outside demo mode, applications still to be fetched need a configured registry: refuse up front."""
+    from sqlalchemy import func, select
+
+    from adapters import bootstrap
+    from adapters.db.models import Application, Revision
+
+    if bootstrap.registry_source(None) is not None:
+        return
+    with db.read() as s:
+        unsealed = s.execute(
+            select(func.count())
+            .select_from(Application)
+            .join(Revision, Revision.id == Application.current_revision_id)
+            .where(Application.state.in_(("received", "failed")), Revision.sealed.is_(False))
+        ).scalar_one()
+    if unsealed:
+        raise ConfigurationError(
+            f"{unsealed} application(s) have no registry answers yet and no registry is configured: set "
+            "FINAID_SSBTEK_URL with its certificate, key and CA (docs/registry.md), or FINAID_MODE=demo"
+        )
 
 
 def _counts(results: list[CaseResult]) -> dict[str, Any]:

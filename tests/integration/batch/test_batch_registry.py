@@ -119,3 +119,17 @@ def test_the_demo_night_writes_no_personnummer_and_no_name_in_any_log_or_report(
         assert not names.search(text), f"{file.name} holds a name: {names.search(text)}"
     assert scanned >= 10  # logs, sandbox log, report HTML/JSON, decision bases
     sys.stdout.write(f"scanned {scanned} files\n")
+
+
+def test_outside_demo_mode_the_batch_refuses_to_run_without_a_registry_when_answers_are_missing(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    for bundle in synthetic.generate(3, SEED):
+        (folder / f"{bundle['application']['id']}.json").write_text(json.dumps(bundle), encoding="utf-8")
+    assert database.cli("case", "submit", folder).returncode == 0
+    proc = database.cli("batch", "run", env={"FINAID_REPORT_DIR": str(tmp_path / "reports")})
+    assert proc.returncode == 1
+    assert "FINAID_SSBTEK_URL" in proc.stderr and "Traceback" not in proc.stderr
+    assert database.count("decision") == 0
