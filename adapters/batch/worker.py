@@ -215,7 +215,9 @@ class Worker:
             for claim, sealed, fetched, decided, result in pending:
                 self._commit_one(claim, sealed, fetched, decided, result, loaded)
             return
-        for result, (decision_id, _), (_, decided) in zip(kept, written, items, strict=True):
+        for result, (decision_id, created), (_, decided) in zip(kept, written, items, strict=True):
+            if created:
+                self._auto(decision_id, result.application_id)
             self._record(result, decision_id, decided)
 
     def _commit_one(
@@ -230,15 +232,19 @@ class Worker:
                 else Stored(claim.revision_id, loaded[claim.application_id][1], False)
             )
             decision_id, created = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
-            if created:  # automated decisions, where a municipality enabled them (off by default)
-                from adapters.web.auto import maybe_auto_approve
-
-                maybe_auto_approve(self.store.db, decision_id, claim.application_id)
+            if created:
+                self._auto(decision_id, claim.application_id)
             self._record(result, decision_id, decided)
         except LeaseLost as e:
             result.status, result.reason = "lease_lost", str(e)
         except Exception as e:  # noqa: BLE001
             self._fail(claim, result, f"error: {type(e).__name__}")
+
+    def _auto(self, decision_id: str, application_id: str) -> None:
+        """Automated decisions, where a municipality enabled them (off by default; adapters/web/auto.py)."""
+        from adapters.web.auto import maybe_auto_approve
+
+        maybe_auto_approve(self.store.db, decision_id, application_id)
 
     def _evidence(self, s: Any, stored: Stored, sealed: CaseBundle, at: Any) -> None:
         if self.evidence is not None and stored.created:

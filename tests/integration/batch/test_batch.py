@@ -158,3 +158,24 @@ def test_submit_is_idempotent_and_a_changed_bundle_is_a_new_revision(database: T
     assert database.count("application_revision") == 3
     assert database.count("application") == 2
     os.environ.get("CI")
+
+
+def test_the_batch_decides_automatically_only_where_a_municipality_enabled_it(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    from tests.integration.conftest import EXAMPLES
+
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    for name in ("01-worked-example-couple-two-children.json", "11-income-mismatch-and-dental-cost.json"):
+        (folder / name).write_text((EXAMPLES / name).read_text())
+    submit(database, folder)
+    enabled = json.dumps({"1287": {"delegation_reference": "SN 2025-03-12 § 45",
+                                   "allowed_notices": ["guideline.example"]}})
+    proc = database.cli("batch", "run", env={"FINAID_AUTO_DECISIONS": enabled,
+                                             "FINAID_REPORT_DIR": str(database.workdir / "reports")})
+    assert proc.returncode == 0, proc.stderr
+    states = dict(database.rows("SELECT id, state FROM application"))
+    assert states["APP-2023-000042"] == "auto_approved"  # a clean re-application proposed GRANT
+    assert states["APP-2026-001011"] == "proposed"  # MANUAL findings: a handler decides
+    assert database.scalar("SELECT count(*) FROM audit_event WHERE event = 'auto_approved'") == 1
