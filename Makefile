@@ -34,7 +34,7 @@ system-deps:
 	fi
 
 web: $(STAMP)
-	FINAID_MODE=demo $(BIN)/finaid web serve
+	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db $(BIN)/finaid web serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check decision rules adapters audit tests benchmarks
