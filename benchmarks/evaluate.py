@@ -143,7 +143,7 @@ class BareEngine:
                 definition["__sentinel"] = {"all": [{"m": {"t": START}}], "run": self._sentinel}
                 bare_name = f"bare-{pack.id}-{name}"
                 self.host.register_rulesets({bare_name: definition})
-                self.names[f"{pack.id}/{name}"] = bare_name
+                self.names[f"{pack.engine_key}/{name}"] = bare_name
 
     def _action(self, rule_id: str) -> Callable[[Any], None]:
         fired = self.fired
@@ -206,7 +206,7 @@ def plain_findings(facts: Facts) -> list[str]:
     for a in t.get("answer", ()):
         if a["status"] == "missing":
             fired.append("registry.not_consulted")
-        if a["status"] == "unavailable" and a["adult"] is True:
+        if a["status"] == "unavailable" and a["needed"] is True:
             fired.append("registry.unavailable")
         fired.extend("registry.stale" for p in params if a["age_s"] > p["stale_after_s"])
     for i in t.get("identity", ()):

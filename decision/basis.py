@@ -7,7 +7,7 @@ finding steps, the outcome is its outcome step. Nothing is computed twice.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -122,8 +122,26 @@ def finding_sort_key(step: TraceStep) -> tuple[int, str, str, str, str]:
     )
 
 
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def _trusted(cls: type[_M], **values: Any) -> _M:
+    """A model from values this module built itself (every field given, already the right type).
+
+    What pydantic's ``model_construct`` does, without its per-field alias and default search: the
+    basis is built from typed trace steps dozens of times per case.
+    """
+    m = cls.__new__(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
+
+
 def _fact_out(f: FactRecord) -> Fact:
-    return Fact(
+    return _trusted(Fact,
         id=f.id,
         person=f.person,
         kind=f.kind,
@@ -167,8 +185,9 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
     outcomes = [s for s in trace if s.kind is StepKind.OUTCOME]
     if len(outcomes) != 1 or outcomes[0].value not in ("GRANT", "PARTIAL", "REJECT", "MANUAL"):
         raise RulesError(f"the trace must hold exactly one outcome (found {len(outcomes)})")
+    # The parts are built from typed trace steps, so they are constructed without re-validation.
     lines = [
-        Line(
+        _trusted(Line,
             rule=s.rule,
             amount=format_ore(s.amount or 0),
             reason=s.reason,
@@ -180,7 +199,7 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
     ]
     finding_steps = sorted((s for s in trace if s.kind is StepKind.FINDING), key=finding_sort_key)
     findings = [
-        Finding(
+        _trusted(Finding,
             code=s.code or s.rule,
             severity=(s.severity or Severity.NOTICE).value,
             rule=s.rule,
@@ -205,13 +224,14 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         raise RulesError(f"the trace cites facts the evaluation does not know: {', '.join(missing[:5])}")
     facts = [_fact_out(evaluation.facts[fid]) for fid in sorted(cited, key=_fact_order)]
     outcome = outcomes[0].value
-    return DecisionBasis(
+    return DecisionBasis.model_construct(
+        schema_=BASIS_SCHEMA,
         application_id=bundle.application.id,
         month=bundle.application.month,
-        rules=RulesUsed(pack=evaluation.pack.id, hash=evaluation.pack.hash),
-        guideline=GuidelineUsed(id=evaluation.guideline.id, hash=evaluation.guideline.hash),
-        outcome=outcome,  # type: ignore[arg-type]
-        amounts=Amounts(
+        rules=RulesUsed.model_construct(pack=evaluation.pack.id, hash=evaluation.pack.hash),
+        guideline=GuidelineUsed.model_construct(id=evaluation.guideline.id, hash=evaluation.guideline.hash),
+        outcome=outcome,
+        amounts=Amounts.model_construct(
             norm=format_ore(norm),
             costs_accepted=format_ore(costs),
             income_counted=format_ore(income),

@@ -72,40 +72,51 @@ class RuleEngine:
 
     def _action(self, rule_id: str) -> Callable[[Any], None]:
         def action(c: Any) -> None:  # one-parameter actions: two-parameter ones run asynchronously
-            matched = c._m
-            facts = tuple(matched.values()) if isinstance(matched, dict) else ()
-            for f in facts:
-                # ids are hashed to 32 bits and can collide across sessions: check every result
-                if f.get("case") != self._token:
-                    raise RulesError(f"rule {rule_id} matched a fact of another case")
-            self._fired.append(Match(rule_id, facts))
+            try:
+                self._on_match(rule_id, c)
+            except Exception as e:  # noqa: BLE001 - the engine would bury it in the session state
+                self._errors.append(e)
 
         return action
 
-    def run(self, name: str, facts: Iterable[Mapping[str, Any]]) -> list[Match]:
-        """Assert ``facts`` one by one into ruleset ``name`` and return the rules that fired."""
+    def _on_match(self, rule_id: str, c: Any) -> None:
+        matched = c._m
+        facts = tuple(matched.values()) if isinstance(matched, dict) else ()
+        for f in facts:
+            # ids are hashed to 32 bits and can collide across sessions: check every result
+            if f.get("case") != self._token:
+                raise RulesError(f"rule {rule_id} matched a fact of another case")
+        self._fired.append(Match(rule_id, facts))
+
+    def run(self, name: str, facts: Iterable[dict[str, Any]]) -> list[Match]:
+        """Assert ``facts`` one by one into ruleset ``name`` and return the rules that fired.
+
+        The fact dicts are the caller's own and receive ``id``, ``sid`` and ``case`` here.
+        """
         if name not in self._registered:
             raise RulesError(f"ruleset {name} is not registered")
-        self._token = next(self._counter)
+        self._token = token = next(self._counter)
         self._fired = []
-        host = self._host
-        token = self._token
+        self._errors: list[Exception] = []
+        ruleset = self._host.get_ruleset(name)
+        handle = self._host._handle_function  # the synchronous path: an action's exception is raised here
+        not_handled = _dr.MessageNotHandledException
         try:
-            self._assert(name, {"id": "start", "t": _START, "case": token})
+            try:
+                handle(ruleset, ruleset.assert_fact, {"id": "start", "sid": SID, "t": _START, "case": token}, None)
+            except not_handled:
+                pass
             for i, fact in enumerate(facts):
                 # batch assertion drops silently when one fact is too large: assert one by one
-                self._assert(name, {**fact, "id": f"f{i}", "sid": SID, "case": token})
-            state = host.get_state(name, SID)
-            # exceptions raised in actions are stored in the state: read them before deleting it
-            if isinstance(state, dict) and state.get("exception"):
-                raise RulesError(f"ruleset {name}: {state['exception']}")
+                fact["id"], fact["sid"], fact["case"] = f"f{i}", SID, token
+                try:
+                    handle(ruleset, ruleset.assert_fact, fact, None)
+                except not_handled:
+                    pass  # a data fact that no rule matches: normal
         finally:
-            host.delete_state(name, SID)
+            self._host.delete_state(name, SID)
+        if self._errors:
+            # exceptions raised in actions are stored in the session state, lost with it: ours are kept
+            first = self._errors[0]
+            raise first if isinstance(first, RulesError) else RulesError(f"ruleset {name}: {first!r}")
         return self._fired
-
-    def _assert(self, name: str, fact: dict[str, Any]) -> None:
-        fact.setdefault("sid", SID)
-        try:
-            self._host.assert_fact(name, fact)
-        except _dr.MessageNotHandledException:
-            pass  # a data fact that no rule matches: normal

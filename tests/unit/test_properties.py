@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,13 @@ def test_declared_amounts_reach_the_basis_to_the_ore(pipeline: Pipeline, bundle:
 
 def test_generated_bundles_are_reproducible_from_a_seed() -> None:
     assert build_valid_bundle(RandomChooser(42), 1) == build_valid_bundle(RandomChooser(42), 1)
+
+
+def test_a_basis_built_from_the_trace_is_what_validation_would_build(pipeline: Pipeline) -> None:
+    """build_basis constructs its parts without re-validation: they must equal a validated basis."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "bundles"
+    for path in sorted(examples.glob("*.json")):
+        decided = pipeline.decide(parse_bundle(path.read_bytes()))
+        data = decided.basis.to_json_dict()
+        assert DecisionBasis.model_validate(data).to_json_dict() == data
+        assert decided.basis.model_fields_set == DecisionBasis.model_validate(data).model_fields_set
