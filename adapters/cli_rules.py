@@ -163,6 +163,31 @@ def rules_which(
           f"guideline {guideline.id} for {municipality}")
 
 
+@rules_app.command("draft")
+def rules_draft(
+    new_id: Annotated[str, typer.Argument(help="The new pack's id (never reused), e.g. sol2025_400_2027_v1.")],
+    source: Annotated[str, typer.Option("--from", help="The published pack or guideline to start from.")],
+    months: Annotated[str | None, typer.Option(help="The new pack's months, FROM..TO (e.g. 2027-01..2027-12).")] = None,
+) -> None:
+    """Copy a published pack (or guideline) into drafts/ under a new id, to edit; drafts are never selected."""
+    from adapters.lifecycle.drafts import new_draft
+    from rules.catalog import PACKAGE_DIR, search_roots
+
+    span: tuple[str, str] | None = None
+    if months is not None:
+        first, _, last = months.partition("..")
+        span = (str(_month(first, "--months")), str(_month(last, "--months")))
+        if span[0] > span[1]:
+            raise InputError([FieldError("--months", "FROM must not be after TO")])
+    roots = search_roots()
+    root = roots[-1]  # $FINAID_RULES_DIR when set: a municipality never edits the installed package
+    folder = new_draft(_catalog(), source, new_id, root, span)
+    where = "the installed package (set FINAID_RULES_DIR for your own rules)" if root == PACKAGE_DIR else str(root)
+    is_pack = (folder / "rulesets").is_dir()
+    check = f"finaid rules coverage --pack {new_id}" if is_pack else f"finaid rules show {new_id}"
+    print(f"draft {new_id} in {folder} ({where}); edit it, then: {check}")
+
+
 @rules_app.command("verify")
 def rules_verify() -> None:
     """Fail (exit 1) if a published pack or guideline changed since it was locked; tests/ may change freely."""
@@ -197,7 +222,9 @@ def rules_publish(
 
     day = _day(published_at, "--published-at")
     catalog = _catalog()
-    kind, folder, root, _ = prepare(catalog, draft, day, decision, changelog)
+    kind, folder, root, warnings = prepare(catalog, draft, day, decision, changelog)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     db = bootstrap.database()
     actor = bootstrap.actor()
     done = move_into_place(kind, folder, root, day, decision)
@@ -243,6 +270,9 @@ def rules_coverage(
         print("rules outside the packs (rules/why_not.py; covered by the code version)")
         for r in result.code_rules:
             print(f"  {r.rule:38} {len(r.scenarios):4} test(s)  [{r.status}] {r.legal_reference}")
+    for pc in result.packs:
+        for warning in pc.warnings:
+            print(f"warning: {pc.pack}: {warning}", file=sys.stderr)
     for problem in result.problems:
         print(f"problem: {problem}", file=sys.stderr)
     if check and result.problems:

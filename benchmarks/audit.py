@@ -19,9 +19,15 @@ What it does:
    the targets (p95 < 50 ms and < 200 ms);
 6. drops the schema (also on failure or Ctrl-C), unless ``--keep``.
 
-The full run (1,000,000 decisions, about 22 million decision_use rows and 2 million audit events)
-needs roughly 20 GB free on the database server's disk and takes on the order of half an hour on two
-cores; ``--n`` loads fewer rows.
+The full run (1,000,000 decisions, about 23 million decision_use rows and 2 million audit events)
+takes about 16 GB on the database server's disk (the check asks for the estimate plus ``--margin-gb``,
+default 5) and about 15 minutes on two cores, most of it COPYing the decision rows (TOAST compression
+of the basis and trace); ``--n 200000`` takes about 2 minutes. Measured on 2 cores, PostgreSQL 15 with
+default settings (shared_buffers 128 MB), other work running:
+
+    n            why p50 / p95       rule query (first page) p50 / p95
+    200,000      2.3 / 3.0 ms        16.3 / 19.8 ms
+    1,000,000    4.2 / 10.0 ms       76.0 / 108.5 ms      (targets: p95 < 50 ms and < 200 ms)
 """
 
 from __future__ import annotations
@@ -116,9 +122,10 @@ def templates() -> list[Template]:
 def estimate_bytes(n: int, tpl: list[Template]) -> int:
     text = statistics.mean(len(t.basis_json) + len(t.trace_json) + len(t.bundle_json) for t in tpl)
     uses = statistics.mean(len(t.uses) for t in tpl)
-    # JSON compresses to about a third in TOAST; a decision_use row is ~150 bytes with its two indexes;
+    # JSON compresses to about half in TOAST; a decision_use row is ~150 bytes with its two indexes;
     # an audit event ~700 bytes with its indexes; the rest of the row and its indexes ~1 kB
-    return int(n * (text * 0.4 + uses * 150 + 2 * 700 + 1000))
+    # (measured: 15.8 GB for 1,000,000 decisions)
+    return int(n * (text * 0.5 + uses * 150 + 2 * 700 + 1000))
 
 
 def check_disk(conn: psycopg.Connection, need: int, margin: int, force: bool) -> None:

@@ -145,7 +145,8 @@ def main() -> None:
     print(f"total time          {seconds:.1f} s")
     print(f"achieved            {rate:.1f} cases/s")
     print(f"network bound       {network:.1f} cases/s   (W·C / (L·k))")
-    print(f"CPU bound           {cpu_rate:.1f} cases/s   (zero latency, {len(cpu_out.results)} cases, {adults_cpu} calls)")
+    print(f"CPU bound           {cpu_rate:.1f} cases/s   "
+          f"(zero latency, {len(cpu_out.results)} cases, {adults_cpu} calls)")
     print(f"ratio to the smaller bound  {bound / rate:.2f}×   (target ≤ 1.3)")
     for worker, rss in sorted(by_worker.items()):
         at10k = rss[min(len(rss) - 1, 10_000 // max(1, args.workers))] / 1024

@@ -349,11 +349,15 @@ class Catalog:
             spans = ", ".join(f"{p.month_from}..{p.month_to}" for p in self.packs.values())
             raise InputError([FieldError("application.month", f"no rule pack covers {month} (packs cover {spans})")])
         if as_of is not None:
+            later = sorted(covering, key=lambda p: (p.published_at or date.min, p.id))
             covering = [p for p in covering if p.published_at is not None and p.published_at <= as_of]
             if not covering:
-                raise InputError(
-                    [FieldError("application.month", f"no rule pack covering {month} was published as of {as_of}")]
-                )
+                first = later[0]
+                when = first.published_at.isoformat() if first.published_at else "?"
+                raise InputError([FieldError(
+                    "application.month",
+                    f"no rule pack covering {month} was published as of {as_of} ({first.id} is, from {when})",
+                )])
         return sorted(covering, key=lambda p: (p.published_at or date.min, p.id))[-1]
 
     def pack_by_hash(self, pack_hash: str) -> RulePack:

@@ -1,8 +1,8 @@
 """The code version recorded with every decision: package version + a hash of the rule code.
 
-The hash covers the Python code that shapes a decision outside the packs (decision/ and rules/,
-packs and guidelines excluded): replay tells "different because the code changed" from
-"different with the same code" by comparing it.
+The hash covers the Python code that shapes a decision outside the packs (decision/ and rules/;
+packs, drafts and guidelines excluded: a pack's hash covers its own formula module): replay tells
+"different because the code changed" from "different with the same code" by comparing it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def code_hash() -> str:
         base = _ROOT / folder
         for file in sorted(base.rglob("*.py")):
             rel = file.relative_to(_ROOT)
-            if rel.parts[1:2] in (("packs",), ("guidelines",)) or "__pycache__" in rel.parts:
+            if rel.parts[1:2] in (("packs",), ("guidelines",), ("drafts",)) or "__pycache__" in rel.parts:
                 continue
             h.update(rel.as_posix().encode("utf-8") + b"\0" + file.read_bytes())
     return h.hexdigest()[:16]

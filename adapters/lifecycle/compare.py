@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from decision.errors import RulesError
 from decision.money import format_ore
 from rules.catalog import Catalog, Guideline, RulePack, draft_kind
 from rules.parameters import Parameter, ParamValue
@@ -78,7 +79,11 @@ def resolve(catalog: Catalog, ref: str) -> RulePack | Guideline:
         return catalog.packs[ref]
     if ref in catalog.guidelines:
         return catalog.guidelines[ref]
-    folder = catalog.draft_folder(ref)
+    try:
+        folder = catalog.draft_folder(ref)
+    except RulesError:
+        known = ", ".join([*catalog.packs, *catalog.guidelines, *catalog.draft_folders()])
+        raise RulesError(f"no pack, guideline or draft {ref!r} (known: {known}; or give a draft's folder)") from None
     return catalog.draft_pack(str(folder)) if draft_kind(folder) == "pack" else catalog.draft_guideline(str(folder))
 
 

@@ -42,12 +42,14 @@ class PackCoverage:
     rules: list[RuleCoverage]
     failures: list[tuple[str, list[str]]]
     problems: list[str]
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "pack": self.pack, "state": self.state, "scenarios": self.scenarios,
             "rules": [r.to_json() for r in self.rules],
             "failures": [{"scenario": n, "problems": p} for n, p in self.failures], "problems": self.problems,
+            "warnings": self.warnings,
         }
 
 
@@ -100,7 +102,17 @@ def pack_coverage(runner: ScenarioRunner, pack: RulePack, code_hits: dict[str, l
             problems.append(f"rule {rid} never appears in a trace of this pack's scenario tests")
     for label, msgs in failures:
         problems.append(f"scenario {label!r} fails: {'; '.join(msgs)}")
-    return PackCoverage(pack.id, pack.state, len(scenarios), rules, failures, problems)
+    return PackCoverage(pack.id, pack.state, len(scenarios), rules, failures, problems, stale_amounts(pack))
+
+
+def stale_amounts(pack: RulePack) -> list[str]:
+    """Amounts with no value dated in the pack's last year (the riksnorm and prisbasbelopp change yearly)."""
+    last_year = int(pack.month_to[:4])
+    return [
+        f"parameter {p.path} has no value dated in {last_year}: its {p.values[-1].since.year} value would apply"
+        for p in sorted(pack.parameters.values(), key=lambda p: p.path)
+        if p.unit.startswith("SEK") and p.values and p.values[-1].since.year < last_year
+    ]
 
 
 def coverage(runner: ScenarioRunner, packs: list[RulePack]) -> Coverage:

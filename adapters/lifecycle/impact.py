@@ -104,18 +104,24 @@ def load_cases(db: Database, month_from: str | None, month_to: str | None) -> tu
     return cases, int(total) - len(cases)
 
 
+def processes(cases: int, workers: int) -> int:
+    """How many worker processes a run uses (none beside this one for a small caseload)."""
+    chunks = -(-cases // CHUNK)
+    return 1 if workers <= 1 or chunks <= 1 else min(workers, chunks)
+
+
 def run_cases(
     cases: list[CaseInput], draft: RulePack, as_month: str | None, workers: int, catalog: Catalog | None = None
 ) -> list[dict[str, Any]]:
     """Decide every case with the baseline and the draft; in spawned processes when ``workers`` > 1."""
     folder = str(Path(draft.folder).resolve())
-    if workers <= 1 or len(cases) <= CHUNK:
+    if processes(len(cases), workers) == 1:
         evaluator = ImpactEvaluator(folder, as_month, catalog)
         return [evaluator.decide(c) for c in cases]
     chunks = [cases[i:i + CHUNK] for i in range(0, len(cases), CHUNK)]
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=ctx, initializer=init_worker, initargs=(folder, as_month)
+        max_workers=processes(len(cases), workers), mp_context=ctx, initializer=init_worker, initargs=(folder, as_month)
     ) as pool:
         out: list[dict[str, Any]] = []
         for part in pool.map(decide_chunk, chunks):
@@ -173,6 +179,7 @@ def build_report(
                  "title": draft.title},
         "months": {"from": request.month_from, "to": request.month_to},
         "as_month": request.as_month,
+        "workers": processes(len(results), request.workers),
         "as_month_note": NOTE_EN.format(as_month=request.as_month) if request.as_month else None,
         "as_month_note_sv": NOTE_SV.format(as_month=request.as_month) if request.as_month else None,
         "baseline": "each stored decision's own pack and guideline, re-decided with today's code",

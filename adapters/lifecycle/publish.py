@@ -170,9 +170,9 @@ def default_changelog(root: Path) -> Path:
 
 
 def prepare(catalog: Catalog, ref: str, published_at: date, decision: str, changelog: Path | None) -> tuple[
-    Kind, Path, Path, Path
+    Kind, Path, Path, list[str]
 ]:
-    """Every check before anything moves; (kind, draft folder, root, changelog)."""
+    """Every check before anything moves; (kind, draft folder, root, warnings)."""
     if not decision.strip() or len(decision) > 200 or any(ord(c) < 32 for c in decision):
         raise RulesError("--decision must name the publishing decision (one line, at most 200 characters)")
     folder = catalog.draft_folder(ref)
@@ -194,9 +194,9 @@ def prepare(catalog: Catalog, ref: str, published_at: date, decision: str, chang
         result = pack_coverage(ScenarioRunner(catalog), pack, {})
         if result.problems:
             raise RulesError(f"draft {ident} is not ready: " + "; ".join(result.problems[:10]))
-    else:
-        catalog.draft_guideline(str(folder))  # loads it: refuses an installed id
-    return kind, folder, root, log
+        return kind, folder, root, result.warnings
+    catalog.draft_guideline(str(folder))  # loads it: refuses an installed id
+    return kind, folder, root, []
 
 
 def move_into_place(kind: Kind, folder: Path, root: Path, published_at: date, decision: str) -> Published:

@@ -86,6 +86,17 @@ def impact(t: TestDatabase, draft: Path, tmp_path: Path, **kw: object) -> dict[s
     return result.report
 
 
+def test_each_stored_decision_records_the_date_its_pack_was_selected_as_of(
+    world: tuple[TestDatabase, list[Case]],
+) -> None:
+    t, cases = world
+    stamps = {str(r[0])[:19] for r in t.rows("SELECT decided_at FROM decision")}
+    assert stamps == {"2026-12-01 09:00:00"}
+    payloads = [json.loads(r[0]) for r in t.rows("SELECT payload FROM audit_event WHERE event = 'proposed'")]
+    assert len(payloads) == len(cases)
+    assert {(p["as_of"], p["pack"]) for p in payloads} == {("2026-12-01", "sol2025_400_v1")}
+
+
 def test_a_pack_identical_to_the_published_one_changes_nothing(
     world: tuple[TestDatabase, list[Case]], tmp_path: Path
 ) -> None:
@@ -125,6 +136,7 @@ def test_one_changed_riksnorm_line_changes_exactly_the_households_of_that_shape(
     assert changed != text and changed.count("\n") == text.count("\n")
     riksnorm.write_text(changed, encoding="utf-8")
     report = impact(t, draft, tmp_path, workers=2)  # spawned worker processes, each with its own engine
+    assert report["workers"] == 2
     couples = {c.application_id for c in cases if c.couple}
     assert 10 <= len(couples) < len(cases)
     rows = {r["application_id"]: r for r in report["changed_cases"]}  # type: ignore[attr-defined]
