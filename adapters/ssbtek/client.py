@@ -273,7 +273,7 @@ class SsbtekRegistrySource:
             result.notices.extend(m.notices)
             result.calls.append(record)
         for notice in result.notices:
-            log.info("registry.notice", case_id=bundle.application.id, source=notice.source,
+            log.debug("registry.notice", case_id=bundle.application.id, source=notice.source,
                      person=notice.person, notice=notice.text)
         return result
 
