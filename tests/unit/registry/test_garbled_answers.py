@@ -105,7 +105,10 @@ def _mutate_json(raw: bytes, data: st.DataObject) -> bytes:
     targets = [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "lefiJsonSvar"]
     if not targets:
         return _mutate_xml(raw, data)
-    doc: Any = json.loads(base64.b64decode(targets[0].text or ""))
+    try:
+        doc: Any = json.loads(base64.b64decode(targets[0].text or ""))
+    except ValueError:  # the sandbox already garbled this payload (a fault): garble the XML instead
+        return _mutate_xml(raw, data)
     junk = st.one_of(
         st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(allow_nan=True), st.text(max_size=8),
         st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
