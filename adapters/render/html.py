@@ -16,6 +16,8 @@ from decision.basis import DecisionBasis, Line
 from decision.bundle import CaseBundle
 from decision.money import format_kr_sv, parse_kronor
 from decision.pipeline import Decided
+from rules.evaluator import INCOME_SV
+from rules.evaluator import SOURCE_SV as EVALUATOR_SOURCE_SV
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -33,19 +35,10 @@ SECTIONS = (
     ("disregard.", "Inkomster som inte räknas"),
     ("result.", "Resultat"),
 )
-SOURCE_SV = {
-    "application": "Ansökan",
-    "skatteverket": "Skatteverket",
-    "forsakringskassan": "Försäkringskassan",
-    "pensionsmyndigheten": "Pensionsmyndigheten",
-    "arbetsformedlingen": "Arbetsförmedlingen",
-    "akassa": "A-kassan",
-    "csn": "CSN",
-    "migrationsverket": "Migrationsverket",
-}
+SOURCE_SV = {**EVALUATOR_SOURCE_SV, "application": "Ansökan", "akassa": "A-kassan"}
 
 
-KIND_SV = {
+KIND_SV = {  # fact kinds as the beslutsunderlag names them
     "age": "Ålder",
     "attends_school": "Går i skolan",
     "preschool_lunch": "Lunch på förskolan",
@@ -60,18 +53,7 @@ KIND_SV = {
     "residence_status": "Uppehållsstatus",
     "year_to_date": "Inkomst hittills i år",
     "parameter": "Belopp i regelpaket/riktlinje",
-    "salary": "Lön",
-    "sickness_benefit": "Sjukpenning",
-    "activity_compensation": "Aktivitetsersättning",
-    "parental_benefit": "Föräldrapenning",
-    "unemployment_benefit": "Arbetslöshetsersättning",
-    "activity_support": "Aktivitetsstöd",
-    "establishment_allowance": "Etableringsersättning",
-    "student_aid": "Studiemedel",
-    "pension": "Pension",
-    "housing_allowance": "Bostadsbidrag",
-    "child_allowance": "Barnbidrag",
-    "maintenance_support": "Underhållsstöd",
+    **INCOME_SV,
     "other": "Övrigt",
     "rent": "Hyra",
     "household_electricity": "Hushållsel",
