@@ -62,8 +62,8 @@ def sandbox_serve(
     cfg = settings()
     if not cfg.demo:
         raise ConfigurationError("the sandbox registry runs in demo mode only: set FINAID_MODE=demo")
-    if not 1 <= households <= 100_000:
-        raise InputError([FieldError("--households", "must be between 1 and 100000")])
+    if not 1 <= households <= 200_000:
+        raise InputError([FieldError("--households", "must be between 1 and 200000")])
     chosen = port if port is not None else (urlsplit(cfg.sandbox_url).port or 8088)
     print(
         f"sandbox SSBTEK (synthetic data, {households} households, seed {seed}) on "
@@ -168,7 +168,7 @@ def demo_generate(
     from adapters.synthetic import generate
 
     if not 1 <= n <= 100_000:
-        raise InputError([FieldError("N", "must be between 1 and 100000")])
+        raise InputError([FieldError("N", "must be between 1 and 200000")])
     out.mkdir(parents=True, exist_ok=True)
     for bundle in generate(n, seed):
         path = out / f"{bundle['application']['id']}.json"

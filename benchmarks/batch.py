@@ -45,7 +45,7 @@ def start_sandbox(port: int, households: int, seed: int) -> subprocess.Popen[byt
          str(households), "--seed", str(seed)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 900  # a large synthetic population takes a while to build
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/control/faults", timeout=1)
