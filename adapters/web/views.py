@@ -11,6 +11,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -378,49 +379,57 @@ def install(app: FastAPI) -> None:  # noqa: PLR0915 - one place lists every page
                           form: dict[str, Any]) -> Response:
         return _show_case(request, ctx, app_id, "", errors, form, 422)
 
-    @app.post("/case/{app_id}/return", include_in_schema=False)
-    async def case_return(request: Request, app_id: str) -> Response:
+    async def _case_action(
+        request: Request, app_id: str, action: Action, msg: str, run: Callable[[Ctx, FormData], object],
+        threaded: bool = False,
+    ) -> Response:
+        """A sign-off step on one case: role checked, CSRF form read, the case visible to this
+        person (else 404), the step run, errors shown on the case page, else back to the case."""
         ctx = _ctx(request)
-        ctx.require(Action.RETURN)
+        ctx.require(action)
         form = await _form(request, ctx)
         with ctx.services.db.read() as s:
             _case(ctx, s, app_id)
         try:
-            return_for_information(ctx.services.db, ctx.identity, app_id, str(form.get("decision_id") or ""),
-                                   str(form.get("return_reason") or ""), str(form.get("return_motivation") or ""),
-                                   ctx.services.policy)
+            if threaded:
+                await run_in_threadpool(run, ctx, form)
+            else:
+                run(ctx, form)
         except SignOffError as e:
             return _case_with_errors(request, ctx, app_id, e.errors, dict(form))
-        return RedirectResponse(f"/case/{quote(app_id)}?msg=returned", status_code=303)
+        return RedirectResponse(f"/case/{quote(app_id)}?msg={msg}", status_code=303)
+
+    @app.post("/case/{app_id}/return", include_in_schema=False)
+    async def case_return(request: Request, app_id: str) -> Response:
+        return await _case_action(
+            request, app_id, Action.RETURN, "returned",
+            lambda ctx, form: return_for_information(
+                ctx.services.db, ctx.identity, app_id, str(form.get("decision_id") or ""),
+                str(form.get("return_reason") or ""), str(form.get("return_motivation") or ""),
+                ctx.services.policy,
+            ),
+        )
 
     @app.post("/case/{app_id}/countersign", include_in_schema=False)
     async def case_countersign(request: Request, app_id: str) -> Response:
-        ctx = _ctx(request)
-        ctx.require(Action.SECOND_SIGN)
-        form = await _form(request, ctx)
-        with ctx.services.db.read() as s:
-            _case(ctx, s, app_id)
-        try:
-            await run_in_threadpool(countersign, ctx.services.db, ctx.identity, app_id,
-                                    str(form.get("first_id") or ""), ctx.services.letters)
-        except SignOffError as e:
-            return _case_with_errors(request, ctx, app_id, e.errors, dict(form))
-        return RedirectResponse(f"/case/{quote(app_id)}?msg=countersigned", status_code=303)
+        return await _case_action(
+            request, app_id, Action.SECOND_SIGN, "countersigned",
+            lambda ctx, form: countersign(
+                ctx.services.db, ctx.identity, app_id, str(form.get("first_id") or ""), ctx.services.letters
+            ),
+            threaded=True,  # renders and stores the letter (PDF)
+        )
 
     @app.post("/case/{app_id}/refuse", include_in_schema=False)
     async def case_refuse(request: Request, app_id: str) -> Response:
-        ctx = _ctx(request)
-        ctx.require(Action.SECOND_SIGN)
-        form = await _form(request, ctx)
-        with ctx.services.db.read() as s:
-            _case(ctx, s, app_id)
-        try:
-            refuse(ctx.services.db, ctx.identity, app_id, str(form.get("first_id") or ""),
-                   str(form.get("refuse_reason") or ""), str(form.get("refuse_motivation") or ""),
-                   ctx.services.policy)
-        except SignOffError as e:
-            return _case_with_errors(request, ctx, app_id, e.errors, dict(form))
-        return RedirectResponse(f"/case/{quote(app_id)}?msg=refused", status_code=303)
+        return await _case_action(
+            request, app_id, Action.SECOND_SIGN, "refused",
+            lambda ctx, form: refuse(
+                ctx.services.db, ctx.identity, app_id, str(form.get("first_id") or ""),
+                str(form.get("refuse_reason") or ""), str(form.get("refuse_motivation") or ""),
+                ctx.services.policy,
+            ),
+        )
 
     @app.post("/case/{app_id}/fetch", include_in_schema=False)
     async def case_fetch(request: Request, app_id: str) -> Response:
