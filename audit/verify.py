@@ -68,34 +68,46 @@ def verify(s: Session, expected_head: tuple[int, str] | None = None) -> VerifyRe
         )
     ):
         report.checked_decisions += 1
-        recorded = proposed.get(d.id)
-        if recorded is None:
-            report.problems.append(f"decision {d.id} has no 'proposed' audit event")
-        elif recorded != d.basis_hash:
-            report.problems.append(f"decision {d.id}: its basis hash differs from the one its audit event recorded")
-        if d.basis_json is None:
-            if d.application_id in purged_apps:
-                report.lawful.append(f"decision {d.id}: personal content purged (retention)")
-            else:
-                report.problems.append(f"decision {d.id}: basis deleted without a purge event")
-        elif _sha(d.basis_json) != d.basis_hash:
-            report.problems.append(f"decision {d.id}: the stored basis does not match its hash (altered)")
+        _check_record(
+            report, f"decision {d.id}", d.application_id in purged_apps, proposed.get(d.id), d.basis_hash,
+            None if d.basis_json is None else _sha(d.basis_json),
+            missing_event="has no 'proposed' audit event",
+            other_hash="its basis hash differs from the one its audit event recorded",
+            deleted="basis deleted without a purge event", altered="the stored basis does not match its hash",
+        )
     for r in s.execute(
         select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json).execution_options(
             yield_per=1000
         )
     ):
         report.checked_revisions += 1
-        recorded = received.get(r.id)
-        if recorded is None:
-            report.problems.append(f"revision {r.id} has no 'received' audit event")
-        elif recorded != r.content_hash:
-            report.problems.append(f"revision {r.id}: its content hash differs from the audit event's")
-        if r.bundle_json is None:
-            if r.application_id in purged_apps:
-                report.lawful.append(f"revision {r.id}: personal content purged (retention)")
-            else:
-                report.problems.append(f"revision {r.id}: bundle deleted without a purge event")
-        elif "sha256:" + hashlib.sha256(canonical_json(json.loads(r.bundle_json))).hexdigest() != r.content_hash:
-            report.problems.append(f"revision {r.id}: the stored bundle does not match its hash (altered)")
+        _check_record(
+            report, f"revision {r.id}", r.application_id in purged_apps, received.get(r.id), r.content_hash,
+            None if r.bundle_json is None
+            else "sha256:" + hashlib.sha256(canonical_json(json.loads(r.bundle_json))).hexdigest(),
+            missing_event="has no 'received' audit event",
+            other_hash="its content hash differs from the audit event's",
+            deleted="bundle deleted without a purge event", altered="the stored bundle does not match its hash",
+        )
     return report
+
+
+def _check_record(
+    report: VerifyReport, name: str, purged: bool, recorded: str | None, stored_hash: str, content_hash: str | None,
+    *, missing_event: str, other_hash: str, deleted: str, altered: str,
+) -> None:
+    """A stored record against the hash its audit event recorded and the hash of its content.
+
+    ``content_hash`` is None when the content is gone: lawful with a purge event, tampering without.
+    """
+    if recorded is None:
+        report.problems.append(f"{name} {missing_event}")
+    elif recorded != stored_hash:
+        report.problems.append(f"{name}: {other_hash}")
+    if content_hash is None:
+        if purged:
+            report.lawful.append(f"{name}: personal content purged (retention)")
+        else:
+            report.problems.append(f"{name}: {deleted}")
+    elif content_hash != stored_hash:
+        report.problems.append(f"{name}: {altered} (altered)")
