@@ -26,20 +26,13 @@ from typing import Any, Protocol, TypeVar
 from hypothesis import strategies as st
 
 from decision import personnummer as pnr
+from decision.bundle import AUTHORITATIVE_SOURCE, Source
 from decision.money import parse_kronor
 from decision.validation import age_on
 
 T = TypeVar("T")
 
-SOURCES = (
-    "skatteverket",
-    "forsakringskassan",
-    "pensionsmyndigheten",
-    "arbetsformedlingen",
-    "akassa",
-    "csn",
-    "migrationsverket",
-)
+SOURCES = tuple(src.value for src in Source)
 INCOME_KINDS = (
     "salary",
     "sickness_benefit",
@@ -55,20 +48,8 @@ INCOME_KINDS = (
     "maintenance_support",
     "other",
 )
-AUTHORITY = {
-    "salary": "skatteverket",
-    "sickness_benefit": "forsakringskassan",
-    "parental_benefit": "forsakringskassan",
-    "activity_compensation": "forsakringskassan",
-    "activity_support": "forsakringskassan",
-    "establishment_allowance": "forsakringskassan",
-    "housing_allowance": "forsakringskassan",
-    "child_allowance": "forsakringskassan",
-    "maintenance_support": "forsakringskassan",
-    "unemployment_benefit": "akassa",
-    "pension": "pensionsmyndigheten",
-    "student_aid": "csn",
-}
+# which source confirms which income (the contract's Interpretation), as strings
+AUTHORITY = {k.value: v.value for k, v in AUTHORITATIVE_SOURCE.items() if v is not None}
 COST_KINDS = ("rent", "household_electricity", "work_travel", "home_insurance", "union_fee",
               "unemployment_fund_fee", "other")
 ASSET_KINDS = ("bank_account", "vehicle", "property", "securities", "other")

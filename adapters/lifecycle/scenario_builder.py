@@ -26,30 +26,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from decision import personnummer as pnr
+from decision.bundle import AUTHORITATIVE_SOURCE, Source
 
-SOURCES = (
-    "skatteverket",
-    "forsakringskassan",
-    "pensionsmyndigheten",
-    "arbetsformedlingen",
-    "akassa",
-    "csn",
-    "migrationsverket",
-)
-AUTHORITY = {
-    "salary": "skatteverket",
-    "sickness_benefit": "forsakringskassan",
-    "parental_benefit": "forsakringskassan",
-    "activity_compensation": "forsakringskassan",
-    "activity_support": "forsakringskassan",
-    "establishment_allowance": "forsakringskassan",
-    "housing_allowance": "forsakringskassan",
-    "child_allowance": "forsakringskassan",
-    "maintenance_support": "forsakringskassan",
-    "unemployment_benefit": "akassa",
-    "pension": "pensionsmyndigheten",
-    "student_aid": "csn",
-}
+SOURCES = tuple(src.value for src in Source)
+# which source confirms which income (the contract's Interpretation), as strings
+AUTHORITY = {k.value: v.value for k, v in AUTHORITATIVE_SOURCE.items() if v is not None}
 CET = timezone(timedelta(hours=1))
 
 
