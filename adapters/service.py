@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.clock import SystemClock
-from adapters.crash import crash_point
-from adapters.db.store import CaseStore
+from adapters.driven.clock import SystemClock
+from adapters.driven.crash import crash_point
+from adapters.driven.db.store import CaseStore
 from audit.access import AccessLog
 from decision.bundle import CaseBundle
 from decision.pipeline import Decided, Pipeline, decision_day

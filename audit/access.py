@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.db.engine import Database
-from adapters.db.models import AccessEntry, AccessPerson
+from adapters.driven.db.engine import Database
+from adapters.driven.db.models import AccessEntry, AccessPerson
 from audit.chain import append_access
 from decision.errors import FinaidError
 

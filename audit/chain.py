@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from adapters.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
+from adapters.driven.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
 
 GENESIS = "0" * 64
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from adapters.db.models import Decision, DecisionUse
+from adapters.driven.db.models import Decision, DecisionUse
 
 
 @dataclass(frozen=True)

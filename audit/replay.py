@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.db.models import Decision, Revision
+from adapters.driven.db.models import Decision, Revision
 from decision.basis import canonical_json
 from decision.errors import FinaidError
 from decision.pipeline import Pipeline

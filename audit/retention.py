@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
 
-from adapters.db.engine import Database
-from adapters.db.models import Application, Decision, Evidence, Letter, Revision, SignOff
+from adapters.driven.db.engine import Database
+from adapters.driven.db.models import Application, Decision, Evidence, Letter, Revision, SignOff
 from audit.chain import append_event, now
 from decision import personnummer as pnr
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.db.models import AuditEvent, Decision, Revision
+from adapters.driven.db.models import AuditEvent, Decision, Revision
 from audit.chain import ChainReport, verify_access_chain, verify_audit_chain
 from decision.basis import canonical_json
 

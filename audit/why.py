@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from adapters.db.models import AuditEvent, Decision
+from adapters.driven.db.models import AuditEvent, Decision
 from decision.errors import FinaidError
 
 

@@ -8,7 +8,7 @@ What it does:
    and the rule ids, parameters and finding codes they used are the templates of every row;
 2. checks free disk on the server's data directory first (shutil.disk_usage) and refuses below the
    estimated need plus a margin;
-3. creates a dedicated schema ``finaid_bench_<random>``, migrates it (adapters.db.migrate.upgrade),
+3. creates a dedicated schema ``finaid_bench_<random>``, migrates it (adapters.driven.db.migrate.upgrade),
    drops its secondary indexes and constraints, marks its tables UNLOGGED (the schema is thrown away;
    reads are unaffected), and loads ``--n`` decisions with COPY: one application, revision, decision,
    its ``decision_use`` rows (rules, parameters, findings) and two hash-chained audit events each, ULIDs
@@ -53,9 +53,9 @@ from ulid import ULID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters import bootstrap  # noqa: E402
-from adapters.db import migrate  # noqa: E402
-from adapters.db.engine import Database  # noqa: E402
+from adapters.bootstrap import bootstrap  # noqa: E402
+from adapters.driven.db import migrate  # noqa: E402
+from adapters.driven.db.engine import Database  # noqa: E402
 from audit.chain import GENESIS, audit_hash, canonical  # noqa: E402
 from audit.query import Filters, run_query  # noqa: E402
 from audit.why import load_why, render_text  # noqa: E402
@@ -91,7 +91,7 @@ class Template:
 
 
 def templates() -> list[Template]:
-    pipeline = bootstrap.pipeline()
+    pipeline = bootstrap().pipeline
     out = []
     for path in sorted((ROOT / "examples" / "bundles").glob("*.json")):
         bundle = parse_bundle(path.read_bytes())

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from adapters.db.models import AuditEvent
+from adapters.driven.db.models import AuditEvent
 from audit.chain import audit_hash, canonical
 from audit.verify import verify
 from decision.basis import canonical_json

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from adapters.crash import POINTS
+from adapters.driven.crash import POINTS
 from audit.access import AccessLogError
 from audit.verify import verify
 from tests.integration.conftest import EXAMPLES, TestDatabase

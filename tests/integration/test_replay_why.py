@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from adapters.db.models import Decision
+from adapters.driven.db.models import Decision
 from audit.replay import FAILED, IDENTICAL, decisions_between, replay_one
 from audit.why import load_why, render_text
 from decision.pipeline import Pipeline

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
-from adapters.db import migrate
-from adapters.db.models import Decision
+from adapters.driven.db import migrate
+from adapters.driven.db.models import Decision
 from audit.verify import verify
 from decision.basis import canonical_json
 from tests.integration.conftest import EXAMPLES, TestDatabase, example_paths, load_bundle

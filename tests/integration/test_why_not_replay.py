@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from adapters.db.models import Decision
+from adapters.driven.db.models import Decision
 from audit.replay import DIFFERENT_CODE_CHANGED, DIFFERENT_SAME_CODE, IDENTICAL, replay_one
 from audit.verify import verify
 from decision.basis import build_basis

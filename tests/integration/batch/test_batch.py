@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.batch.claims import Claims, LeaseLost
-from adapters.batch.runner import BatchConfig, run_batch
-from adapters.batch.worker import Worker
-from adapters.synthetic import generate
+from adapters.devtools.synthetic import generate
+from adapters.driven.db.claims import Claims, LeaseLost
+from adapters.driving.batch.runner import BatchConfig, run_batch
+from adapters.driving.batch.worker import Worker
 from audit.chain import now
 from audit.verify import verify
 from decision.validation import parse_bundle

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
-from adapters.web.signoff import SignRequest, sign
+from adapters.driving.web.signoff import SignRequest, sign
 from audit.retention import Exemptions, purge
 from audit.verify import verify
 from tests.integration.web.conftest import Web
