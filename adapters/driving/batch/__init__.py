@@ -1,1 +1,1 @@
-"""The nightly batch: claims with leases, worker processes, the morning report."""
+"""The nightly batch: the runner, a worker loop (per process: process.py), progress, the morning report."""
