@@ -37,11 +37,12 @@ class AdjustmentContext:
     income: int  # counted, after disregards
     incomes: Mapping[str, IncomeCounted]  # by income kind
     param: Callable[[str], ParamValue | None]  # a pack parameter in force (recorded as used), or None
+    result: Callable[[int, int, int], int]  # the pack's own result formula (``formulas.proposed``)
 
     @property
     def proposed(self) -> int:
-        """The result before any adjustment: max(0, norm + costs − income)."""
-        return max(0, self.norm + self.costs - self.income)
+        """The result before any adjustment, by the pack's own formula: max(0, norm + costs − income)."""
+        return int(self.result(self.norm, self.costs, self.income))
 
 
 @dataclass(frozen=True)
