@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from decision.basis import LINE_GROUPS
 from rules.parameters import ParamValue
 
-LINE_PREFIXES = ("norm.", "cost.", "income.", "disregard.")
+LINE_PREFIXES = tuple(prefix for prefix, _ in LINE_GROUPS)  # the one grouping (decision.basis.line_group)
 
 
 @dataclass(frozen=True, slots=True)
