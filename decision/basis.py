@@ -7,6 +7,7 @@ finding steps, the outcome is its outcome step. Nothing is computed twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +26,32 @@ COST_PREFIX = "cost."
 INCOME_PREFIX = "income."
 DISREGARD_PREFIX = "disregard."
 RESULT_RULE = "result.proposed"
+LINE_GROUPS = ((NORM_PREFIX, "norm"), (COST_PREFIX, "cost"), (INCOME_PREFIX, "income"), (DISREGARD_PREFIX, "disregard"))
+
+
+def line_group(rule: str) -> str:
+    """The one grouping of lines: ``norm``, ``cost``, ``income``, ``disregard`` (subtracted from income), else
+    ``result``. The evaluator, the basis and sign-off's recomputation (rules/evaluator/overrides.py) all use it."""
+    for prefix, group in LINE_GROUPS:
+        if rule.startswith(prefix):
+            return group
+    return "result"
+
+
+def group_totals(lines: Iterable[tuple[str, int]]) -> tuple[int, int, int]:
+    """(norm, costs, income counted) of (rule, amount) lines, summed by :func:`line_group`."""
+    norm = costs = income = 0
+    for rule, amount in lines:
+        group = line_group(rule)
+        if group == "norm":
+            norm += amount
+        elif group == "cost":
+            costs += amount
+        elif group == "income":
+            income += amount
+        elif group == "disregard":
+            income -= amount
+    return norm, costs, income
 
 
 class _Out(BaseModel):
@@ -156,21 +183,9 @@ def _fact_out(f: FactRecord) -> Fact:
 
 def totals(trace: tuple[TraceStep, ...]) -> tuple[int, int, int, int]:
     """(norm, costs accepted, income counted, proposed) in öre, summed from the trace's lines."""
-    norm = costs = income = 0
-    proposed: int | None = None
-    for step in trace:
-        if step.kind is not StepKind.LINE or step.amount is None:
-            continue
-        if step.rule.startswith(NORM_PREFIX):
-            norm += step.amount
-        elif step.rule.startswith(COST_PREFIX):
-            costs += step.amount
-        elif step.rule.startswith(INCOME_PREFIX):
-            income += step.amount
-        elif step.rule.startswith(DISREGARD_PREFIX):
-            income -= step.amount
-        elif step.rule == RESULT_RULE:
-            proposed = step.amount
+    lines = [(s.rule, s.amount) for s in trace if s.kind is StepKind.LINE and s.amount is not None]
+    norm, costs, income = group_totals(lines)
+    proposed = next((amount for rule, amount in reversed(lines) if rule == RESULT_RULE), None)
     if proposed is None:
         raise RulesError("the trace has no result line")
     if proposed != max(0, norm + costs - income):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle, RegistryEntry
+from decision.overrides import LineOverride, Recomputed
 from decision.trace import Evaluation
 
 
@@ -22,6 +24,13 @@ class Evaluator(Protocol):
     ) -> Evaluation:
         """Decide with the pack the month selects as of ``as_of`` (the decision's date), or exactly the
         pinned ones (replay)."""
+        ...
+
+    def apply_overrides(
+        self, bundle: CaseBundle, basis: DecisionBasis, overrides: Sequence[LineOverride]
+    ) -> Recomputed:
+        """The basis's lines with a handler's overrides, recomputed as trace steps by the pack the basis
+        pins (its own result formula and the one line grouping): sign-off never adds up amounts itself."""
         ...
 
 

@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from decision.basis import LINE_GROUPS
 from rules.parameters import ParamValue
 
-LINE_PREFIXES = ("norm.", "cost.", "income.", "disregard.")
+LINE_PREFIXES = tuple(prefix for prefix, _ in LINE_GROUPS)  # the one grouping (decision.basis.line_group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +38,12 @@ class AdjustmentContext:
     income: int  # counted, after disregards
     incomes: Mapping[str, IncomeCounted]  # by income kind
     param: Callable[[str], ParamValue | None]  # a pack parameter in force (recorded as used), or None
+    result: Callable[[int, int, int], int]  # the pack's own result formula (``formulas.proposed``)
 
     @property
     def proposed(self) -> int:
-        """The result before any adjustment: max(0, norm + costs − income)."""
-        return max(0, self.norm + self.costs - self.income)
+        """The result before any adjustment, by the pack's own formula: max(0, norm + costs − income)."""
+        return int(self.result(self.norm, self.costs, self.income))
 
 
 @dataclass(frozen=True)

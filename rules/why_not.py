@@ -149,7 +149,7 @@ def why_not_steps(
     for cost in reduced:
         reduced_any = True
         diff = cost.claimed - cost.cap
-        gain = max(0, need + diff - income) - proposed
+        gain = int(pack.formulas.proposed(norm, costs + diff, income)) - proposed  # the pack's own result formula
         if gain > 0:
             effect = f"Om hela kostnaden hade godtagits hade försörjningsstödet blivit {format_kr_sv(gain)} högre."
         else:

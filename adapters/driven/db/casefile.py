@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from adapters.driven.db.models import Application, Decision, Revision
-from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX, DecisionBasis, Line
+from decision import basis as _basis
+from decision import overrides as _overrides
+from decision.basis import DecisionBasis, Line
 from decision.bundle import CaseBundle
 from decision.errors import FinaidError
 
@@ -63,28 +65,11 @@ def load_case(s: Session, application_id: str, decision_id: str | None = None) -
 
 
 def line_group(rule: str) -> str:
-    for prefix, group in ((NORM_PREFIX, "norm"), (COST_PREFIX, "cost"), (INCOME_PREFIX, "income"),
-                          (DISREGARD_PREFIX, "disregard")):
-        if rule.startswith(prefix):
-            return group
-    return "result"
+    return _basis.line_group(rule)  # the rules' one grouping of lines
 
 
 def applied_for(bundle: CaseBundle, line: Line) -> int | None:
-    """What the household declared for a cost or income line (öre), from the bundle rows it cites."""
-    group = line_group(line.rule)
-    app = bundle.application
-    total: int | None = None
-    for ref in line.inputs:
-        parts = ref.strip("/").split("/")
-        if len(parts) != 3 or parts[0] != "application" or not parts[2].isdigit():
-            continue
-        i = int(parts[2])
-        if group == "cost" and parts[1] == "costs" and i < len(app.costs):
-            total = (total or 0) + app.costs[i].amount
-        elif group == "income" and parts[1] == "incomes" and i < len(app.incomes):
-            total = (total or 0) + app.incomes[i].amount
-    return total
+    return _overrides.applied_for(bundle, line)  # what the household declared for a cost or income line
 
 
 def amount_ore(text: str) -> int:

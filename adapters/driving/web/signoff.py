@@ -4,8 +4,8 @@ Actions on a proposal: **approve** (as proposed), **amend** (some lines decided 
 with a reason code and a motivation), **reject** (refuse the application against the proposal, with
 a reason code and a motivation), **return** (more information needed; state ``returned``). Every
 MANUAL finding needs a resolution (reason code and motivation) before approve, amend or reject.
-Overridden lines are recomputed as trace steps (``override.<line rule>``, then
-``override.result.decided``): decided = norm + costs − income, in öre. Four eyes: a decision that
+Overridden lines are recomputed by the rules as trace steps (``override.<line rule>``, then
+``override.result.decided``): the pinned pack's own result formula, in öre (``compute``). Four eyes: a decision that
 changes the total by more than the configured amount, or a case with a configured finding, waits
 for a second signature by another person with the supervisor role (``countersign`` or ``refuse``).
 No bulk approval: every call decides one application. Every action is an audit event written in the
@@ -24,7 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.driven.db.casefile import CaseFile, CaseNotFound, applied_for, line_group, load_case
+from adapters.driven.db.casefile import CaseFile, CaseNotFound, line_group, load_case
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, SignOff, SignOffOverride
 from adapters.driven.db.store import new_id
@@ -34,7 +34,8 @@ from adapters.driving.web.roles import Action, Role, allowed
 from audit.chain import append_event, now
 from decision.basis import canonical_json
 from decision.errors import FinaidError
-from decision.money import format_kr_sv, format_ore
+from decision.money import format_ore
+from decision.overrides import LineOverride
 from decision.states import State, transition
 
 SCHEMA = "finaid.signed-decision/1"
@@ -111,57 +112,15 @@ class Computed:
 
 
 def compute(case: CaseFile, overrides: tuple[Override, ...], labels: dict[str, str]) -> Computed:
-    """The decided amounts: the proposal's lines with the overrides applied, summed like the rules do."""
-    basis = case.basis
-    pack = basis.rules.pack
-    by_line = {o.line: o for o in overrides}
-    decided: list[int] = []
-    norm = costs = income = 0
-    applied_costs = 0
-    steps: list[dict[str, Any]] = []
-    for i, line in enumerate(basis.lines):
-        group = line_group(line.rule)
-        amount = _ore(line.amount)
-        o = by_line.get(i)
-        if o is not None:
-            steps.append(_step(
-                f"override.{line.rule}", pack, [f"basis:/lines/{i}", f"reason_code:{o.reason_code}"],
-                f"Handläggaren har ändrat beloppet från {format_kr_sv(amount)} till {format_kr_sv(o.amount_ore)}: "
-                f"{labels.get(o.reason_code, o.reason_code)}.",
-                line.legal_reference, o.amount_ore,
-            ))
-            amount = o.amount_ore
-        decided.append(amount)
-        if group == "norm":
-            norm += amount
-        elif group == "cost":
-            costs += amount
-            claimed = applied_for(case.bundle, line)
-            applied_costs += claimed if claimed is not None else _ore(line.amount)
-        elif group == "income":
-            income += amount
-        elif group == "disregard":
-            income -= amount
-    total = max(0, norm + costs - income)
-    applied_total = max(0, norm + applied_costs - _ore(basis.amounts.income_counted))
-    if steps:
-        steps.append(_step(
-            "override.result.decided", pack, [f"basis:/lines/{o.line}" for o in overrides],
-            f"Beslutat försörjningsstöd: riksnorm {format_kr_sv(norm)} + godtagna kostnader {format_kr_sv(costs)} "
-            f"− inkomster {format_kr_sv(income)} = {format_kr_sv(total)}.",
-            None, total,
-        ))
-    for i, line in enumerate(basis.lines):  # the result line shows the decided total
-        if line_group(line.rule) == "result":
-            decided[i] = total
-    return Computed(decided, norm, costs, income, total, applied_total, steps)
+    """The decided amounts: the proposal's lines with the overrides applied, recomputed by the rules (the pinned
+    pack's own formulas, as trace steps: ``Evaluator.apply_overrides``, rules/evaluator/overrides.py)."""
+    from adapters.bootstrap import catalog
+    from rules.evaluator import PackEvaluator
 
-
-def _step(rule: str, pack: str, inputs: list[str], reason: str, ref: str | None, amount: int) -> dict[str, Any]:
-    return {
-        "rule": rule, "pack": pack, "kind": "line", "inputs": inputs, "reason": reason, "legal_reference": ref,
-        "amount": amount, "code": None, "severity": None, "source": None, "person": None, "value": None,
-    }
+    given = tuple(LineOverride(o.line, o.amount_ore, o.reason_code, labels.get(o.reason_code, o.reason_code))
+                  for o in overrides)
+    r = PackEvaluator(catalog()).apply_overrides(case.bundle, case.basis, given)
+    return Computed(list(r.decided), r.norm, r.costs, r.income, r.total, r.applied_total, list(r.steps))
 
 
 def _ore(text: str) -> int:

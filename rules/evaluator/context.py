@@ -1,0 +1,188 @@
+"""The evaluation context: one case being decided, and the record of every fact and parameter it read.
+
+Reading goes through the context only: :meth:`Context.param` records a parameter read as a fact
+(``param:…``), :meth:`Context.declared` and :meth:`Context.registry_ref` record a bundle fact (built
+only if a step cites it), each returning the id a step cites. A step can cite nothing else:
+:meth:`Context.line` refuses an input that was not recorded, and :meth:`Context.cited_facts` turns
+the records the trace cites into the evaluation's facts — so a citation is never forgotten nor
+invented (the way openfisca-core's tracer records parameter reads). See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from decision import personnummer as pnr
+from decision.bundle import CaseBundle, IncomeFact, RegistryEntry, ResidenceStatusFact, Role
+from decision.errors import RulesError
+from decision.money import format_kr_sv
+from decision.trace import FactRecord, StepKind, TraceStep
+from decision.validation import age_on, first_of_month
+from rules.catalog import Guideline, RulePack
+from rules.evaluator.labels import reason
+from rules.parameters import ParamValue
+
+
+@dataclass
+class Context:
+    """Everything one evaluation builds up; thrown away afterwards."""
+
+    bundle: CaseBundle
+    pack: RulePack
+    guideline: Guideline
+    day: date
+    labels: list[str]
+    ages: list[int]
+    label_of: dict[str, str]
+    index_of: dict[str, int]
+    facts: dict[str, FactRecord] = field(default_factory=dict)
+    pending: dict[str, Callable[[], FactRecord]] = field(default_factory=dict)  # built only if cited
+    submitted_iso: str = ""
+    lines: list[TraceStep] = field(default_factory=list)
+    steps: list[TraceStep] = field(default_factory=list)
+    params_used: dict[str, ParamValue] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, bundle: CaseBundle, pack: RulePack, guideline: Guideline) -> Context:
+        app = bundle.application
+        day = first_of_month(app.month)
+        labels: list[str] = []
+        ages: list[int] = []
+        children = 0
+        for m in app.household:
+            if m.role is Role.CHILD:
+                children += 1
+                labels.append(f"child:{children}")
+            else:
+                labels.append(m.role.value)
+            ages.append(age_on(pnr.birth_date(m.personnummer), day))
+        return cls(
+            bundle=bundle,
+            pack=pack,
+            guideline=guideline,
+            day=day,
+            labels=labels,
+            ages=ages,
+            label_of={m.personnummer: labels[i] for i, m in enumerate(app.household)},
+            index_of={m.personnummer: i for i, m in enumerate(app.household)},
+            submitted_iso=app.submitted_at.isoformat(),
+        )
+
+    # ------------------------------------------------------------------ recorded reads
+    def recorded(self, ref: str) -> bool:
+        return ref in self.facts or ref in self.pending
+
+    def declared(self, pointer: str, kind: str, **kw: Any) -> str:
+        """A fact of the application (its JSON pointer), recorded; built only if a step cites it."""
+        if not self.recorded(pointer):
+            app = self.bundle.application
+
+            def make() -> FactRecord:
+                return FactRecord(
+                    id=pointer, kind=kind, source="application", fetched_at=self.submitted_iso, request_id=app.id,
+                    **kw,
+                )
+
+            self.pending[pointer] = make
+        return pointer
+
+    def member_ref(self, i: int) -> str:
+        return self.declared(f"/application/household/{i}", "age", person=self.labels[i], value=self.ages[i])
+
+    def registry_ref(self, i: int, entry: RegistryEntry, j: int | None = None) -> str:
+        """A registry answer (or its fact ``j``), recorded; built only if a step cites it."""
+        pointer = f"/registry/{i}" if j is None else f"/registry/{i}/facts/{j}"
+        if not self.recorded(pointer):
+            self.pending[pointer] = lambda: self._registry_fact(pointer, entry, j)
+        return pointer
+
+    def _registry_fact(self, pointer: str, entry: RegistryEntry, j: int | None) -> FactRecord:
+        base: dict[str, Any] = {
+            "person": self.label_of[entry.person],
+            "source": entry.source.value,
+            "fetched_at": entry.fetched_at.isoformat(),
+            "request_id": entry.request_id,
+        }
+        if j is None:
+            value = entry.status.value if entry.error is None else f"{entry.status.value}: {entry.error}"
+            return FactRecord(id=pointer, kind="registry_answer", value=value, **base)
+        fact = entry.facts[j]
+        if isinstance(fact, IncomeFact):
+            return FactRecord(id=pointer, kind=fact.kind.value, amount=fact.amount, month=fact.month, **base)
+        plain: str | bool = fact.value.value if isinstance(fact, ResidenceStatusFact) else fact.value
+        return FactRecord(id=pointer, kind=fact.kind, value=plain, **base)
+
+    def param(self, path: str, *, required: bool = True) -> ParamValue | None:
+        """The pack's (or, under ``guideline.``, the guideline's) parameter in force, recorded as a fact."""
+        owner = "guideline" if path.startswith("guideline.") else "pack"
+        params = self.guideline.parameters if owner == "guideline" else self.pack.parameters
+        p = params.get(path)
+        value = p.at(self.day) if p else None
+        if value is None:
+            if required:
+                raise RulesError(f"parameter {path} has no value for {self.bundle.application.month}")
+            return None
+        ref = value.input_id
+        if ref not in self.facts:
+            src = f"riktlinje {self.guideline.id}" if owner == "guideline" else f"regelpaket {self.pack.id}"
+            amount = value.value if isinstance(value.value, int) and value.unit.startswith("SEK") else None
+            plain: str | int | bool | None
+            if amount is not None:
+                plain = None
+            elif isinstance(value.value, tuple):
+                plain = ",".join(value.value)
+            else:
+                plain = value.value
+            self.facts[ref] = FactRecord(
+                id=ref, kind="parameter", source=f"{src}: {value.source}", amount=amount, value=plain
+            )
+        return value
+
+    def need(self, path: str) -> ParamValue:
+        """A parameter the evaluation cannot do without (recorded like :meth:`param`)."""
+        value = self.param(path)
+        assert value is not None
+        return value
+
+    def use(self, value: ParamValue) -> str:
+        """Record a figure used in an amount (for the 'not verified' notices) and cite it."""
+        self.params_used.setdefault(value.input_id, value)
+        return value.input_id
+
+    def consulted(self) -> tuple[str, ...]:
+        """The registry sources the guideline says are consulted."""
+        v = self.need("guideline.registry_sources")
+        assert isinstance(v.value, tuple)
+        return v.value
+
+    # ------------------------------------------------------------------ citing
+    def line(self, rule: str, amount: int, inputs: Iterable[str], **tvars: str) -> None:
+        """One line of the calculation; every input must be a recorded read."""
+        meta = self.pack.rules.get(rule)
+        if meta is None or meta.kind != "line":
+            raise RulesError(f"line rule {rule} is not in the manifest of {self.pack.id}")
+        cited = tuple(dict.fromkeys(inputs))
+        unrecorded = [ref for ref in cited if not self.recorded(ref)]
+        if unrecorded:
+            raise RulesError(f"line {rule} cites what the evaluation did not read: {', '.join(unrecorded)}")
+        self.lines.append(
+            TraceStep(
+                rule=rule,
+                pack=self.pack.id,
+                kind=StepKind.LINE,
+                inputs=cited,
+                reason=reason(meta.explanation, {"amount": format_kr_sv(amount), **tvars}),
+                legal_reference=self.pack.legal_reference(rule, self.day),
+                amount=amount,
+            )
+        )
+
+    def cited_facts(self, trace: Iterable[TraceStep]) -> dict[str, FactRecord]:
+        """The evaluation's facts: the parameters read, and the bundle facts the trace cites (built now)."""
+        for ref in dict.fromkeys(i for s in trace for i in s.inputs):
+            if ref not in self.facts and ref in self.pending:
+                self.facts[ref] = self.pending[ref]()
+        return self.facts
