@@ -96,3 +96,20 @@ def test_a_hostile_bundle_through_the_cli_exits_2_and_stores_nothing(database: T
             assert "Traceback" not in proc.stderr and "198507092388" not in proc.stderr, proc.stderr
     assert database.count("application") == 0
     assert database.count("application_revision") == 0
+
+
+def test_every_amount_column_is_64_bit(database: TestDatabase) -> None:
+    """Amounts are stored as öre in BIGINT columns (named ``*_ore``), on SQLite and PostgreSQL alike."""
+    import sqlalchemy as sa
+
+    inspector = sa.inspect(database.db.engine)
+    schema = database.schema
+    amount_columns = [
+        (table, column["name"], column["type"])
+        for table in inspector.get_table_names(schema=schema)
+        for column in inspector.get_columns(table, schema=schema)
+        if column["name"].endswith("_ore")
+    ]
+    assert ("decision", "proposed_ore") in {(t, c) for t, c, _ in amount_columns}
+    for table, name, kind in amount_columns:
+        assert isinstance(kind, sa.BigInteger), f"{table}.{name} is {kind}, not a 64-bit integer"
