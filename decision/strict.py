@@ -4,13 +4,15 @@ Every machine entry point (CLI, HTTP API, batch, registry mapping) reads these v
 functions here, so that one rule holds everywhere: where the contract says digits it means the
 ASCII digits ``0``–``9`` and nothing else. Python's ``int()`` also takes Arabic-Indic and
 full-width digits, ``+``, ``_`` and surrounding spaces, and ``\\d`` in a regular expression
-matches every Unicode digit, so neither is used on untrusted text (docs/case-bundle.md, "Fields").
+matches every Unicode digit, so neither is used on untrusted text (docs/case-bundle.md, "Case
+bundle" and "Errors").
 
 Amounts come in two shapes:
 
 * a contract amount (``KRONOR_PATTERN``): at most 999 999 999,99 kr, the limit of the input contract;
-* a sum (``SUM_PATTERN``): what the decision basis prints (``"-12000.00"``, ``"123456789012.00"``),
-  signed, always two decimals, any number of digits up to what a 64-bit integer of öre holds.
+* a sum (``SUM_PATTERN``): what the decision basis prints (docs/case-bundle.md, "Decision basis"),
+  e.g. ``"-12000.00"`` or ``"123456789012.00"``: signed, always two decimals, any number of digits
+  up to what a 64-bit integer of öre holds.
   Sums of contract amounts are larger than any single amount, so anything read back from a stored
   basis goes through :func:`parse_sum`, never :func:`parse_kronor`.
 
