@@ -23,8 +23,9 @@ MAX_DEPTH = 32
 """A case bundle nests five levels deep (bundle → registry → entry → facts → fact); 32 is generous."""
 MAX_NUMBER_DIGITS = 40
 
-# A JSON string (unrolled loop: linear, no backtracking) or one bracket. Everything else is skipped.
-_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+# A JSON string (unrolled loop: linear, no backtracking), and anything that is not a bracket.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}", re.ASCII)
 _DIGIT = re.compile(r"[0-9]", re.ASCII)
 
@@ -41,8 +42,7 @@ def safe_key(key: str) -> bool:
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
     """The deepest nesting of ``[``/``{`` outside strings, scanning flat; stops once past ``limit``."""
     depth = deepest = 0
-    for m in _TOKENS.finditer(text):
-        ch = m.group()
+    for ch in _NOT_BRACKET.sub("", _STRING.sub("", text)):
         if ch in "[{":
             depth += 1
             if depth > deepest:
@@ -60,18 +60,16 @@ class _DuplicateKeys(dict[str, Any]):
     keys_twice: list[str]
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _marked(out: dict[str, Any], pairs: list[tuple[str, Any]]) -> _DuplicateKeys:
     twice: list[str] = []
-    for key, value in pairs:
-        if key in out and key not in twice:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen and key not in twice:
             twice.append(key)
-        out[key] = value
-    if twice:
-        marked = _DuplicateKeys(out)
-        marked.keys_twice = twice
-        return marked
-    return out
+        seen.add(key)
+    marked = _DuplicateKeys(out)
+    marked.keys_twice = twice
+    return marked
 
 
 def _int(text: str) -> int:
@@ -139,11 +137,20 @@ def load_json(raw: bytes | str, *, max_bytes: int = MAX_BYTES, max_depth: int = 
     limits, or that repeats a key in an object.
     """
     text = decode(raw, max_bytes=max_bytes)
+    duplicates: list[_DuplicateKeys] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return out
+        duplicates.append(_marked(out, pairs))
+        return duplicates[-1]
+
     if nesting_depth(text, max_depth) > max_depth:
         raise InputError([FieldError("", f"the JSON is nested more than {max_depth} levels deep")])
     try:
         data = json.loads(
-            text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float, parse_constant=_constant
+            text, object_pairs_hook=pairs_hook, parse_int=_int, parse_float=_float, parse_constant=_constant
         )
     except json.JSONDecodeError as e:
         raise InputError([FieldError("", f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}")]) from None
@@ -151,7 +158,6 @@ def load_json(raw: bytes | str, *, max_bytes: int = MAX_BYTES, max_depth: int = 
         raise InputError([FieldError("", f"malformed JSON: {e}")]) from None
     except RecursionError:  # unreachable after the depth check; kept so that it can never escape
         raise InputError([FieldError("", f"the JSON is nested more than {max_depth} levels deep")]) from None
-    twice = duplicate_key_errors(data)
-    if twice:
-        raise InputError(twice)
+    if duplicates:
+        raise InputError(duplicate_key_errors(data))
     return text, data

@@ -58,8 +58,8 @@ SUM_MESSAGE = 'must be kronor with two decimals like "-6000.00"'
 
 
 def _digits(text: str) -> int:
-    """int() of text already matched against an ASCII-only pattern (asserted, never trusted blindly)."""
-    if not text or not set(text) <= ASCII_DIGITS:
+    """int() of text already matched against an ASCII-only pattern (checked again, never trusted blindly)."""
+    if not (text.isascii() and text.isdigit()):
         raise ValueError("not ASCII digits")
     return int(text)
 
@@ -68,8 +68,8 @@ def is_ascii_digits(text: object, length: int | None = None) -> bool:
     """True when ``text`` is a non-empty string of ASCII digits (of exactly ``length``, if given)."""
     return (
         isinstance(text, str)
-        and bool(text)
-        and set(text) <= ASCII_DIGITS
+        and text.isascii()
+        and text.isdigit()  # isdigit() is False for the empty string
         and (length is None or len(text) == length)
     )
 
@@ -176,7 +176,7 @@ def luhn_check_digit(nine_digits: str) -> int:
         raise ValueError("must be nine digits")
     total = 0
     for i, ch in enumerate(nine_digits):
-        d = _digits(ch) * (2 if i % 2 == 0 else 1)
+        d = (ord(ch) - 48) * (2 if i % 2 == 0 else 1)
         total += d - 9 if d > 9 else d
     return (10 - total % 10) % 10
 

@@ -169,12 +169,21 @@ def _submitted(value: Any) -> date | None:
 
 def cross_field_errors(data: Any) -> list[FieldError]:
     """Cross-field rules of the contract that a schema cannot express, on a bundle's parsed JSON."""
+    known: dict[str, str | None] = {}
+
+    def pnr_of(value: Any) -> str | None:  # each distinct string parsed once per bundle
+        if not isinstance(value, str):
+            return None
+        if value not in known:
+            known[value] = _pnr(value)
+        return known[value]
+
     root = _obj(data)
     app = _obj(root.get("application"))
     errors: list[FieldError] = []
     household = [_obj(m) for m in _list(app.get("household"))]
     roles = [_enum(Role, m.get("role")) for m in household]
-    numbers = [_pnr(m.get("personnummer")) for m in household]
+    numbers = [pnr_of(m.get("personnummer")) for m in household]
     if isinstance(app.get("household"), list) and None not in roles:
         count = Counter(roles)
         if count[Role.APPLICANT] != 1:
@@ -213,7 +222,7 @@ def cross_field_errors(data: Any) -> list[FieldError]:
             errors.append(FieldError(path, "does not name a member of the household"))
 
     for i, inc in enumerate(_obj(x) for x in _list(app.get("incomes"))):
-        person = _pnr(inc.get("person"))
+        person = pnr_of(inc.get("person"))
         ref(f"application.incomes[{i}].person", person)
         if person is not None and person in children and _enum(IncomeKind, inc.get("kind")) == IncomeKind.SALARY:
             ytd_raw = inc.get("year_to_date")
@@ -230,10 +239,10 @@ def cross_field_errors(data: Any) -> list[FieldError]:
         if _enum(CostKind, cost.get("kind")) == CostKind.OTHER and cost.get("description") in (None, ""):
             errors.append(FieldError(f"application.costs[{i}].description", "is required for a cost of kind other"))
     for i, asset in enumerate(_obj(x) for x in _list(app.get("assets"))):
-        ref(f"application.assets[{i}].person", _pnr(asset.get("person")))
+        ref(f"application.assets[{i}].person", pnr_of(asset.get("person")))
     lm_seen: set[str] = set()
     for i, lm in enumerate(_obj(x) for x in _list(app.get("labour_market"))):
-        person = _pnr(lm.get("person"))
+        person = pnr_of(lm.get("person"))
         ref(f"application.labour_market[{i}].person", person)
         if person is not None:
             if person in lm_seen:
@@ -242,7 +251,7 @@ def cross_field_errors(data: Any) -> list[FieldError]:
     answered: set[tuple[Source, str]] = set()
     for i, entry in enumerate(_obj(x) for x in _list(root.get("registry"))):
         path = f"registry[{i}]"
-        person = _pnr(entry.get("person"))
+        person = pnr_of(entry.get("person"))
         source = _enum(Source, entry.get("source"))
         status = _enum(AnswerStatus, entry.get("status"))
         facts = _list(entry.get("facts"))
