@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from decision.errors import FieldError, FinaidError, InputError
+from decision.jsonload import MAX_BYTES
 
 app = typer.Typer(
     name="finaid",
@@ -69,7 +70,8 @@ def _root(
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:  # one byte past the limit is enough for parse_bundle to refuse it
+            return f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError([FieldError("", f"file not found: {path}")]) from None
     except IsADirectoryError:
@@ -102,7 +104,7 @@ def case_decide(
     from adapters.service import decide_and_store
     from decision.validation import parse_bundle
 
-    raw = sys.stdin.buffer.read() if str(bundle) == "-" else _read(bundle)
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1) if str(bundle) == "-" else _read(bundle)
     parsed = parse_bundle(raw)
     result = decide_and_store(
         parsed,

@@ -128,9 +128,10 @@ def case_fetch(
     """
     from adapters import bootstrap
     from adapters.cli import _read
+    from decision.jsonload import MAX_BYTES
     from decision.validation import parse_bundle
 
-    raw = sys.stdin.buffer.read() if str(bundle) == "-" else _read(bundle)
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1) if str(bundle) == "-" else _read(bundle)
     parsed = parse_bundle(raw)
     source = bootstrap.registry_source()
     if source is None:

@@ -82,18 +82,21 @@ def test_the_cli_submits_decides_and_shows_it(database: TestDatabase, tmp_path: 
 def test_a_hostile_bundle_through_the_cli_exits_2_and_stores_nothing(database: TestDatabase, tmp_path: Path) -> None:
     data = huge_union_fee()
     data["application"]["month"] = "٢٠٢٣-٠٣"
-    cases = {
-        "arabic-month.json": json.dumps(data, ensure_ascii=False),
-        "deep.json": "[" * 100_000 + "]" * 100_000,
-        "pnr-key.json": '{"schema": "finaid.case-bundle/1", "198507092388": 1, "198507092388": 2}',
+    cases = {  # name: (text, the command reading it)
+        "arabic-month.json": (json.dumps(data, ensure_ascii=False), ("case", "submit")),
+        "deep.json": ("[" * 100_000 + "]" * 100_000, ("case", "decide")),
+        "pnr-key.json": ('{"schema": 1, "198507092388": 1, "198507092388": 2}', ("case", "decide")),
+        "oversized.json": ('{"schema": "' + "x" * (3 * 1024 * 1024) + '"}', ("case", "decide")),
     }
-    for name, text in cases.items():
+    for name, (text, command) in cases.items():
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        for command in (("case", "decide", path), ("case", "submit", path)):
-            proc = database.cli(*command)
-            assert proc.returncode == 2, (name, command, proc.stderr)
-            assert "Traceback" not in proc.stderr and "198507092388" not in proc.stderr, proc.stderr
+        proc = database.cli(*command, path)
+        assert proc.returncode == 2, (name, command, proc.stderr)
+        assert "Traceback" not in proc.stderr and "198507092388" not in proc.stderr, proc.stderr
+    assert "larger than" in proc.stderr
+    piped = database.cli("case", "decide", "-", stdin=cases["deep.json"][0])
+    assert piped.returncode == 2 and "nested more than" in piped.stderr, piped.stderr
     assert database.count("application") == 0
     assert database.count("application_revision") == 0
 
