@@ -8,7 +8,6 @@ every bad field by its path.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -25,7 +24,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from decision import personnummer as pnr
+from decision import strict
 from decision.money import KRONOR_PATTERN, format_ore, parse_kronor
 
 BUNDLE_SCHEMA = "finaid.case-bundle/1"
@@ -38,19 +37,11 @@ def _kronor_in(value: object) -> int:
 
 
 def _pnr_in(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    return pnr.normalise(value)
+    return strict.parse_personnummer(value)
 
 
 def _month_in(value: object) -> str:
-    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        raise ValueError("must be a month YYYY-MM")
-    try:
-        date(int(value[:4]), int(value[5:7]), 1)
-    except ValueError:
-        raise ValueError("must be a month YYYY-MM") from None
-    return value
+    return strict.parse_month(value)
 
 
 Ore = Annotated[
@@ -67,13 +58,15 @@ Personnummer = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\d{8}-?\d{4}$",
+            "pattern": strict.PERSONNUMMER_PATTERN,
             "description": "personnummer or samordningsnummer YYYYMMDDNNNN with a valid check digit",
         }
     ),
 ]
 
-Month = Annotated[str, BeforeValidator(_month_in), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"})]
+Month = Annotated[
+    str, BeforeValidator(_month_in), WithJsonSchema({"type": "string", "pattern": strict.MONTH_PATTERN})
+]
 
 
 Timestamp = AwareDatetime

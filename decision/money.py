@@ -1,33 +1,20 @@
-"""Money is integer öre. Kronor strings come in and go out at the edges only."""
+"""Money is integer öre. Kronor strings come in and go out at the edges only.
+
+Parsing lives in :mod:`decision.strict` (the one ASCII-only parser); this module keeps the names
+the rest of the code uses. A contract amount is at most 999 999 999,99 kr (``parse_kronor``); sums
+printed in a decision basis can be larger and are read back with ``parse_sum`` (signed, 64-bit).
+"""
 
 from __future__ import annotations
 
-import re
+from decision.strict import KRONOR_PATTERN, SUM_PATTERN, format_sum, parse_kronor, parse_sum
 
-KRONOR_PATTERN = r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
-_KRONOR_RE = re.compile(KRONOR_PATTERN)
-
-
-def parse_kronor(text: str) -> int:
-    """Parse a contract amount (``"6000"``, ``"6000.5"``, ``"6000.50"``) into öre.
-
-    Raises ValueError with a message naming the expected shape (never the input itself, which
-    might be something else pasted into the field).
-    """
-    if not _KRONOR_RE.fullmatch(text):
-        raise ValueError(
-            'must be kronor as a string like "6000" or "6000.50" (no sign, no leading zero, '
-            "no comma, at most two decimals)"
-        )
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int(frac.ljust(2, "0") or "0")
+__all__ = ["KRONOR_PATTERN", "SUM_PATTERN", "format_kr_sv", "format_ore", "parse_kronor", "parse_sum"]
 
 
 def format_ore(ore: int) -> str:
-    """Format öre as a two-decimal kronor string; negative amounts keep their sign."""
-    sign = "-" if ore < 0 else ""
-    q, r = divmod(abs(ore), 100)
-    return f"{sign}{q}.{r:02d}"
+    """Format öre as a two-decimal kronor string; negative amounts keep their sign (``SUM_PATTERN``)."""
+    return format_sum(ore)
 
 
 def format_kr_sv(ore: int) -> str:

@@ -1,46 +1,26 @@
 """Swedish personnummer and samordningsnummer: shape, date and check digit.
 
-Messages never contain the number itself.
+The parsing is :func:`decision.strict.parse_personnummer` (ASCII digits only); this module keeps
+the names the rest of the code uses. Messages never contain the number itself.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-_SHAPE = re.compile(r"^(\d{8})-?(\d{4})$")
+from decision.strict import luhn_check_digit, parse_personnummer, personnummer_birth_date
 
-
-def luhn_check_digit(nine_digits: str) -> int:
-    """The check digit (Luhn) for the nine digits YYMMDDNNN."""
-    total = 0
-    for i, ch in enumerate(nine_digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return (10 - total % 10) % 10
+__all__ = ["birth_date", "luhn_check_digit", "make", "masked", "normalise"]
 
 
 def normalise(text: str) -> str:
     """Validate and return the 12-digit form without ``-``; ValueError names what is wrong."""
-    m = _SHAPE.fullmatch(text)
-    if not m:
-        raise ValueError("must be 12 digits YYYYMMDDNNNN, optionally with '-' before the last four")
-    digits = m.group(1) + m.group(2)
-    try:
-        birth_date(digits)
-    except ValueError:
-        raise ValueError("the date part is not a real date") from None
-    if luhn_check_digit(digits[2:11]) != int(digits[11]):
-        raise ValueError("check digit is wrong")
-    return digits
+    return parse_personnummer(text)
 
 
 def birth_date(digits: str) -> date:
     """Birth date of a normalised number; a samordningsnummer's day is 60 higher."""
-    year, month, day = int(digits[0:4]), int(digits[4:6]), int(digits[6:8])
-    if day > 60:
-        day -= 60
-    return date(year, month, day)
+    return personnummer_birth_date(digits)
 
 
 def masked(digits: str) -> str:

@@ -5,18 +5,19 @@ Nothing in an error message echoes a personnummer (or any other input value).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
-from decision import personnummer as pnr
+from decision import strict
 from decision.bundle import FACT_TAGS, AnswerStatus, CaseBundle, CostKind, IncomeKind, Role, Source
 from decision.errors import FieldError, InputError
+from decision.jsonload import MAX_BYTES, load_json, safe_key
 
-MAX_BUNDLE_BYTES = 2 * 1024 * 1024
+MAX_BUNDLE_BYTES = MAX_BYTES
 
 _MESSAGES = {
     "missing": "is required",
@@ -33,8 +34,9 @@ def _path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part in FACT_TAGS or part.startswith(("function-", "nullable[", "union[", "json-or-python")):
             continue
-        else:
+        elif safe_key(part):
             out += f".{part}" if out else part
+        # else: a key that is not a field name (it can be a personnummer) is never echoed
     return out
 
 
@@ -63,42 +65,27 @@ def _message(err: Any) -> str:
     return msg.replace("Input should be", "must be").replace("Input", "value")
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
-
-
 def parse_bundle(raw: bytes | str) -> CaseBundle:
-    """Parse and validate a case bundle; raise :class:`InputError` naming every bad field."""
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_BUNDLE_BYTES:
-            raise InputError([FieldError("", f"the bundle is larger than {MAX_BUNDLE_BYTES} bytes")])
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError([FieldError("", "the file is not UTF-8 text")]) from None
-    else:
-        text = raw
-    try:
-        json.loads(text, object_pairs_hook=_reject_duplicate_keys)
-    except json.JSONDecodeError as e:
-        raise InputError([FieldError("", f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}")]) from None
-    except ValueError as e:
-        raise InputError([FieldError("", f"malformed JSON: {e}")]) from None
+    """Parse and validate a case bundle; raise :class:`InputError` naming every bad field.
+
+    Size, nesting depth and duplicate keys are checked before anything else (:mod:`decision.jsonload`);
+    then the schema errors and the cross-field errors are reported together, in one list: a
+    cross-field check runs whenever the fields it reads are valid, even if others are not.
+    """
+    text, data = load_json(raw, max_bytes=MAX_BUNDLE_BYTES)
+    errors: list[FieldError] = []
+    bundle: CaseBundle | None = None
     try:
         bundle = CaseBundle.model_validate_json(text)
     except ValidationError as e:
-        errors = []
         for err in e.errors(include_input=False, include_url=False):
-            errors.append(FieldError(_path(tuple(err["loc"])), _message(err)))
-        raise InputError(_dedupe(errors)) from None
-    problems = check_bundle(bundle)
-    if problems:
-        raise InputError(problems)
+            loc = tuple(err["loc"])
+            hidden = err["type"] == "extra_forbidden" and isinstance(loc[-1], str) and not safe_key(loc[-1])
+            message = "has an unknown field (its name is not shown)" if hidden else _message(err)
+            errors.append(FieldError(_path(loc), message))
+    errors.extend(cross_field_errors(data))
+    if errors or bundle is None:
+        raise InputError(_dedupe(errors) or [FieldError("", "is not a valid case bundle")])
     return bundle
 
 
@@ -119,85 +106,169 @@ def age_on(birth: date, day: date) -> int:
 
 
 def first_of_month(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
+    return strict.month_start(month)
 
 
 def check_bundle(bundle: CaseBundle) -> list[FieldError]:
-    """Cross-field rules of the contract that a schema cannot express."""
-    app = bundle.application
+    """Cross-field rules of the contract that a schema cannot express (for a bundle that passed the schema)."""
+    return cross_field_errors(bundle.to_json_dict())
+
+
+# -- cross-field checks, on the parsed JSON so that they run even when the schema fails ----------
+#
+# Each check reads its fields through the strict parsers below and runs only when every field it
+# reads is valid; an invalid field already has its own schema error.
+
+_E = TypeVar("_E", bound=StrEnum)
+_TIMESTAMP: TypeAdapter[Any] = TypeAdapter(AwareDatetime)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _enum(kind: type[_E], value: Any) -> _E | None:
+    if isinstance(value, str) and value in kind._value2member_map_:
+        return kind(value)
+    return None
+
+
+def _pnr(value: Any) -> str | None:
+    try:
+        return strict.parse_personnummer(value)
+    except ValueError:
+        return None
+
+
+def _ore(value: Any) -> int | None:
+    try:
+        return strict.parse_kronor(value)
+    except ValueError:
+        return None
+
+
+def _month_start(value: Any) -> date | None:
+    try:
+        return strict.month_start(value)
+    except ValueError:
+        return None
+
+
+def _submitted(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _TIMESTAMP.validate_python(value).date()  # type: ignore[no-any-return]
+    except ValidationError:
+        return None
+
+
+def cross_field_errors(data: Any) -> list[FieldError]:
+    """Cross-field rules of the contract that a schema cannot express, on a bundle's parsed JSON."""
+    known: dict[str, str | None] = {}
+
+    def pnr_of(value: Any) -> str | None:  # each distinct string parsed once per bundle
+        if not isinstance(value, str):
+            return None
+        if value not in known:
+            known[value] = _pnr(value)
+        return known[value]
+
+    root = _obj(data)
+    app = _obj(root.get("application"))
     errors: list[FieldError] = []
-    members = [m.personnummer for m in app.household]
-    roles = Counter(m.role for m in app.household)
-    if roles[Role.APPLICANT] != 1:
-        errors.append(
-            FieldError("application.household", f"must have exactly one applicant (found {roles[Role.APPLICANT]})")
-        )
-    if roles[Role.PARTNER] > 1:
-        errors.append(FieldError("application.household", "must have at most one partner"))
+    household = [_obj(m) for m in _list(app.get("household"))]
+    roles = [_enum(Role, m.get("role")) for m in household]
+    numbers = [pnr_of(m.get("personnummer")) for m in household]
+    if isinstance(app.get("household"), list) and None not in roles:
+        count = Counter(roles)
+        if count[Role.APPLICANT] != 1:
+            errors.append(
+                FieldError("application.household", f"must have exactly one applicant (found {count[Role.APPLICANT]})")
+            )
+        if count[Role.PARTNER] > 1:
+            errors.append(FieldError("application.household", "must have at most one partner"))
     seen: set[str] = set()
-    month_start = first_of_month(app.month)
-    submitted = app.submitted_at.date()
-    for i, m in enumerate(app.household):
+    month_start = _month_start(app.get("month"))
+    submitted = _submitted(app.get("submitted_at"))
+    for i, (m, role, number) in enumerate(zip(household, roles, numbers, strict=True)):
         path = f"application.household[{i}]"
-        if m.personnummer in seen:
-            errors.append(FieldError(f"{path}.personnummer", "this member is listed twice"))
-        seen.add(m.personnummer)
-        born = pnr.birth_date(m.personnummer)
-        if born > submitted:
+        born = strict.personnummer_birth_date(number) if number is not None else None
+        if number is not None:
+            if number in seen:
+                errors.append(FieldError(f"{path}.personnummer", "this member is listed twice"))
+            seen.add(number)
+        if born is not None and submitted is not None and born > submitted:
             errors.append(FieldError(f"{path}.personnummer", "born after the application was submitted"))
-        if m.role != Role.CHILD:
-            if m.attends_school:
+        if role is not None and role != Role.CHILD:
+            if m.get("attends_school") is True:
                 errors.append(FieldError(f"{path}.attends_school", "is allowed on children only"))
-            if m.preschool_lunch:
+            if m.get("preschool_lunch") is True:
                 errors.append(FieldError(f"{path}.preschool_lunch", "is allowed on children only"))
-        elif age_on(born, month_start) >= 21:
+        elif role == Role.CHILD and born is not None and month_start is not None and age_on(born, month_start) >= 21:
             errors.append(
                 FieldError(f"{path}.role", "a child must be under 21 on the first day of the month applied for")
             )
-    children = {m.personnummer for m in app.household if m.role == Role.CHILD}
+    # References are checked only against a household whose every number is valid.
+    members = set(numbers) if isinstance(app.get("household"), list) and None not in numbers else None
+    children = {n for n, r in zip(numbers, roles, strict=True) if n is not None and r == Role.CHILD}
 
-    def ref(path: str, person: str) -> None:
-        if person not in members:
+    def ref(path: str, person: str | None) -> None:
+        if members is not None and person is not None and person not in members:
             errors.append(FieldError(path, "does not name a member of the household"))
 
-    for i, inc in enumerate(app.incomes):
-        ref(f"application.incomes[{i}].person", inc.person)
-        if inc.person in children and inc.kind == IncomeKind.SALARY:
-            if inc.year_to_date is None:
+    for i, inc in enumerate(_obj(x) for x in _list(app.get("incomes"))):
+        person = pnr_of(inc.get("person"))
+        ref(f"application.incomes[{i}].person", person)
+        if person is not None and person in children and _enum(IncomeKind, inc.get("kind")) == IncomeKind.SALARY:
+            ytd_raw = inc.get("year_to_date")
+            ytd, amount = _ore(ytd_raw), _ore(inc.get("amount"))
+            if ytd_raw is None:
                 errors.append(
                     FieldError(f"application.incomes[{i}].year_to_date", "is required for a child's salary")
                 )
-            elif inc.year_to_date < inc.amount:
+            elif ytd is not None and amount is not None and ytd < amount:
                 errors.append(
                     FieldError(f"application.incomes[{i}].year_to_date", "must be at least the month's amount")
                 )
-    for i, cost in enumerate(app.costs):
-        if cost.kind == CostKind.OTHER and not cost.description:
+    for i, cost in enumerate(_obj(x) for x in _list(app.get("costs"))):
+        if _enum(CostKind, cost.get("kind")) == CostKind.OTHER and cost.get("description") in (None, ""):
             errors.append(FieldError(f"application.costs[{i}].description", "is required for a cost of kind other"))
-    for i, asset in enumerate(app.assets):
-        ref(f"application.assets[{i}].person", asset.person)
+    for i, asset in enumerate(_obj(x) for x in _list(app.get("assets"))):
+        ref(f"application.assets[{i}].person", pnr_of(asset.get("person")))
     lm_seen: set[str] = set()
-    for i, lm in enumerate(app.labour_market):
-        ref(f"application.labour_market[{i}].person", lm.person)
-        if lm.person in lm_seen:
-            errors.append(FieldError(f"application.labour_market[{i}].person", "has more than one entry"))
-        lm_seen.add(lm.person)
-    answered: set[tuple[str, str]] = set()
-    for i, entry in enumerate(bundle.registry or []):
+    for i, lm in enumerate(_obj(x) for x in _list(app.get("labour_market"))):
+        person = pnr_of(lm.get("person"))
+        ref(f"application.labour_market[{i}].person", person)
+        if person is not None:
+            if person in lm_seen:
+                errors.append(FieldError(f"application.labour_market[{i}].person", "has more than one entry"))
+            lm_seen.add(person)
+    answered: set[tuple[Source, str]] = set()
+    for i, entry in enumerate(_obj(x) for x in _list(root.get("registry"))):
         path = f"registry[{i}]"
-        ref(f"{path}.person", entry.person)
-        key = (entry.source.value, entry.person)
-        if key in answered:
-            errors.append(FieldError(f"{path}", "a second answer from the same source for the same person"))
-        answered.add(key)
-        if entry.status == AnswerStatus.UNAVAILABLE and not entry.error:
+        person = pnr_of(entry.get("person"))
+        source = _enum(Source, entry.get("source"))
+        status = _enum(AnswerStatus, entry.get("status"))
+        facts = _list(entry.get("facts"))
+        ref(f"{path}.person", person)
+        if source is not None and person is not None:
+            if (source, person) in answered:
+                errors.append(FieldError(f"{path}", "a second answer from the same source for the same person"))
+            answered.add((source, person))
+        if status == AnswerStatus.UNAVAILABLE and entry.get("error") in (None, ""):
             errors.append(FieldError(f"{path}.error", "is required when status is unavailable"))
-        if entry.status != AnswerStatus.OK and entry.facts:
+        if status is not None and status != AnswerStatus.OK and facts:
             errors.append(FieldError(f"{path}.facts", "facts are allowed only when status is ok"))
-        for j, fact in enumerate(entry.facts):
-            if fact.kind == "registered" and entry.source != Source.ARBETSFORMEDLINGEN:
+        for j, fact in enumerate(_obj(x) for x in facts):
+            kind = fact.get("kind")
+            if kind == "registered" and source is not None and source != Source.ARBETSFORMEDLINGEN:
                 errors.append(FieldError(f"{path}.facts[{j}].kind", "registered comes from arbetsformedlingen only"))
-            if fact.kind == "residence_status" and entry.source != Source.MIGRATIONSVERKET:
+            if kind == "residence_status" and source is not None and source != Source.MIGRATIONSVERKET:
                 errors.append(
                     FieldError(f"{path}.facts[{j}].kind", "residence_status comes from migrationsverket only")
                 )

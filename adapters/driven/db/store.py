@@ -27,7 +27,7 @@ from adapters.driven.db.models import Application, Decision, DecisionUse, Eviden
 from audit.chain import append_event, append_events, now
 from decision.basis import canonical_json
 from decision.bundle import CaseBundle
-from decision.money import parse_kronor
+from decision.money import parse_sum
 from decision.pipeline import Decided
 from decision.trace import StepKind
 
@@ -271,7 +271,7 @@ class CaseStore:
                         "revision_hash": stored.content_hash, "pack_id": ev.pack.id, "pack_hash": ev.pack.hash,
                         "guideline_id": ev.guideline.id, "guideline_hash": ev.guideline.hash,
                         "code_version": code_version, "municipality": app.municipality, "month": app.month,
-                        "outcome": basis.outcome, "proposed_ore": parse_kronor(basis.amounts.proposed),
+                        "outcome": basis.outcome, "proposed_ore": parse_sum(basis.amounts.proposed),
                         "basis_hash": basis_hash, "basis_json": basis_bytes.decode("utf-8"),
                         "trace_json": json.dumps([st.to_json() for st in ev.trace], ensure_ascii=False),
                         "protected": protected, "actor": actor, "decided_at": at, "superseded_by": None,

@@ -14,7 +14,7 @@ import jinja2
 
 from decision.basis import DecisionBasis, Line
 from decision.bundle import CaseBundle
-from decision.money import format_kr_sv, parse_kronor
+from decision.money import format_kr_sv, parse_sum
 from decision.pipeline import Decided
 from rules.evaluator import INCOME_SV
 from rules.evaluator import SOURCE_SV as EVALUATOR_SOURCE_SV
@@ -80,7 +80,7 @@ def kr(amount: str | None) -> str:
     if amount is None:
         return ""
     sign = -1 if amount.startswith("-") else 1
-    return format_kr_sv(sign * parse_kronor(amount.lstrip("-")))
+    return format_kr_sv(sign * parse_sum(amount.lstrip("-")))
 
 
 @lru_cache(maxsize=4)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from decision.errors import FieldError, InputError
+from decision.jsonload import MAX_BYTES
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
@@ -33,7 +34,8 @@ def services(ctx: typer.Context) -> Services:
 
 def read_file(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:  # one byte past the limit is enough for parse_bundle to refuse it
+            return f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError([FieldError("", f"file not found: {path}")]) from None
     except IsADirectoryError:
@@ -44,11 +46,11 @@ def read_file(path: Path) -> bytes:
 
 def read_bundle_bytes(bundle: Path) -> bytes:
     """The bundle's bytes; ``-`` reads stdin."""
-    return sys.stdin.buffer.read() if str(bundle) == "-" else read_file(bundle)
+    return sys.stdin.buffer.read(MAX_BYTES + 1) if str(bundle) == "-" else read_file(bundle)
 
 
 def month(value: str | None, name: str) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+    if value is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
         raise InputError([FieldError(name, "must be a month YYYY-MM")])
     return value
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from decision.basis import DecisionBasis, build_basis, canonical_json
 from decision.errors import FinaidError, InputError
-from decision.money import parse_kronor
+from decision.money import parse_sum
 from decision.validation import parse_bundle
 from rules.catalog import Catalog, RulePack
 from rules.evaluator import PackEvaluator
@@ -34,7 +34,7 @@ class CaseInput:
 
 def ore(text: str) -> int:
     """A basis amount (two-decimal kronor, possibly negative) in öre."""
-    return -parse_kronor(text[1:]) if text.startswith("-") else parse_kronor(text)
+    return parse_sum(text)
 
 
 def summary(basis: DecisionBasis) -> dict[str, Any]:
