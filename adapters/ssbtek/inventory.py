@@ -82,7 +82,10 @@ SKV: Inventory = {
 }
 
 SKV_DOCUMENT: Inventory = {
-    "SvarBeskattningsuppgifterEnligtSFS2008-975": {"PersonuppgiftLista": True},
+    "SvarBeskattningsuppgifterEnligtSFS2008-975": {
+        "PersonuppgiftLista": True,
+        "ProvisoriskaInkomstuppgifter": False,  # finaid's own provisional dialect (sandbox only)
+    },
     "PersonuppgiftLista": {"Personuppgift": False},
     "Personuppgift": {
         "IdentitetsbeteckningFysiskPerson": True, "Fornamn": False, "Efternamn": False,
