@@ -127,7 +127,7 @@ def skv(ctx: Ctx, data: etree._Element) -> None:
     q, r = ctx.q, ctx.record
     root = etree.Element(
         f"{{{NS_SKV_DOC}}}SvarBeskattningsuppgifterEnligtSFS2008-975",
-        nsmap={None: NS_SKV_DOC, "besko": NS_SKV_BESKO, "folko": NS_SKV_FOLKO},
+        nsmap={None: NS_SKV_DOC, "besko": NS_SKV_BESKO, "folko": NS_SKV_FOLKO},  # type: ignore[dict-item]
     )
     lista = el(root, f"{{{NS_SKV_DOC}}}PersonuppgiftLista")
     person = el(lista, f"{{{NS_SKV_DOC}}}Personuppgift")

@@ -17,6 +17,7 @@ FK/PM).
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -102,13 +103,21 @@ _SSBT_MAP: tuple[dict[str | None, str], ...] = (
 )
 
 
+_UNQUALIFIED = re.compile(rb"<(SKV|MIV)><data><([A-Za-z]+)([ >])")
+
+
 def envelope(payload: etree._Element, style: int = 0) -> bytes:
     env = etree.Element(f"{{{NS_SOAP}}}Envelope", nsmap={_ENV_PREFIX[style]: NS_SOAP})
     if style != 2:
         etree.SubElement(env, f"{{{NS_SOAP}}}Header")
     body = etree.SubElement(env, f"{{{NS_SOAP}}}Body")
     body.append(payload)
-    return etree.tostring(env, xml_declaration=style != 1, encoding="UTF-8")
+    raw = etree.tostring(env, xml_declaration=style != 1, encoding="UTF-8")
+    if style == 1:
+        # Skatteverket's and Migrationsverket's elements are unqualified: under SSBTEK's default
+        # namespace they need xmlns="" (lxml leaves it out when serialising), as generated services write
+        raw = _UNQUALIFIED.sub(rb'<\1><data><\2 xmlns=""\3', raw)
+    return raw
 
 
 def soap_fault(felkod: str, message: str) -> bytes:
@@ -155,7 +164,8 @@ BUILDERS: dict[str, Callable[[Ctx, etree._Element], None]] = {
 def answer(q: SandboxQuery, record: PersonRecord | None, faults: list[FaultRule]) -> bytes:
     """The ``hamtaBastjanstInformationResponse`` for one query, agency-level faults applied."""
     ctx = Ctx(q, record, faults)
-    resp = etree.Element(s("hamtaBastjanstInformationResponse"), nsmap=_SSBT_MAP[ctx.style])
+    # a default namespace (None) is legal in lxml; its stubs only know prefixed maps
+    resp = etree.Element(s("hamtaBastjanstInformationResponse"), nsmap=_SSBT_MAP[ctx.style])  # type: ignore[arg-type]
     if q.asked_at is not None:
         el(resp, s("frageTidpunkt"), q.asked_at.isoformat())
     el(resp, s("korrelationsid"), q.korrelationsid)
