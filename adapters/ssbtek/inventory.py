@@ -61,6 +61,10 @@ AF: Inventory = {
         "Arbetssokande": False, "ArbetssokandeSKAT": False, "ArbetssokandeRegistrerad": False,
         "ArbetssokandeOmfattning": False, "ArbetssokandeAvaktualiserad": False, "AktivetetsRapportDatum": True,
     },
+    "AktivetetsRapportDatum": {"AktivitetsRapportMeddelande": True, "SenasteAktivitetsRapportDatum": False},
+    "BeslutInfo": {"EkonomiskaBeslut": True},
+    "EkonomiskaBeslut": {"Beslut": False},
+    "Beslut": {"ErsattningTyp": True, "Omfattning": True, "BeslutFrom": True, "BeslutTom": True},
 }
 
 MIV: Inventory = {
@@ -121,6 +125,19 @@ CSN_DOCUMENT: Inventory = {
     "Arende": _ARENDE,
     "UtbetalningsPlan": {"Utbetalning": False},
     "Utbetalning": {"utbetdatum": True, "utbetstatus": True, "Utbetaldatider": True, "totbelopp": True},
+    "Studiestodstypforteckning": {
+        "studiemedel": True, "studiehjalp": True, "hemutrustningslan": True, "studiestartsstod": True,
+        "omstallningsstudiestod": True,
+    },
+    "soktaTider": {"soktTid": False},
+    "soktTid": {"soktfrom": True, "sokttom": True, "soktomfattning": True, "soktlan": False},
+    "BeviljadeTider": {"BeviljadTid": False},
+    "BeviljadTid": {"starttid": True, "sluttid": True, "takt": False, "gr_takt": False, "Beloppen": True,
+                    "totbelopp": True},
+    "Utbetaldatider": {"Utbetaldtid": False},
+    "Utbetaldtid": {"startvecka": False, "slutvecka": False, "Beloppen": True, "totbelopp": True},
+    "Beloppen": {"Belopp": False},
+    "Belopp": {"beloppstyp": True, "klartext": True, "belopp": True, "totbelopp": True},
 }
 """CSN's ``CSNSvar`` (kommunfraga.xsd, person.xsd, the five study-aid forms, csntyper.xsd); an
 ``Arende``'s children are the union over the five forms (``medlanare`` only in hemutrustningslån)."""
@@ -190,6 +207,6 @@ def unknown_keys(obj: Mapping[str, object], known: Iterable[str], where: str) ->
 
 
 def tolerated_notice(agency: str, names: list[str]) -> str:
-    shown = ", ".join(n[:60] for n in names[:8])
-    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+    shown = ", ".join(n[:80] for n in names[:12])
+    more = f" and {len(names) - 12} more" if len(names) > 12 else ""
     return f"{agency}: elements finaid does not read were tolerated (kept in the raw envelope): {shown}{more}"

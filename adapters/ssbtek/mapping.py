@@ -96,6 +96,8 @@ def map_answer(raw: bytes, query: Query, fetched_at: datetime, options: Options 
         return unavailable_all(query, "svaret hör till en annan fråga (korrelationsid)", fetched_at, digest)
     outcomes, notices = agency_outcomes(parsed, query, options)
     masked = pnr.masked(query.person)
+    if parsed.tolerated:
+        notices.append(Notice("ssbtek", masked, inventory.tolerated_notice("SSBTEK", list(parsed.tolerated))))
     entries: list[RegistryEntry] = []
     for source in query.sources:
         outcome = outcomes[source]
