@@ -205,5 +205,6 @@ def tns(ctx: Ctx, data: etree._Element) -> None:
             el(f, f"{{{NS_FORDON}}}fabrikat", "Syntetisk")
             el(f, f"{{{NS_FORDON}}}fordonsar", "2012")
             el(f, f"{{{NS_FORDON}}}fordonsslag", "PB")
+            el(f, f"{{{NS_FORDON}}}handelsbeteckning", "Syntetisk 1.6")
 
 
