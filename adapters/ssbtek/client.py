@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 import time
 import weakref
@@ -52,6 +53,7 @@ from decision.errors import ConfigurationError, SourceError
 from decision.ports import EvidenceStore
 
 RETRY_STATUSES = (502, 503, 504)
+_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 __all__ = [  # the settings moved to adapters.ssbtek.config; kept importable from here
     "LAGTEXT_SOL_2001", "LAGTEXT_SOL_2025", "NEW_LAW_FROM", "CallRecord", "ClientConfig", "FetchResult",
     "SsbtekRegistrySource", "check_key_file", "check_url", "default_lagtext", "describe", "ensure_logging",
@@ -271,7 +273,7 @@ class SsbtekRegistrySource:
                 async with asyncio.timeout(self.config.timeout_s):
                     async with client.stream("POST", self.config.url, content=body) as response:
                         declared = response.headers.get("content-length")
-                        if declared is not None and declared.isdigit() and int(declared) > limit:
+                        if declared is not None and _DIGITS.fullmatch(declared) and int(declared) > limit:
                             raise _TooLarge()
                         chunks: list[bytes] = []
                         size = 0
