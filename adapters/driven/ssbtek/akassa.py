@@ -1,24 +1,28 @@
-"""The unemployment funds' part (``SO``, Akassornas samorganisation): inline XML.
+"""The unemployment funds' part (``SO``, Akassornas samorganisation): inline XML,
+``GetUnemploymentBenefitPaymentResponseType`` of the v10 schema.
 
-Read: ``IdentificationNumber`` (whom the answer is about), ``From``/``Tom`` (the period echoed) and
-``ArbetsloshetsersattningLista/Arbetsloshetsersattning*/Utbetalningar*`` with ``Utbetalningsdatum``,
-``NettoEfterSkatt`` (the amount that counts: net after tax, before other deductions such as the
-fund fee), ``AvserFrom``/``AvserTom`` (the period paid for). An answer that does not name its
-person (``IdentificationNumber``) or holds elements finaid does not know is garbled, never "nothing".
+Read strictly: ``IdentificationNumber`` (whom the answer is about, required), ``From``/``Tom`` (the
+period echoed, required) and ``ArbetsloshetsersattningLista/Arbetsloshetsersattning*/Utbetalningar*``
+with ``NettoEfterSkatt`` (the amount that counts: net after tax, before other deductions such as the
+fund fee), ``AvserFrom``/``AvserTom`` (the period paid for: it decides the month) and
+``Utbetalningsdatum``. Everything else — the question's echo (``Syfte``, ``Paragraf``, ingivare,
+``Referensnummer``), processor elements (``…Personuppgiftsbitrade``), suspensions, and any element a
+later schema adds — is tolerated and named in a notice (adapters/driven/ssbtek/inventory.py).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
+from adapters.driven.ssbtek import inventory
 from adapters.driven.ssbtek.model import AgencyAnswer, PayloadError, Payment, Query
-from adapters.driven.ssbtek.safexml import children, descendants, local, text
+from adapters.driven.ssbtek.safexml import children, text
 from adapters.driven.ssbtek.values import kronor_text_to_ore, optional_date, person_12
 from decision.bundle import IncomeKind
 
 
-def _first_text(data: etree._Element, name: str) -> str | None:
-    found = descendants(data, name)
+def _one(data: etree._Element, name: str) -> str | None:
+    found = children(data, name)
     if len(found) > 1:
         raise PayloadError(f"SO {name} occurs more than once")
     if not found:
@@ -26,29 +30,18 @@ def _first_text(data: etree._Element, name: str) -> str | None:
     return (found[0].text or "").strip() or None
 
 
-KNOWN = frozenset(
-    {
-        "OrganisationsnummerIngivare", "NamnIngivare", "KontonamnHandlaggare", "Referensnummer", "From", "Tom",
-        "IdentificationNumber", "ArbetsloshetsersattningLista", "SyfteMedFraga", "LagParagraf",
-    }
-)
-"""Elements of the SO answer finaid knows; anything else means the payload is not what it seems."""
-
-
 def parse(data: etree._Element, query: Query) -> AgencyAnswer:
-    unknown = sorted({local(c) for c in data if isinstance(c.tag, str)} - KNOWN)
-    if unknown:
-        raise PayloadError(f"SO answer holds unexpected element {unknown[0][:40]}")
     answer = AgencyAnswer()
-    who = _first_text(data, "IdentificationNumber")
+    answer.tolerated = inventory.unknown_elements(data, inventory.SO, "data")
+    who = _one(data, "IdentificationNumber")
     if who is None:
         raise PayloadError("SO answer does not say whom it is about (IdentificationNumber)")
     answer.person = person_12(who, "SO IdentificationNumber")
-    start = optional_date(_first_text(data, "From"), "SO From")
-    end = optional_date(_first_text(data, "Tom"), "SO Tom")
+    start = optional_date(_one(data, "From"), "SO From")
+    end = optional_date(_one(data, "Tom"), "SO Tom")
     if start is not None and end is not None:
         answer.echoed_period = (start, end)
-    lists = descendants(data, "ArbetsloshetsersattningLista")
+    lists = children(data, "ArbetsloshetsersattningLista")
     if len(lists) > 1:
         raise PayloadError("SO ArbetsloshetsersattningLista occurs more than once")
     if not lists:
@@ -61,7 +54,7 @@ def parse(data: etree._Element, query: Query) -> AgencyAnswer:
             answer.payments.append(
                 Payment(
                     kind=IncomeKind.UNEMPLOYMENT_BENEFIT,
-                    amount_ore=kronor_text_to_ore(net, "SO NettoEfterSkatt"),
+                    amount_ore=kronor_text_to_ore(net, "SO NettoEfterSkatt", answer.notices),
                     period_from=optional_date(text(pay, "AvserFrom"), "SO AvserFrom"),
                     period_to=optional_date(text(pay, "AvserTom"), "SO AvserTom"),
                     paid_on=optional_date(text(pay, "Utbetalningsdatum"), "SO Utbetalningsdatum"),

@@ -102,6 +102,8 @@ class Answer:
     korrelationsid: str | None
     data: dict[str, etree._Element]
     errors: dict[str, ErrorBlock]
+    tolerated: tuple[str, ...] = ()
+    """Elements of the envelope finaid does not know (e.g. a new agency block): named, not read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,15 +185,20 @@ def _parse_answer(raw: bytes, max_bytes: int) -> Answer | Fault:
     korrelationsid = (korr[0].text or "").strip() if korr else None
     data: dict[str, etree._Element] = {}
     errors: dict[str, ErrorBlock] = {}
+    tolerated: list[str] = [f"{local(payload)}/{local(c)}" for c in payload if isinstance(c.tag, str)
+                            and c.tag not in (_s("svarsdata"), _s("korrelationsid"), _s("frageTidpunkt"), _s("fraga"))]
     for block in svarsdata[0]:
         if not isinstance(block.tag, str):
             continue
         name = local(block)
         if block.tag != _s(name) or name not in AGENCY_ELEMENTS:
-            raise EnvelopeError(f"unexpected element {name} in svarsdata")
+            tolerated.append(f"svarsdata/{name[:40]}")  # e.g. an agency a later version adds
+            continue
         if name in data or name in errors:
             raise EnvelopeError(f"agency block {name} occurs twice")
-        kinds = [c for c in block if isinstance(c.tag, str)]
+        elements = [c for c in block if isinstance(c.tag, str)]
+        kinds = [c for c in elements if c.tag in (_s("data"), _s("error"))]
+        tolerated.extend(f"{name}/{local(c)[:40]}" for c in elements if c not in kinds)
         if len(kinds) == 1 and kinds[0].tag == _s("data"):
             data[name] = kinds[0]
         elif len(kinds) == 1 and kinds[0].tag == _s("error"):
@@ -203,7 +210,7 @@ def _parse_answer(raw: bytes, max_bytes: int) -> Answer | Fault:
         else:
             # neither data nor error: this agency's block is garbled, the others still count
             errors[name] = ErrorBlock("finaid", "GARBLED", "blocket saknar data och error")
-    return Answer(korrelationsid, data, errors)
+    return Answer(korrelationsid, data, errors, tuple(tolerated))
 
 
 def _parse_ping(raw: bytes, max_bytes: int) -> PingAnswer | Fault:

@@ -16,6 +16,11 @@ Försäkringskassan: ``formansinformation.generellPersoninformation[0]`` (``pers
 
 Net after tax counts: gross minus tax (``skattebelopp``; PM's tax deductions ``PM:PS``, ``PM:PST``,
 ``PM:SS``, ``PM:SST``); other deductions (kvittning, utmätning) are still the person's income.
+
+A payment of a benefit family or group finaid does not map is money, never ignored: it becomes a
+payment of unknown kind (a MANUAL matter in the month applied for, docs/registry.md). Periods may
+be given as a month (``2023-03``); preliminary payments for a later month are normal. Fields LEFI
+adds that finaid does not read are tolerated and named in a notice.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 from lxml import etree
 
+from adapters.driven.ssbtek import inventory
 from adapters.driven.ssbtek.model import AgencyAnswer, AgencyFailure, PayloadError, Payment, Query
 from adapters.driven.ssbtek.safexml import b64decode_limited, child, json_loads_limited
 from adapters.driven.ssbtek.values import number_to_ore, parse_date, parse_period_bound, person_12
@@ -101,14 +107,14 @@ def _code(value: Any, key: str, what: str) -> str | None:
     return str(c)
 
 
-def _sek(value: Any, what: str) -> int | None:
+def _sek(value: Any, what: str, notes: list[str]) -> int | None:
     if value is None:
         return None
     amount = _obj(value, what)
     currency = amount.get("valuta", "SEK")
     if currency != "SEK":
         raise PayloadError(f"LEFI {what} is not in SEK")
-    return number_to_ore(amount.get("summa"), f"{what}.summa")
+    return number_to_ore(amount.get("summa"), f"{what}.summa", notes)
 
 
 def parse(data: etree._Element, query: Query, max_bytes: int) -> dict[Source, AgencyAnswer | AgencyFailure]:
@@ -120,6 +126,7 @@ def parse(data: etree._Element, query: Query, max_bytes: int) -> dict[Source, Ag
     except ValueError as e:
         raise PayloadError(f"FK lefiJsonSvar: {e}") from None
     doc = _obj(doc, "answer")
+    tolerated = inventory.unknown_keys(doc, inventory.LEFI_ANSWER, "lefiJsonSvar")
     asked: list[Source] = [s for s in (Source.FORSAKRINGSKASSAN, Source.PENSIONSMYNDIGHETEN) if s in query.sources]
     failures: dict[Source, AgencyFailure] = {}
     states: dict[Source, str] = {}
@@ -155,6 +162,7 @@ def parse(data: etree._Element, query: Query, max_bytes: int) -> dict[Source, Ag
     answers: dict[Source, AgencyAnswer] = {s: AgencyAnswer() for s in asked}
     info = doc.get("formansinformation")
     info = _obj(info, "formansinformation") if info is not None else {}
+    tolerated += inventory.unknown_keys(info, inventory.LEFI_FORMANSINFORMATION, "formansinformation")
     people = _items(info.get("generellPersoninformation"), "generellPersoninformation")
     if len(people) > 1:
         raise PayloadError("LEFI generellPersoninformation names more than one person")
@@ -170,10 +178,14 @@ def parse(data: etree._Element, query: Query, max_bytes: int) -> dict[Source, Ag
             answer.protected = skyddad is True and source is Source.FORSAKRINGSKASSAN
     for key in ("utbetalningsuppgift", "preliminarautbetalningar"):
         for item in _items(info.get(key), key):
+            tolerated += inventory.unknown_keys(_obj(item, key), inventory.LEFI_FK_PAYMENT, key)
             _fk_payment(_obj(item, key), key, answers)
     for key in ("utbetalningar", "preliminaraUtbetalningar"):
         for item in _items(doc.get(key), key):
+            tolerated += inventory.unknown_keys(_obj(item, key), inventory.LEFI_PM_PAYMENT, key)
             _pm_payment(_obj(item, key), key, answers)
+    for answer in answers.values():
+        answer.tolerated = sorted(set(tolerated))
     out: dict[Source, AgencyAnswer | AgencyFailure] = {}
     for source in asked:
         out[source] = failures.get(source) or answers[source]
@@ -194,11 +206,11 @@ def _fk_payment(item: dict[str, Any], key: str, answers: dict[Source, AgencyAnsw
     kind = groups.get(code)
     if kind is None:
         answer.notices.append(f"payment with unknown benefit family {family[:20]!r} kept in the raw envelope")
-        return
-    gross = _sek(item.get("bruttobelopp"), f"{key}.bruttobelopp")
-    tax = _sek(item.get("skattebelopp"), f"{key}.skattebelopp")
-    net = _sek(item.get("nettobelopp"), f"{key}.nettobelopp")
-    deductions = _sek(item.get("avdragsbelopp"), f"{key}.avdragsbelopp")
+    notes = answer.notices
+    gross = _sek(item.get("bruttobelopp"), f"{key}.bruttobelopp", notes)
+    tax = _sek(item.get("skattebelopp"), f"{key}.skattebelopp", notes)
+    net = _sek(item.get("nettobelopp"), f"{key}.nettobelopp", notes)
+    deductions = _sek(item.get("avdragsbelopp"), f"{key}.avdragsbelopp", notes)
     if gross is not None:
         amount = gross - (tax or 0)
     elif net is not None and deductions is not None and tax is not None:
@@ -217,7 +229,8 @@ def _fk_payment(item: dict[str, Any], key: str, answers: dict[Source, AgencyAnsw
         if period.get("till") is not None:
             end = parse_period_bound(period.get("till"), f"{key}.period.till", end=True)
     paid = parse_date(item["datum"], f"{key}.datum") if item.get("datum") is not None else None
-    answer.payments.append(Payment(kind, amount, start, end, paid, f"{_prefix(source)}:{code}"))
+    label = f"{_prefix(source)}:{code[:20] or '(utan kod)'}"
+    answer.payments.append(Payment(kind, amount, start, end, paid, label))
 
 
 def _prefix(source: Source) -> str:
@@ -228,32 +241,46 @@ def _pm_payment(item: dict[str, Any], key: str, answers: dict[Source, AgencyAnsw
     answer = answers.get(Source.PENSIONSMYNDIGHETEN)
     if answer is None:
         return
-    gross = number_to_ore(item.get("bruttobelopp"), f"{key}.bruttobelopp") if "bruttobelopp" in item else None
-    net = number_to_ore(item.get("nettobelopp"), f"{key}.nettobelopp") if "nettobelopp" in item else None
+    notes = answer.notices
+    gross = number_to_ore(item.get("bruttobelopp"), f"{key}.bruttobelopp", notes) if "bruttobelopp" in item else None
+    net = number_to_ore(item.get("nettobelopp"), f"{key}.nettobelopp", notes) if "nettobelopp" in item else None
     deductions = _items(item.get("avdrag"), f"{key}.avdrag")
     tax = 0
     for raw_d in deductions:
         d = _obj(raw_d, f"{key}.avdrag[]")
         if _code(d.get("avdragstyp"), "kod", f"{key}.avdrag.avdragstyp") in PM_TAX_CODES:
-            tax += abs(number_to_ore(d.get("belopp"), f"{key}.avdrag.belopp"))
+            tax += abs(number_to_ore(d.get("belopp"), f"{key}.avdrag.belopp", notes))
+    period = item.get("utbetalningsperiod")
+    start = end = None
+    if period is not None:
+        period = _obj(period, f"{key}.utbetalningsperiod")
+        start = parse_period_bound(period.get("from"), f"{key}.utbetalningsperiod.from", end=False)
+        end = parse_period_bound(period.get("tom"), f"{key}.utbetalningsperiod.tom", end=True)
+    paid = parse_date(item["utbetalningsdatum"], f"{key}.utbetalningsdatum") if item.get("utbetalningsdatum") else None
     rows = _items(item.get("utbetalningsrader"), f"{key}.utbetalningsrader")
     mapped = 0
     kinds: set[IncomeKind] = set()
-    unknown: list[str] = []
+    unknown: list[tuple[str, int]] = []
     for raw_row in rows:
         row = _obj(raw_row, f"{key}.utbetalningsrader[]")
         group = _code(row.get("formansgrupp"), "kod", f"{key}.utbetalningsrader.formansgrupp") or ""
         kind = PM_GROUPS.get(group.split(":", 1)[-1]) if group.startswith("PM:") else None
+        belopp = number_to_ore(row.get("belopp"), f"{key}.utbetalningsrader.belopp", notes)
         if kind is None:
-            unknown.append(group[:20])
+            unknown.append((group[:20] or "(utan kod)", belopp))
             continue
         kinds.add(kind)
-        mapped += number_to_ore(row.get("belopp"), f"{key}.utbetalningsrader.belopp")
-    for group in unknown:
+        mapped += belopp
+    for group, belopp in unknown:
+        # money of a group finaid does not map (e.g. PM:BTI): never ignored
         answer.notices.append(f"pension payment row of unknown group {group!r} kept in the raw envelope")
+        answer.payments.append(Payment(None, belopp, start, end, paid, group if ":" in group else f"PM:{group}"))
+    if not rows:
+        answer.notices.append("pension payment without rows: its benefit is unknown, kept in the raw envelope")
+        amount = net if net is not None else (gross - tax if gross is not None else 0)
+        answer.payments.append(Payment(None, amount, start, end, paid, "PM:(utan förmånsgrupp)"))
+        return
     if not kinds:
-        if not rows:
-            answer.notices.append("pension payment without rows: its benefit is unknown, kept in the raw envelope")
         return
     if unknown:
         amount = mapped - tax  # tax is withheld on the pension; unmapped rows (e.g. BTI) are tax-free
@@ -266,11 +293,4 @@ def _pm_payment(item: dict[str, Any], key: str, answers: dict[Source, AgencyAnsw
     if not deductions and gross is not None and net is not None and net != gross:
         amount = net
         answer.notices.append("pension payment without itemised deductions: the net amount paid out is used")
-    period = item.get("utbetalningsperiod")
-    start = end = None
-    if period is not None:
-        period = _obj(period, f"{key}.utbetalningsperiod")
-        start = parse_date(period.get("from"), f"{key}.utbetalningsperiod.from")
-        end = parse_date(period.get("tom"), f"{key}.utbetalningsperiod.tom")
-    paid = parse_date(item["utbetalningsdatum"], f"{key}.utbetalningsdatum") if item.get("utbetalningsdatum") else None
     answer.payments.append(Payment(kinds.pop(), amount, start, end, paid, "PM:utbetalning"))

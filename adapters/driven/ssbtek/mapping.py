@@ -7,8 +7,11 @@ Rules, in order, for each agency a query asked about:
   another person or period makes exactly that source ``unavailable``;
 - otherwise payments are attributed to the months they pay for (a period spanning months is split by
   calendar days; without a period, the payment date's month, with a notice), summed per income
-  kind for the month applied for, and become facts; ``registered``, ``protected_identity`` (only
-  when true) and ``residence_status`` are added; no fact at all → ``no_data``.
+  kind for the month applied for, and become facts; payments for other months are not errors (they
+  stay evidence, with a notice); a payment of unknown kind in the month makes that source
+  ``unavailable`` naming its code (a MANUAL finding the published packs already raise);
+  ``registered``, ``protected_identity`` (only when true) and ``residence_status`` are added;
+  no fact at all → ``no_data``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from adapters.driven.ssbtek import af, akassa, csn, fk_lefi, migrationsverket, skv, tns
+from adapters.driven.ssbtek import af, akassa, csn, fk_lefi, inventory, migrationsverket, skv, tns
 from adapters.driven.ssbtek.envelope import Answer, EnvelopeError, ErrorBlock, Fault, parse_answer
 from adapters.driven.ssbtek.model import (
     ELEMENT_SOURCES,
@@ -38,7 +41,7 @@ from adapters.driven.ssbtek.safexml import MAX_ENVELOPE_BYTES, MAX_PAYLOAD_BYTES
 from adapters.driven.ssbtek.values import MAX_ORE, month_bounds
 from decision import personnummer as pnr
 from decision.bundle import RegistryEntry, Source
-from decision.money import format_ore
+from decision.money import format_kr_sv, format_ore
 
 KALLA_TEXT = {"SSBT": "fel i SSBTEK", "BT": "fel i myndighetens system"}
 
@@ -93,6 +96,8 @@ def map_answer(raw: bytes, query: Query, fetched_at: datetime, options: Options 
         return unavailable_all(query, "svaret hör till en annan fråga (korrelationsid)", fetched_at, digest)
     outcomes, notices = agency_outcomes(parsed, query, options)
     masked = pnr.masked(query.person)
+    if parsed.tolerated:
+        notices.append(Notice("ssbtek", masked, inventory.tolerated_notice("SSBTEK", list(parsed.tolerated))))
     entries: list[RegistryEntry] = []
     for source in query.sources:
         outcome = outcomes[source]
@@ -214,6 +219,8 @@ def _entry_for(
     if isinstance(outcome, AgencyFailure):
         return _entry(query, source, fetched_at, digest, status="unavailable", error=_clip(outcome.reason)), []
     notices = list(outcome.notices)
+    if outcome.tolerated:
+        notices.append(inventory.tolerated_notice(source.value, outcome.tolerated))
     try:
         facts = _facts(query, source, outcome, notices)
     except _Unusable as e:
@@ -233,21 +240,32 @@ def _facts(query: Query, source: Source, answer: AgencyAnswer, notices: list[str
         raise _Unusable("svaret gällde en annan person")
     if answer.echoed_period is not None and answer.echoed_period != (query.period_from, query.period_to):
         raise _Unusable("svaret gällde en annan period")
-    for p in answer.payments:
-        if p.paid_on is not None and not query.period_from <= p.paid_on <= query.period_to:
-            raise _Unusable("svaret gällde en annan period (utbetalning utanför den frågade perioden)")
     if answer.no_hit:
         return []
     facts: list[dict[str, Any]] = []
     sums: dict[str, int] = defaultdict(int)
     seen: set[str] = set()
     first, last = month_bounds(query.month)
+    elsewhere = 0
     for p in answer.payments:
         share = _share_in_month(p, first, last, notices)
         if share is None:
+            elsewhere += 1
+            if p.kind is None:
+                notices.append(f"{p.code[:40]}: money of a kind finaid does not map, for another month (evidence)")
             continue
+        if p.kind is None:
+            # money finaid cannot place is never ignored: the answer for this person needs a handler
+            raise _Unusable(
+                f"utbetalning med okänd förmånskod {p.code[:40]} för {query.month} "
+                f"({format_kr_sv(p.amount_ore)}) kan inte bedömas automatiskt"
+            )
         sums[p.kind.value] += share
         seen.add(p.kind.value)
+    if elsewhere:
+        notices.append(
+            f"{elsewhere} payment(s) concern other months than {query.month}: not used, kept as evidence"
+        )
     for kind in sorted(seen):
         amount = sums[kind]
         if amount < 0:

@@ -1,30 +1,37 @@
-"""Migrationsverket's part (``MIV``): inline XML ``findByPersonnummerResponse/response``.
+"""Migrationsverket's part (``MIV``): inline XML ``findByPersonnummerResponse`` (its elements are
+unqualified: under a default namespace they come with ``xmlns=""``; finaid matches local names).
 
-Read: ``personnummer`` (whom the answer is about) and ``svarCollection/svar*`` with ``beslutsTyp``,
+Read: ``response/personnummer`` (whom the answer is about) and ``svarCollection/svar*``: the outcome
+in ``beslutsKod`` (``BEV`` = ansökan beviljas; refusals ``AVSLAG``, ``AVVISNING``, ``UTVISNING`` (?)
+— no public example), the permit type in ``beslutsTyp`` (``PUT`` permanent, ``TUT`` tidsbegränsat),
 ``giltighetstid`` (``PERMANENT``/``TIDBEGRANSAT``), ``fromDatum``, ``tomDatum``, ``beslutsdatum``.
-A decision with a validity (``giltighetstid``) is a granted permit unless its ``beslutsTyp`` is a
-refusal (``AVSLAG``, ``AVVISNING``, ``UTVISNING`` (?)); other decisions without validity are kept
-in the raw envelope with a notice. No ``svar`` at all (e.g. a Swedish citizen) → ``no_data``.
-Names and country of origin stay in the raw envelope only.
+An unrecognised ``beslutsKod`` decides residence and cannot be guessed: the answer is a MANUAL matter
+naming it. An answer without ``beslutsKod`` (older answers) counts a decision with a validity as
+granted unless ``beslutsTyp`` names a refusal. No ``svar`` at all (e.g. a Swedish citizen) →
+``no_data``. Names, country of origin and elements a later schema adds are tolerated (kept in the
+raw envelope, named in a notice).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from adapters.driven.ssbtek.model import AgencyAnswer, PayloadError, Permit, Query
-from adapters.driven.ssbtek.safexml import child, children, local, text
+from adapters.driven.ssbtek import inventory
+from adapters.driven.ssbtek.model import AgencyAnswer, AgencyFailure, PayloadError, Permit, Query
+from adapters.driven.ssbtek.safexml import child, children, text
 from adapters.driven.ssbtek.values import month_bounds, optional_date, person_12
 from decision.bundle import ResidenceStatus
 
+GRANTED = ("BEV",)
 REFUSALS = ("AVSLAG", "AVVISNING", "UTVISNING")
+PERMANENT_TYPES = ("PUT",)
+TEMPORARY_TYPES = ("TUT",)
+_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
-def parse(data: etree._Element, query: Query) -> AgencyAnswer:
+def parse(data: etree._Element, query: Query) -> AgencyAnswer | AgencyFailure:
     answer = AgencyAnswer(permits=[])
-    unknown = sorted({local(c) for c in data if isinstance(c.tag, str)} - {"response"})
-    if unknown:
-        raise PayloadError(f"MIV answer holds unexpected element {unknown[0][:40]}")
+    answer.tolerated = inventory.unknown_elements(data, inventory.MIV, "data")
     response = child(data, "response")
     if response is None:
         return answer
@@ -36,20 +43,33 @@ def parse(data: etree._Element, query: Query) -> AgencyAnswer:
         return answer
     permits: list[Permit] = []
     for svar in children(collection, "svar"):
-        if (svar.get("{http://www.w3.org/2001/XMLSchema-instance}nil") or "").lower() == "true":
+        if (svar.get(_NIL) or "").lower() == "true":
             continue
+        outcome = (text(svar, "beslutsKod") or "").upper()
         kind = (text(svar, "beslutsTyp") or "").upper()
         validity = text(svar, "giltighetstid")
         if validity not in (None, "PERMANENT", "TIDBEGRANSAT"):
             raise PayloadError("MIV giltighetstid is neither PERMANENT nor TIDBEGRANSAT")
-        refused = kind in REFUSALS
-        if validity is None and not refused:
-            answer.notices.append(f"Migrationsverket decision of type {kind[:20]!r} without validity: not mapped")
+        if outcome:
+            if outcome not in GRANTED and outcome not in REFUSALS:
+                return AgencyFailure(
+                    f"Migrationsverket: okänd beslutskod {outcome[:20]} (beslutstyp {kind[:20] or '–'}); "
+                    "bedöm uppehållsrätten manuellt"
+                )
+            refused = outcome in REFUSALS
+        else:
+            refused = kind in REFUSALS
+            if validity is None and not refused:
+                answer.notices.append(f"Migrationsverket decision of type {kind[:20]!r} without outcome: not mapped")
+                continue
+        permanent = validity == "PERMANENT" or (validity is None and kind in PERMANENT_TYPES)
+        if not refused and validity is None and kind not in PERMANENT_TYPES + TEMPORARY_TYPES:
+            answer.notices.append(f"Migrationsverket granted decision of type {kind[:20]!r} without validity")
             continue
         permits.append(
             Permit(
                 granted=not refused,
-                permanent=validity == "PERMANENT",
+                permanent=permanent,
                 valid_from=optional_date(text(svar, "fromDatum"), "MIV fromDatum"),
                 valid_to=optional_date(text(svar, "tomDatum"), "MIV tomDatum"),
                 decided_on=optional_date(text(svar, "beslutsdatum"), "MIV beslutsdatum"),

@@ -90,9 +90,14 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Payment:
-    """One payment (or planned payment) as the agency reports it, already net after tax, in öre."""
+    """One payment (or planned payment) as the agency reports it, already net after tax, in öre.
 
-    kind: IncomeKind
+    ``kind`` is None for money finaid cannot map (an unrecognised benefit code or payment status):
+    it is never ignored — in the month applied for it makes the agency's answer for that person a
+    MANUAL matter naming ``code`` (docs/registry.md, "Unrecognised money").
+    """
+
+    kind: IncomeKind | None
     amount_ore: int
     period_from: date | None
     period_to: date | None
@@ -124,6 +129,9 @@ class AgencyAnswer:
     permits: list[Permit] | None = None
     no_hit: bool = False
     notices: list[str] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
+    """Elements the decision does not use and finaid does not know (schema additions, echo and
+    processor elements): tolerated, named in one notice, kept in the raw envelope."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,18 +10,25 @@ The sandbox may add a part in finaid's own provisional dialect (namespace
 ``provisorisk="true"``; per month ``Manadsinkomst`` with ``Period`` YYYY-MM (the month the salary
 is for), ``Bruttolon`` and ``AvdragenSkatt`` in kronor). It becomes ``salary`` facts (gross minus
 tax withheld) only where allowed (demo mode by default); otherwise it is noticed and ignored.
-The wrapper around ``Kapitaluppgift`` is not public: finaid reads ``Kapitaluppgift`` and a
-``Personnummer`` wherever they appear in the document.
+The document has no public schema; the one public example is
+``SvarBeskattningsuppgifterEnligtSFS2008-975/PersonuppgiftLista/Personuppgift`` naming the person
+``folko:IdentitetsbeteckningFysiskPerson``. finaid reads the person wherever it appears, under that
+name (or ``Personnummer``, the name of older answers): a document that names another person, or
+more than one, or — when it holds anything at all — none, is not about the person asked. Other
+elements are tolerated and named in a notice (adapters/driven/ssbtek/inventory.py).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
+from adapters.driven.ssbtek import inventory
 from adapters.driven.ssbtek.model import NS_FINAID_SKV, AgencyAnswer, PayloadError, Payment, Query
-from adapters.driven.ssbtek.safexml import child, children, descendants, parse_xml, text
+from adapters.driven.ssbtek.safexml import child, children, descendants, local, parse_xml, text
 from adapters.driven.ssbtek.values import kronor_text_to_ore, month_bounds, person_12
 from decision.bundle import IncomeKind
+
+PERSON_NAMES = ("IdentitetsbeteckningFysiskPerson", "Personnummer")
 
 
 def _provisional(root: etree._Element) -> list[etree._Element]:
@@ -40,11 +47,16 @@ def parse(data: etree._Element, query: Query, max_bytes: int, allow_provisional:
         root = parse_xml(content, max_bytes)
     except ValueError as e:
         raise PayloadError(f"SKV svar: {e}") from None
-    numbers = {person_12(el.text, "SKV Personnummer") for el in descendants(root, "Personnummer")}
+    if local(root) in inventory.SKV_DOCUMENT:
+        answer.tolerated = inventory.unknown_elements(root, inventory.SKV_DOCUMENT)
+    numbers = {
+        person_12(el.text, f"SKV {name}") for name in PERSON_NAMES for el in descendants(root, name)
+    }
     if len(numbers) > 1:
         raise PayloadError("SKV svar names more than one person")
-    if numbers:
-        answer.person = numbers.pop()
+    if not numbers:
+        raise PayloadError("SKV svar does not say whom it is about (IdentitetsbeteckningFysiskPerson)")
+    answer.person = numbers.pop()
     for cap in descendants(root, "Kapitaluppgift"):
         year = text(cap, "Taxeringsar") or "?"
         answer.notices.append(
@@ -59,14 +71,13 @@ def parse(data: etree._Element, query: Query, max_bytes: int, allow_provisional:
             continue
         for month_el in children(part, "Manadsinkomst"):
             period = text(month_el, "Period")
-            if period is None or len(period) != 7 or period[4] != "-" or not period.replace("-", "").isdigit():
-                raise PayloadError("provisional Manadsinkomst/Period is not YYYY-MM")
             try:
-                first, last = month_bounds(period)
+                first, last = month_bounds(period or "")
             except ValueError:
-                raise PayloadError("provisional Manadsinkomst/Period is not a real month") from None
-            gross = kronor_text_to_ore(text(month_el, "Bruttolon"), "provisional Bruttolon")
-            tax = kronor_text_to_ore(text(month_el, "AvdragenSkatt") or "0", "provisional AvdragenSkatt")
+                raise PayloadError("provisional Manadsinkomst/Period is not a real month YYYY-MM") from None
+            notes = answer.notices
+            gross = kronor_text_to_ore(text(month_el, "Bruttolon"), "provisional Bruttolon", notes)
+            tax = kronor_text_to_ore(text(month_el, "AvdragenSkatt") or "0", "provisional AvdragenSkatt", notes)
             answer.payments.append(
                 Payment(IncomeKind.SALARY, gross - tax, first, last, None, "finaid:SKV-provisorisk")
             )

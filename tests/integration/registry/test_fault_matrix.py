@@ -35,7 +35,7 @@ def _cases() -> list[Any]:
              whole_element),
             ("other_person", {"fault": "other_person", "agency": element}, whole_element),
         ]
-        if element in ("AF", "SO", "CSN", "FK"):
+        if element in ("AF", "SO"):  # an echoed period (CSN and LEFI echo none: see the test below)
             faults.append(("other_period", {"fault": "other_period", "agency": element}, whole_element))
         if source is Source.FORSAKRINGSKASSAN:
             faults.append(("lefi_state", {"fault": "lefi_state", "agency": "FK", "utlamnare": "FK",
@@ -82,6 +82,30 @@ def test_an_agency_fault_makes_that_agency_unavailable_and_the_case_manual_namin
     named = {f.source for f in decided.basis.findings if f.code == "registry.unavailable"}
     assert named == {s.value for s in expected}
     assert all(f.person == "applicant" for f in decided.basis.findings if f.code == "registry.unavailable")
+
+
+@pytest.mark.parametrize("element", ["CSN", "FK"])
+def test_payments_for_other_months_are_evidence_not_an_agency_failure(
+    sandbox: Sandbox, pipeline: Pipeline, element: str
+) -> None:
+    # issue 13: CSN's plan covers a whole term and LEFI returns preliminary payments for later
+    # months, and neither echoes the asked period. Dates a year off are payments for other months:
+    # kept in the envelope, not used, never a reason to call the agency unavailable.
+    bundle = sandbox.bundle("every_source")
+    applicant = bundle.application.household[0].personnummer
+    sandbox.faults([{"fault": "other_period", "agency": element, "person": applicant}])
+    result, client = sandbox.fetch(bundle)
+    mine = {e.source: e for e in result.entries if e.person == applicant}
+    assert set(mine) == set(Source)
+    assert {s for s, e in mine.items() if e.status.value == "unavailable"} == set()
+    for s in ELEMENT_SOURCES[element]:
+        assert mine[s].status.value == "no_data" and mine[s].facts == []
+        raw = client.evidence.get(mine[s].request_id)
+        assert raw is not None and mine[s].raw_sha256 == hashlib.sha256(raw).hexdigest()
+    assert any("other months" in n.text for n in result.notices)
+    for s, e in mine.items():
+        if s not in ELEMENT_SOURCES[element]:
+            assert e.status.value == "ok" and e.facts, f"{s.value} should still deliver its facts"
 
 
 WHOLE_CALL_FAULTS = [

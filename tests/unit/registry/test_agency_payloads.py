@@ -6,7 +6,9 @@ different prefixes and styles; the expected facts follow docs/registry.md's mapp
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 
 from adapters.driven.ssbtek.mapping import map_answer
 from decision.bundle import Source
@@ -76,9 +78,31 @@ def test_lefi_fk_and_pm_payments_map_to_income_kinds_net_after_tax() -> None:
     assert facts(pm) == [{"kind": "pension", "month": "2023-03", "amount": "10000.00"}]
     assert fk.request_id == "GOLDEN-1:FK" and pm.request_id == "GOLDEN-1:PM"
     assert fk.raw_sha256 == pm.raw_sha256
-    # the unknown benefit family stays in the raw envelope only, with a notice
+
+
+def test_lefi_unknown_benefit_family_in_the_month_is_a_manual_matter_naming_it() -> None:
+    # issue 13: an unrecognised benefit code is money and is never ignored. Until this round the
+    # payment of family 'XYZ' (777 kr in March) was dropped with a notice; now Försäkringskassan's
+    # answer for the person is unavailable naming the code (registry.unavailable: MANUAL).
+    mapped = read(with_payload("fk-envelope.xml", "lefi-unknown-family.json"), FK_PM)
+    got = by_source(mapped)
+    fk, pm = got[Source.FORSAKRINGSKASSAN], got[Source.PENSIONSMYNDIGHETEN]
+    assert fk.status.value == "unavailable"
+    assert fk.error is not None and "okänd förmånskod FK:XYZ" in fk.error and "777" in fk.error
+    assert facts(pm) == [{"kind": "pension", "month": "2023-03", "amount": "10000.00"}]
     assert any("'XYZ'" in n.text and n.source == "forsakringskassan" for n in mapped.notices)
+
+
+def test_lefi_unknown_benefit_family_in_another_month_is_evidence_and_a_notice() -> None:
+    doc = json.loads(golden("lefi-unknown-family.json"))
+    unknown = doc["formansinformation"]["utbetalningsuppgift"][-1]
+    unknown["period"] = {"fran": "2023-04", "till": "2023-04"}
+    raw = golden("fk-envelope.xml").replace(b"@@BASE64@@", base64.b64encode(json.dumps(doc).encode()))
+    mapped = read(raw, FK_PM)
+    fk = by_source(mapped)[Source.FORSAKRINGSKASSAN]
+    assert fk.status.value == "ok"
     assert all("777" not in f["amount"] for f in facts(fk) if "amount" in f)  # type: ignore[operator]
+    assert any("FK:XYZ" in n.text and "another month" in n.text for n in mapped.notices)
 
 
 def test_lefi_partial_answer_pm_felande_makes_only_pm_unavailable() -> None:
@@ -179,8 +203,13 @@ def test_af_answer_for_another_period_is_unavailable() -> None:
     assert entry.status.value == "unavailable" and entry.error == "svaret gällde en annan period"
 
 
-def test_payment_dated_outside_the_asked_period_is_an_answer_for_another_period() -> None:
+def test_a_payment_dated_outside_the_asked_period_is_evidence_not_an_error() -> None:
+    # issue 13 reverses the old rule ("a payment dated outside the asked period is an answer for
+    # another period"): real answers carry whole-term plans and preliminary payments for later
+    # months. The payment is kept in the envelope and not used; March is unchanged.
     raw = golden("so-payments.xml").replace(b"2023-04-28</u:Utbetalningsdatum>", b"2024-04-28</u:Utbetalningsdatum>")
-    entry = by_source(read(raw, (Source.AKASSA,)))[Source.AKASSA]
-    assert entry.status.value == "unavailable"
-    assert entry.error is not None and "annan period" in entry.error
+    mapped = read(raw, (Source.AKASSA,))
+    entry = by_source(mapped)[Source.AKASSA]
+    assert entry.status.value == "ok"
+    assert facts(entry) == [{"kind": "unemployment_benefit", "month": "2023-03", "amount": "7750.50"}]
+    assert any("other months than 2023-03" in n.text for n in mapped.notices)
