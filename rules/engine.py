@@ -4,7 +4,7 @@ Rulesets are declared as data (the engine's own JSON condition syntax, from a pa
 ``rulesets/*.yaml``) and registered on a host whose timer threads never start. Each evaluation
 asserts its facts one by one into one fixed session, collects the rules that fired, then deletes
 the session's state, so memory stays flat and no case ever sees another's facts. See
-../shared/durable-rules.md for the sharp edges this module works around; each is named below.
+docs/rule-engine.md for the sharp edges this module works around; each is named below.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The engine wrapper's guarantees (../shared/durable-rules.md): isolation, errors surface, flat state."""
+"""The engine wrapper's guarantees (docs/rule-engine.md): isolation, errors surface, flat state."""
 
 from __future__ import annotations
 
