@@ -1,1 +1,1 @@
-"""The append-only, tamper-evident audit trail (persistence issue): why, replay, verify."""
+"""The append-only, tamper-evident audit trail (docs/audit.md): why, replay, verify."""

@@ -1,4 +1,4 @@
-"""Registry fetch throughput against the sandbox SSBTEK (issue 4, "Performance").
+"""Registry fetch throughput against the sandbox SSBTEK (benchmarks/README.md, "Registry fetch").
 
 The sandbox runs in its own process on loopback (as SSBTEK is another machine); this process is the
 client. For N synthetic households it measures, in one run:

@@ -147,7 +147,7 @@ class ResidenceStatus(StrEnum):
     NONE = "none"
 
 
-# Which source confirms which income (case-bundle.md, Interpretation).
+# Which source confirms which income (docs/case-bundle.md, "Interpretation").
 AUTHORITATIVE_SOURCE: dict[IncomeKind, Source | None] = {
     IncomeKind.SALARY: Source.SKATTEVERKET,
     IncomeKind.SICKNESS_BENEFIT: Source.FORSAKRINGSKASSAN,

@@ -1,4 +1,4 @@
-"""The application state machine (architecture.md): every transition with its actor and audit event.
+"""The application state machine (docs/architecture.md, "States"): every transition with its actor and audit event.
 
 ```
 received ──fetch──▶ fetched ──decide──▶ proposed ──sign──▶ signed

@@ -6,7 +6,7 @@ decision it makes. In property tests the chooser draws from hypothesis (so failu
 Choices are written so that the value hypothesis shrinks towards (0) is the ordinary case: a
 complete registry, a confirmed income, a present labour-market entry.
 
-Every bundle :func:`build_valid_bundle` returns is valid under the contract (case-bundle.md):
+Every bundle :func:`build_valid_bundle` returns is valid under the contract (docs/case-bundle.md):
 1–9 members in any order, months 2023-01..2026-12, every income, cost, asset and labour kind,
 registry answers of every status (or no registry at all), personnummer and samordningsnummer with
 and without ``-``. :func:`invalid_bundles` breaks one rule of the contract and names the field path

@@ -1,7 +1,7 @@
-"""Raw registry envelopes kept as evidence, by request id (in memory until persistence lands).
+"""Raw registry envelopes kept as evidence, by request id, in memory.
 
-The persistence issue replaces :class:`MemoryEvidenceStore` with a table behind the same
-``EvidenceStore`` port; until then evidence lives as long as the process.
+Behind the same ``EvidenceStore`` port the database adapter keeps them in a table (the registry
+evidence of docs/architecture.md, "Who owns what"); in memory, evidence lives as long as the process.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def test_verify_is_clean_on_an_untouched_trail(database: TestDatabase) -> None:
     assert out["ok"] and out["problems"] == [] and out["head"] == head
 
 
-# the kinds the issue names are also checked through the real CLI (each run costs a second)
+# the tampering kinds docs/audit.md names are also checked through the real CLI (each run costs a second)
 CLI_CHECKED = {"alter_event", "delete_event", "insert_event", "reorder_events", "truncate_tail", "alter_basis",
                "alter_bundle"}
 

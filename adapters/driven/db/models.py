@@ -1,4 +1,4 @@
-"""The tables (architecture.md, "Who owns what"), as typed SQLAlchemy 2 models.
+"""The tables (docs/architecture.md, "Who owns what"), as typed SQLAlchemy 2 models.
 
 Personal data lives only in columns retention can purge (marked ``# personal``); audit and access
 rows carry ids, hashes, codes and actors only. Relationships are ``lazy="raise"``: no query hides

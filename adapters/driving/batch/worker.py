@@ -61,7 +61,7 @@ def _rss_kb() -> int:
 
 
 def registry_down(bundle: CaseBundle) -> bool:
-    """A whole-call failure: for some adult every answer is ``unavailable`` (architecture.md)."""
+    """A whole-call failure: for some adult every answer is ``unavailable`` (docs/architecture.md)."""
     adults = {m.personnummer for m in bundle.application.household if m.role is not Role.CHILD}
     by_person: dict[str, list[AnswerStatus]] = {}
     for e in bundle.registry or []:

@@ -2,7 +2,7 @@
 
 Every parameter is shown with its values (each with its date, status and source) and its legal
 reference; every rule with its kind, code, severity, legal reference (per period) and that
-reference's status (domain.md: verified / secondary / derived / unverified).
+reference's status (docs/domain.md: verified / secondary / derived / unverified).
 """
 
 from __future__ import annotations

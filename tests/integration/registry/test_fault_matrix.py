@@ -1,4 +1,4 @@
-"""The failure policy over real HTTP against the sandbox (architecture.md, "Registry failures").
+"""The failure policy over real HTTP against the sandbox (docs/architecture.md, "Registry failures").
 
 - Agency-level faults × the seven sources: exactly the faulted source(s) become ``unavailable``
   with why, the case is MANUAL naming them (``registry.unavailable``), and every other source's

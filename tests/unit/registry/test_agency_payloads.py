@@ -1,6 +1,6 @@
 """Each agency's payload, read from hand-written golden envelopes (tests/unit/registry/golden/).
 
-The golden files are written from ssbtek.md's element names, independently of the sandbox, in
+The golden files are written from docs/ssbtek.md's element names, independently of the sandbox, in
 different prefixes and styles; the expected facts follow docs/registry.md's mapping rules.
 """
 
