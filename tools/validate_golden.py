@@ -122,10 +122,10 @@ def main() -> int:
 def check_sandbox(n: int, ssbt: etree.XMLSchema, lefi: set[str]) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from adapters import synthetic
-    from adapters.evidence import MemoryEvidenceStore
-    from adapters.sandbox import answers
-    from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource
-    from adapters.ssbtek.envelope import build_query
+    from adapters.driven.evidence import MemoryEvidenceStore
+    from adapters.devtools.sandbox import answers
+    from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource
+    from adapters.driven.ssbtek.envelope import build_query
     from decision.validation import parse_bundle
 
     people = synthetic.population(n, 1)

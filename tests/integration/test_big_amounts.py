@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from adapters.render.html import render_basis_html
+from adapters.driven.render.html import render_basis_html
 from audit.why import load_why, render_text
 from decision.money import format_kr_sv, parse_sum
 from decision.strict import MAX_KRONOR_ORE

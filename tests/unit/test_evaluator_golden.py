@@ -1,7 +1,7 @@
 """Golden hashes: the evaluator decides exactly as it did when the hashes were recorded.
 
 Every example household (examples/bundles), a few hundred synthetic households from the one seeded
-generator (adapters/synthetic.py, sealed with the registry answers their people would get, so no
+generator (adapters/devtools/synthetic.py, sealed with the registry answers their people would get, so no
 network: tests/caseload.py) and a few hundred random valid bundles (tests/strategies.py) are decided
 under EVERY published pack with the municipality's guideline; the sha256 of the canonical basis JSON
 and of the trace JSON of each must equal the recorded ones (an evaluation that fails records its
@@ -39,7 +39,7 @@ RANDOM = (200, 4711)  # bundles, seed
 
 def bundles() -> Iterator[tuple[str, str]]:
     """(name, bundle JSON text) for every case of the golden set, in a fixed order."""
-    from adapters.synthetic import households
+    from adapters.devtools.synthetic import households
 
     for file in sorted((ROOT / "examples" / "bundles").glob("*.json")):
         yield f"example:{file.name}", file.read_text(encoding="utf-8")

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from adapters import bootstrap
-from adapters.db import migrate
-from adapters.db.engine import Database
-from adapters.db.store import CaseStore
+from adapters.driven.db import migrate
+from adapters.driven.db.engine import Database
+from adapters.driven.db.store import CaseStore
 from adapters.service import decide_and_store
 from audit.access import AccessLog
 from decision.errors import InputError

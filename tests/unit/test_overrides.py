@@ -1,7 +1,7 @@
 """Overrides at sign-off through the rules: the same steps, texts and amounts sign-off computed before.
 
-``_old_compute`` below is a verbatim copy of adapters/web/signoff.py ``compute()`` (with its helpers
-``line_group``, ``applied_for`` and ``amount_ore`` from adapters/web/casefile.py) as it was before the
+``_old_compute`` below is a verbatim copy of adapters/driving/web/signoff.py ``compute()`` (with its helpers
+``line_group``, ``applied_for`` and ``amount_ore`` from adapters/driven/db/casefile.py) as it was before the
 arithmetic moved into the rules (rules/evaluator/overrides.py). It lives ONLY here, as the reference
 the new implementation must equal, over every line kind and several overrides at once.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from adapters.lifecycle.asmonth import shift
-from adapters.synthetic import households
+from adapters.driving.lifecycle.asmonth import shift
+from adapters.devtools.synthetic import households
 from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX, DecisionBasis, Line, build_basis
 from decision.bundle import CaseBundle
 from decision.errors import InputError, RulesError

@@ -1,4 +1,4 @@
-"""``python -m adapters.sandbox``: the sandbox SSBTEK on loopback (benchmarks and tests start it so).
+"""``python -m adapters.devtools.sandbox``: the sandbox SSBTEK on loopback (benchmarks and tests start it so).
 
 ``finaid sandbox serve`` is the same with demo-mode checks; this entry point is for finaid's own
 tooling and binds to 127.0.0.1 only as well.

@@ -1,7 +1,7 @@
 """What finaid asks SSBTEK and what an agency's part of the answer says, before it becomes registry entries.
 
 The agency modules (af, csn, fk_lefi, skv, akassa, migrationsverket, tns) turn their payloads into
-these neutral values; :mod:`adapters.ssbtek.mapping` turns them into the contract's registry
+these neutral values; :mod:`adapters.driven.ssbtek.mapping` turns them into the contract's registry
 entries (month attribution, identity and period checks, status).
 """
 

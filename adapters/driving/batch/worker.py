@@ -241,7 +241,7 @@ class Worker:
             self._fail(claim, result, f"error: {type(e).__name__}")
 
     def _auto(self, decision_id: str, application_id: str) -> None:
-        """Automated decisions, where a municipality enabled them (off by default; adapters/web/auto.py)."""
+        """Automated decisions, where a municipality enabled them (off by default; adapters/driving/web/auto.py)."""
         from adapters.driving.web.auto import maybe_auto_approve
 
         maybe_auto_approve(self.store.db, decision_id, application_id)

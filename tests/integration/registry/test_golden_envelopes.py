@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from adapters.evidence import MemoryEvidenceStore
-from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource
+from adapters.driven.evidence import MemoryEvidenceStore
+from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource
 from decision.bundle import CaseBundle, Source
 from decision.validation import parse_bundle
 

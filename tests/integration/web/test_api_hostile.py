@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from adapters.web.api import add_token
+from adapters.driving.api.routes import add_token
 from tests.integration.web.conftest import EXAMPLES, Web
 
 ANY_PNR = re.compile(r"\d{6,8}[-+]?\d{4}")

@@ -1,13 +1,13 @@
 """The element inventory committed beside the tests (element_inventory.json, written from the public
 v10 schemas: required/optional per element) is the one the readers tolerate by
-(adapters/ssbtek/inventory.py), and every element the readers read is in it."""
+(adapters/driven/ssbtek/inventory.py), and every element the readers read is in it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from adapters.ssbtek import inventory
+from adapters.driven.ssbtek import inventory
 
 COMMITTED = json.loads((Path(__file__).parent / "element_inventory.json").read_text(encoding="utf-8"))
 

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from adapters.ssbtek.fk_lefi import FK_GROUPS, PM_GROUPS
-from adapters.ssbtek.mapping import Mapped, Options, map_answer
-from adapters.ssbtek.model import Ingivare, Query
+from adapters.driven.ssbtek.fk_lefi import FK_GROUPS, PM_GROUPS
+from adapters.driven.ssbtek.mapping import Mapped, Options, map_answer
+from adapters.driven.ssbtek.model import Ingivare, Query
 from decision.bundle import Source
 from decision.pipeline import Pipeline
 from decision.validation import parse_bundle

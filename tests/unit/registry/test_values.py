@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from adapters.ssbtek.model import PayloadError
-from adapters.ssbtek.values import (
+from adapters.driven.ssbtek.model import PayloadError
+from adapters.driven.ssbtek.values import (
     kronor_text_to_ore,
     month_bounds,
     number_to_ore,
