@@ -121,9 +121,9 @@ def main() -> int:
 
 def check_sandbox(n: int, ssbt: etree.XMLSchema, lefi: set[str]) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from adapters import synthetic
-    from adapters.driven.evidence import MemoryEvidenceStore
+    from adapters.devtools import synthetic
     from adapters.devtools.sandbox import answers
+    from adapters.driven.evidence import MemoryEvidenceStore
     from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource
     from adapters.driven.ssbtek.envelope import build_query
     from decision.validation import parse_bundle

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from adapters import bootstrap
 from adapters.driven.db import migrate
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
@@ -28,7 +27,10 @@ from decision.money import parse_sum
 from decision.pipeline import Pipeline
 from decision.strict import MAX_KRONOR_ORE
 from decision.validation import parse_bundle
+from rules.catalog import Catalog
 from tests.strategies import valid_bundles
+
+_CATALOG = Catalog()
 
 # Digit sets int() accepts: ASCII is what the contract means; the others must all be refused.
 SCRIPTS = ("０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗")
@@ -179,7 +181,7 @@ def test_a_hostile_bundle_is_stored_whole_or_not_at_all(pipeline: Pipeline, stor
     access = AccessLog(store_db, b"finaid-hostile-test-hmac-key-0123456789")
     try:
         bundle = parse_bundle(text)
-        out = decide_and_store(bundle, pipeline=pipeline, catalog=bootstrap.catalog(), store=store, access=access,
+        out = decide_and_store(bundle, pipeline=pipeline, catalog=_CATALOG, store=store, access=access,
                                actor="test:hostile")
     except InputError as e:
         _assert_clean(e)

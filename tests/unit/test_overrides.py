@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from adapters.driving.lifecycle.asmonth import shift
 from adapters.devtools.synthetic import households
+from adapters.driving.lifecycle.asmonth import shift
 from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX, DecisionBasis, Line, build_basis
 from decision.bundle import CaseBundle
 from decision.errors import InputError, RulesError

@@ -26,9 +26,9 @@ from lxml import etree
 from adapters.devtools.sandbox import agencies, payments
 from adapters.devtools.sandbox.common import Ctx, SandboxQuery, el, other_person, s
 from adapters.devtools.sandbox.faults import FaultRule
+from adapters.devtools.synthetic import PersonRecord
 from adapters.driven.ssbtek.model import NS_AF, NS_CSN, NS_SO, NS_SOAP, NS_SSBT, NS_TNS
 from adapters.driven.ssbtek.safexml import b64decode_limited, child, json_loads_limited, local, parse_xml, text
-from adapters.devtools.synthetic import PersonRecord
 
 ELEMENT_ORDER = ("AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV")
 __all__ = ["BadRequest", "SandboxQuery", "answer", "other_person", "ping_answer", "read_request", "soap_fault"]

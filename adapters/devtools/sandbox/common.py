@@ -19,8 +19,8 @@ from typing import Any
 from lxml import etree
 
 from adapters.devtools.sandbox.faults import FaultRule
-from adapters.driven.ssbtek.model import NS_SSBT
 from adapters.devtools.synthetic import Benefit, PersonRecord
+from adapters.driven.ssbtek.model import NS_SSBT
 from decision import personnummer as pnr
 
 STYLES = 3
