@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -114,13 +115,19 @@ class Computed:
 def compute(case: CaseFile, overrides: tuple[Override, ...], labels: dict[str, str]) -> Computed:
     """The decided amounts: the proposal's lines with the overrides applied, recomputed by the rules (the pinned
     pack's own formulas, as trace steps: ``Evaluator.apply_overrides``, rules/evaluator/overrides.py)."""
-    from adapters.bootstrap import catalog
     from rules.evaluator import PackEvaluator
 
     given = tuple(LineOverride(o.line, o.amount_ore, o.reason_code, labels.get(o.reason_code, o.reason_code))
                   for o in overrides)
-    r = PackEvaluator(catalog()).apply_overrides(case.bundle, case.basis, given)
+    r = PackEvaluator(_catalog()).apply_overrides(case.bundle, case.basis, given)
     return Computed(list(r.decided), r.norm, r.costs, r.income, r.total, r.applied_total, list(r.steps))
+
+
+@cache
+def _catalog() -> Any:
+    from rules.catalog import Catalog
+
+    return Catalog()
 
 
 def _ore(text: str) -> int:
