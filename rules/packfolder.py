@@ -196,6 +196,21 @@ def _state(folder_kind: str, entry: LockEntry | None, digest: str) -> str:
     return PUBLISHED if entry.hash == digest else CHANGED
 
 
+def _folder_fields(folder: Path, manifest: dict[str, Any], lock: LockEntry | None, kind: str) -> dict[str, Any]:
+    """What a pack and a guideline both take from their folder: hash, parameters, publication, state."""
+    digest = content_hash(folder)
+    published_at, publication = _publication(manifest, folder)
+    return {
+        "folder": folder,
+        "hash": digest,
+        "parameters": load_parameters(folder / "parameters"),
+        "published_at": published_at,
+        "publication": publication,
+        "state": _state(kind, lock, digest),
+        "lock": lock,
+    }
+
+
 def load_pack(folder: Path, lock: LockEntry | None = None, *, draft: bool = False) -> RulePack:
     """Load the pack in ``folder``; ``lock`` is its root's lock entry for it (None: not published)."""
     manifest = _yaml(folder / "manifest.yaml")
@@ -239,24 +254,16 @@ def load_pack(folder: Path, lock: LockEntry | None = None, *, draft: bool = Fals
             raise RulesError(f"{file}: rules not in the manifest: {', '.join(unknown)}")
         rulesets[name] = {str(rid): spec["when"] for rid, spec in rs.items()}
     months = manifest["months"]
-    digest = content_hash(folder)
-    published_at, publication = _publication(manifest, folder)
     return RulePack(
         id=pack_id,
-        folder=folder,
         title=str(manifest.get("title", pack_id)),
         month_from=str(months["from"]),
         month_to=str(months["to"]),
-        hash=digest,
         manifest=manifest,
-        parameters=load_parameters(folder / "parameters"),
         rules=rules,
         rulesets=rulesets,
         legal_refs=legal_refs,
-        published_at=published_at,
-        publication=publication,
-        state=_state("drafts" if draft else "packs", lock, digest),
-        lock=lock,
+        **_folder_fields(folder, manifest, lock, "drafts" if draft else "packs"),
     )
 
 
@@ -265,20 +272,12 @@ def load_guideline(folder: Path, lock: LockEntry | None = None, *, draft: bool =
     gid = str(manifest["id"])
     if gid != folder.name:
         raise RulesError(f"guideline folder {folder.name} holds manifest id {gid}")
-    digest = content_hash(folder)
-    published_at, publication = _publication(manifest, folder)
     return Guideline(
         id=gid,
-        folder=folder,
         title=str(manifest.get("title", gid)),
         example=bool(manifest.get("example", False)),
         municipalities=tuple(str(m) for m in manifest.get("municipalities", [])),
-        hash=digest,
-        parameters=load_parameters(folder / "parameters"),
-        published_at=published_at,
-        publication=publication,
-        state=_state("drafts" if draft else "guidelines", lock, digest),
-        lock=lock,
+        **_folder_fields(folder, manifest, lock, "drafts" if draft else "guidelines"),
     )
 
 
