@@ -29,7 +29,12 @@ system-deps:
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	  echo "make test: Debian packages missing:$$missing"; \
+	  echo "  libpango-1.0-0, libpangoft2-1.0-0: WeasyPrint draws the decision letters as PDF with them"; \
+	  echo "  chromium: the browser tests (Playwright drives Debian's chromium)"; \
+	  echo "  apt-get installs them and what they depend on (about 125 packages for chromium on a bare system)."; \
+	  if [ "$$(id -u)" = 0 ]; then echo "  running as root: installing now with apt-get"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
 	    || echo "could not install$$missing: PDF letters and browser tests will skip"; \
 	  else echo "missing Debian packages:$$missing (run as root: apt-get install -y$$missing); browser tests will skip"; fi; \
 	fi
