@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.db.models import AuditEvent, Decision, Revision
-from audit.chain import ChainReport, verify_access_chain, verify_audit_chain
+from adapters.db.trail import verify_access_chain, verify_audit_chain
+from audit.chain import ChainReport
 from decision.basis import canonical_json
 
 

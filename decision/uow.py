@@ -18,6 +18,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
 from decision.errors import FinaidError
 from decision.states import State
@@ -110,6 +111,60 @@ class NewDecision:
     uses: tuple[tuple[str, str], ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class CaseView:
+    """One stored case as a sign-off reads it: the application, its current proposal, bundle and basis."""
+
+    app: AppView
+    decision_id: str
+    basis_hash: str
+    revision_hash: str
+    basis_intact: bool  # the stored basis still matches its hash
+    bundle: CaseBundle
+    basis: DecisionBasis
+
+
+@dataclass(frozen=True)
+class SignOffView:
+    id: str
+    actor: str
+    outcome: str | None
+    record_json: str | None
+
+
+@dataclass(frozen=True)
+class NewSignOff:
+    id: str
+    application_id: str
+    decision_id: str
+    proposal_hash: str
+    action: str
+    actor: str
+    role: str
+    outcome: str | None
+    final: bool
+    needs_second: bool
+    protected: bool
+    municipality: str
+    month: str
+    record_hash: str
+    record_json: str
+    first_id: str | None = None
+    overrides: tuple[tuple[str, str], ...] = ()  # (rule, reason code): the override statistics
+
+
+@dataclass(frozen=True)
+class NewLetter:
+    id: str
+    sign_off_id: str
+    application_id: str
+    html: str
+    pdf: bytes | None
+    html_sha256: str
+    pdf_sha256: str | None
+    template_hash: str
+
+
 class Applications(Protocol):
     """Applications and their revisions."""
 
@@ -174,11 +229,28 @@ class AccessTrail(Protocol):
         ...
 
 
+class SignOffs(Protocol):
+    """Sign-off rows (append-only), their override statistics, and the letters."""
+
+    def case(self, application_id: str, decision_id: str | None = None) -> CaseView | None:
+        """The case with its current proposal (or ``decision_id``), None when there is none."""
+        ...
+
+    def pending_first(self, application_id: str, decision_id: str) -> SignOffView | None:
+        """The first signature waiting for a second one (none answered it yet)."""
+        ...
+
+    def add(self, row: NewSignOff, at: datetime) -> None: ...
+
+    def add_letter(self, letter: NewLetter, at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction and its repositories (``with uow: …; uow.commit()``)."""
 
     applications: Applications
     decisions: Decisions
+    signoffs: SignOffs
     evidence: EvidenceRepo
     audit: AuditTrail
     access: AccessTrail

@@ -7,6 +7,7 @@ and writes the move and its audit event in one statement each, for one applicati
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,11 +16,24 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.db.models import Application, Decision, DecisionUse, Evidence, Revision
+from adapters.db.models import Application, Decision, DecisionUse, Evidence, Letter, Revision, SignOff, SignOffOverride
 from adapters.db.trail import append_access, append_events
 from audit.access import check_access, person_key
+from decision.basis import DecisionBasis
+from decision.bundle import CaseBundle
 from decision.states import transition
-from decision.uow import AppView, AuditEntry, Conflict, Move, NewDecision, NewRevision
+from decision.uow import (
+    AppView,
+    AuditEntry,
+    CaseView,
+    Conflict,
+    Move,
+    NewDecision,
+    NewLetter,
+    NewRevision,
+    NewSignOff,
+    SignOffView,
+)
 
 NOT_STATE = frozenset({
     "attempts", "current_revision_id", "current_decision_id", "protected", "household_key", "municipality",
@@ -223,3 +237,63 @@ class SqlAccess:
             raise ValueError("no access-log key is configured")
         append_access(self.s, actor, purpose, channel, action, subject,
                       [person_key(self.key, p) for p in personnummer], at)
+
+
+class SqlSignOffs:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def case(self, application_id: str, decision_id: str | None = None) -> CaseView | None:
+        app = self.s.get(Application, application_id)
+        if app is None:
+            return None
+        did = decision_id or app.current_decision_id
+        decision = self.s.get(Decision, did) if did else None
+        if decision is None or decision.application_id != app.id or decision.basis_json is None:
+            return None
+        revision = self.s.get(Revision, decision.revision_id)
+        if revision is None or revision.bundle_json is None:
+            return None
+        digest = "sha256:" + hashlib.sha256(decision.basis_json.encode("utf-8")).hexdigest()
+        return CaseView(
+            app=_view(app), decision_id=decision.id, basis_hash=decision.basis_hash,
+            revision_hash=decision.revision_hash, basis_intact=digest == decision.basis_hash,
+            bundle=CaseBundle.model_validate_json(revision.bundle_json, strict=False),
+            basis=DecisionBasis.model_validate_json(decision.basis_json),
+        )
+
+    def pending_first(self, application_id: str, decision_id: str) -> SignOffView | None:
+        w = pending_first_row(self.s, application_id, decision_id)
+        return SignOffView(w.id, w.actor, w.outcome, w.record_json) if w is not None else None
+
+    def add(self, row: NewSignOff, at: datetime) -> None:
+        self.s.add(SignOff(
+            id=row.id, application_id=row.application_id, decision_id=row.decision_id,
+            proposal_hash=row.proposal_hash, action=row.action, first_id=row.first_id, actor=row.actor,
+            role=row.role, at=at, outcome=row.outcome, final=row.final, needs_second=row.needs_second,
+            protected=row.protected, municipality=row.municipality, month=row.month, record_hash=row.record_hash,
+            record_json=row.record_json,
+        ))
+        self.s.flush()
+        for rule, code in row.overrides:
+            self.s.add(SignOffOverride(sign_off_id=row.id, rule=rule, reason_code=code))
+        self.s.flush()
+
+    def add_letter(self, letter: NewLetter, at: datetime) -> None:
+        self.s.add(Letter(
+            id=letter.id, sign_off_id=letter.sign_off_id, application_id=letter.application_id, html=letter.html,
+            pdf=letter.pdf, html_sha256=letter.html_sha256, pdf_sha256=letter.pdf_sha256,
+            template_hash=letter.template_hash, created_at=at,
+        ))
+        self.s.flush()
+
+
+def pending_first_row(s: Session, application_id: str, decision_id: str) -> SignOff | None:
+    """The first signature waiting for a second one (none answered it yet)."""
+    rows = s.execute(
+        select(SignOff).where(SignOff.application_id == application_id, SignOff.decision_id == decision_id)
+        .order_by(SignOff.at, SignOff.id)
+    ).scalars().all()
+    answered = {r.first_id for r in rows if r.first_id}
+    waiting = [r for r in rows if r.needs_second and r.id not in answered]
+    return waiting[-1] if waiting else None

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from ulid import ULID
 
 from adapters.db.engine import Database
-from adapters.db.repositories import SqlAccess, SqlApplications, SqlAudit, SqlDecisions, SqlEvidence
+from adapters.db.repositories import SqlAccess, SqlApplications, SqlAudit, SqlDecisions, SqlEvidence, SqlSignOffs
 from decision.uow import Conflict
 
 
 class SqlUnitOfWork:
     applications: SqlApplications
     decisions: SqlDecisions
+    signoffs: SqlSignOffs
     evidence: SqlEvidence
     audit: SqlAudit
     access: SqlAccess
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self._session = session
         self.applications = SqlApplications(session)
         self.decisions = SqlDecisions(session)
+        self.signoffs = SqlSignOffs(session)
         self.evidence = SqlEvidence(session)
         self.audit = SqlAudit(session)
         self.access = SqlAccess(session, self.access_key)

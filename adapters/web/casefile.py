@@ -16,11 +16,7 @@ from sqlalchemy.orm import Session
 from adapters.db.models import Application, Decision, Revision
 from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX, DecisionBasis, Line
 from decision.bundle import CaseBundle
-from decision.errors import FinaidError
-
-
-class CaseNotFound(FinaidError):
-    """No such case, or not one this person may see (answered alike: 404)."""
+from decision.services.signoff_types import CaseNotFound
 
 
 @dataclass(frozen=True)
