@@ -248,12 +248,23 @@ class SignOffs(Protocol):
 class UnitOfWork(Protocol):
     """One transaction and its repositories (``with uow: …; uow.commit()``)."""
 
-    applications: Applications
-    decisions: Decisions
-    signoffs: SignOffs
-    evidence: EvidenceRepo
-    audit: AuditTrail
-    access: AccessTrail
+    @property
+    def applications(self) -> Applications: ...
+
+    @property
+    def decisions(self) -> Decisions: ...
+
+    @property
+    def signoffs(self) -> SignOffs: ...
+
+    @property
+    def evidence(self) -> EvidenceRepo: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def access(self) -> AccessTrail: ...
 
     def __enter__(self) -> Self: ...
 

@@ -164,7 +164,8 @@ class SqlDecisions:
     def add(self, decisions: Sequence[NewDecision], at: datetime) -> None:
         if not decisions:
             return
-        rows, uses = [], []
+        rows: list[dict[str, Any]] = []
+        uses: list[dict[str, Any]] = []
         for d in decisions:
             rows.append({
                 "id": d.id, "application_id": d.application_id, "revision_id": d.revision_id,

@@ -18,6 +18,8 @@ from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PR
 from decision.bundle import CaseBundle
 from decision.services.signoff_types import CaseNotFound
 
+__all__ = ["CaseFile", "CaseNotFound", "amount_ore", "applied_for", "line_group", "load_case"]
+
 
 @dataclass(frozen=True)
 class CaseFile:

@@ -8,6 +8,7 @@ reads the pages use (``pending_first``, ``signed_record``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -128,19 +129,14 @@ def _ore(text: str) -> int:
     return amount_ore(text)
 
 
-def _ore(text: str) -> int:
-    from adapters.web.casefile import amount_ore
-
-    return amount_ore(text)
-
-
 class PackOverrides:
     """``OverrideEvaluator`` over :func:`compute` — the ONE adapter place standing in until the rules'
     ``PackEvaluator.apply_overrides`` (the pinned pack's own formulas) replaces it at merge."""
 
     def apply_overrides(self, bundle: CaseBundle, basis: DecisionBasis,
-                        overrides: list[LineOverride] | tuple[LineOverride, ...]) -> Recomputed:
-        c = compute(_Case(bundle, basis), tuple(Override(o.line, o.amount_ore, o.reason_code, "") for o in overrides),
+                        overrides: Sequence[LineOverride]) -> Recomputed:
+        c = compute(_Case(bundle, basis), tuple(  # type: ignore[arg-type]  # compute reads .basis and .bundle
+            Override(o.line, o.amount_ore, o.reason_code, "") for o in overrides),
                     {o.reason_code: o.reason_label for o in overrides})
         return Recomputed(tuple(c.decided), c.norm, c.costs, c.income, c.total, c.applied_total, tuple(c.steps))
 

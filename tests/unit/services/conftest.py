@@ -85,6 +85,10 @@ class Env:
         with self.db.read() as s:
             return [dict(r._mapping) for r in s.execute(sa.text(f"SELECT * FROM {name}"))]  # noqa: S608
 
+    def is_open(self) -> bool:
+        """A transaction is open (the fake's copy, or the SQL unit of work's session)."""
+        return bool(self.uow.is_open if self.kind == "fake" else self.uow._session is not None)
+
     def count(self, name: str) -> int:
         return len(self.table(name))
 

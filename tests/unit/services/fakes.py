@@ -9,6 +9,7 @@ this fake and on the SQLAlchemy unit of work (so the fake cannot drift).
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,21 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from decision.basis import DecisionBasis
+from decision.bundle import CaseBundle
 from decision.states import transition
-from decision.uow import AppView, AuditEntry, Conflict, Move, NewDecision, NewRevision
+from decision.uow import (
+    AppView,
+    AuditEntry,
+    CaseView,
+    Conflict,
+    Move,
+    NewDecision,
+    NewLetter,
+    NewRevision,
+    NewSignOff,
+    SignOffView,
+)
 
 _ids = itertools.count(1)
 
@@ -164,6 +178,42 @@ class FakeAccess:
                               "subject": subject, "persons": len(set(personnummer)), "at": at})
 
 
+class FakeSignOffs:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def case(self, application_id: str, decision_id: str | None = None) -> CaseView | None:
+        app = self.t.applications.get(application_id)
+        if app is None:
+            return None
+        decision = self.t.decisions.get(decision_id or app["current_decision_id"] or "")
+        if decision is None or decision["application_id"] != application_id or decision["basis_json"] is None:
+            return None
+        revision = self.t.revisions[decision["revision_id"]]
+        digest = "sha256:" + hashlib.sha256(decision["basis_json"].encode("utf-8")).hexdigest()
+        return CaseView(_view(app), decision["id"], decision["basis_hash"], decision["revision_hash"],
+                        digest == decision["basis_hash"],
+                        CaseBundle.model_validate_json(revision["bundle_json"], strict=False),
+                        DecisionBasis.model_validate_json(decision["basis_json"]))
+
+    def pending_first(self, application_id: str, decision_id: str) -> SignOffView | None:
+        rows = [r for r in self.t.signoffs.values()
+                if r["application_id"] == application_id and r["decision_id"] == decision_id]
+        answered = {r["first_id"] for r in rows if r["first_id"]}
+        waiting = [r for r in rows if r["needs_second"] and r["id"] not in answered]
+        if not waiting:
+            return None
+        w = waiting[-1]
+        return SignOffView(w["id"], w["actor"], w["outcome"], w["record_json"])
+
+    def add(self, row: NewSignOff, at: datetime) -> None:
+        self.t.signoffs[row.id] = {**{k: v for k, v in row.__dict__.items() if k != "overrides"}, "at": at}
+        self.t.overrides.extend({"sign_off_id": row.id, "rule": r, "reason_code": c} for r, c in row.overrides)
+
+    def add_letter(self, letter: NewLetter, at: datetime) -> None:
+        self.t.letters[letter.id] = {**letter.__dict__, "created_at": at}
+
+
 class FakeUnitOfWork:
     def __init__(self, person_key: bool = False) -> None:
         self.committed = Tables()
@@ -177,6 +227,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(self._work)
         self.applications = FakeApplications(self._work, self.audit)
         self.decisions = FakeDecisions(self._work)
+        self.signoffs = FakeSignOffs(self._work)
         self.evidence = FakeEvidence(self._work)
         self.access = FakeAccess(self._work)
         return self
@@ -194,7 +245,7 @@ class FakeUnitOfWork:
 
     def _rebind(self) -> None:
         assert self._work is not None
-        for repo in (self.audit, self.applications, self.decisions, self.evidence, self.access):
+        for repo in (self.audit, self.applications, self.decisions, self.signoffs, self.evidence, self.access):
             repo.t = self._work
 
     def rollback(self) -> None:
@@ -206,3 +257,7 @@ class FakeUnitOfWork:
 
     def person_key(self, personnummer: str) -> str | None:
         return f"hmac:{personnummer[-4:]}" if self._person_key else None
+
+    @property
+    def is_open(self) -> bool:
+        return self._work is not None
