@@ -20,3 +20,8 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.at
+
+
+def utc_now() -> datetime:
+    """The time now, in UTC, for tools and tests that stand outside a use case (a use case takes a Clock)."""
+    return datetime.now(UTC)

@@ -245,6 +245,23 @@ class SignOffs(Protocol):
     def add_letter(self, letter: NewLetter, at: datetime) -> None: ...
 
 
+class Retention(Protocol):
+    """What gallring reads and blanks (decision/services/retention.py)."""
+
+    def candidates(self, cutoff: datetime) -> list[tuple[str, str]]:
+        """(application id, municipality) of unpurged applications whose last note is before ``cutoff``."""
+        ...
+
+    def people(self, application_id: str) -> list[str]:
+        """The personnummer in any of the application's stored revisions (sorted)."""
+        ...
+
+    def blank(self, application_id: str, at: datetime) -> tuple[list[str], list[str], int]:
+        """Blank the personal columns of the application, its revisions, evidence, decisions, sign-offs
+        and letters; (revision ids, decision ids, number of evidence envelopes)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction and its repositories (``with uow: …; uow.commit()``)."""
 
@@ -259,6 +276,9 @@ class UnitOfWork(Protocol):
 
     @property
     def evidence(self) -> EvidenceRepo: ...
+
+    @property
+    def retention(self) -> Retention: ...
 
     @property
     def audit(self) -> AuditTrail: ...

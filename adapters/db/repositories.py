@@ -8,6 +8,7 @@ and writes the move and its audit event in one statement each, for one applicati
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -298,3 +299,39 @@ def pending_first_row(s: Session, application_id: str, decision_id: str) -> Sign
     answered = {r.first_id for r in rows if r.first_id}
     waiting = [r for r in rows if r.needs_second and r.id not in answered]
     return waiting[-1] if waiting else None
+
+
+class SqlRetention:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def candidates(self, cutoff: datetime) -> list[tuple[str, str]]:
+        return [(a, m) for a, m in self.s.execute(
+            select(Application.id, Application.municipality).where(
+                Application.last_note_at < cutoff, Application.purged_at.is_(None)
+            ).order_by(Application.id)
+        )]
+
+    def people(self, application_id: str) -> list[str]:
+        rows = self.s.execute(select(Revision.bundle_json).where(Revision.application_id == application_id)).scalars()
+        return sorted({m["personnummer"] for b in rows if b for m in json.loads(b)["application"]["household"]})
+
+    def blank(self, application_id: str, at: datetime) -> tuple[list[str], list[str], int]:
+        s = self.s
+        rev_ids = list(s.execute(select(Revision.id).where(Revision.application_id == application_id)).scalars())
+        decision_ids = list(s.execute(select(Decision.id).where(Decision.application_id == application_id)).scalars())
+        s.execute(update(Revision).where(Revision.application_id == application_id)
+                  .values(bundle_json=None, purged_at=at))
+        evidence = len(list(s.execute(
+            update(Evidence).where(Evidence.revision_id.in_(rev_ids)).values(raw=None, purged_at=at)
+            .returning(Evidence.request_id)
+        )))
+        s.execute(update(Decision).where(Decision.application_id == application_id)
+                  .values(basis_json=None, trace_json=None, proposed_ore=None, purged_at=at))
+        s.execute(update(Application).where(Application.id == application_id).values(household_key=None, purged_at=at))
+        # sign-offs and letters (append-only: their triggers allow exactly this blanking)
+        s.execute(update(SignOff).where(SignOff.application_id == application_id, SignOff.purged_at.is_(None))
+                  .values(record_json=None, purged_at=at))
+        s.execute(update(Letter).where(Letter.application_id == application_id, Letter.purged_at.is_(None))
+                  .values(html=None, pdf=None, purged_at=at))
+        return rev_ids, decision_ids, evidence

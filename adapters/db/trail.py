@@ -7,7 +7,7 @@ decision/services/signoff.py). No code path updates or deletes a chained row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from adapters.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
-from audit.chain import ChainReport, access_hash, audit_hash, canonical, walk
+from audit.chain import access_hash, audit_hash, canonical
 
 AuditEntry = tuple[str, str, str, dict[str, Any]]
 
@@ -68,29 +68,3 @@ def append_access(
     head.seq, head.hash = seq, row.hash
     session.flush()
     return row
-
-
-def _head(session: Session, chain: str) -> tuple[int, str]:
-    head = session.execute(select(ChainHead).where(ChainHead.chain == chain)).scalar_one()
-    return head.seq, head.hash
-
-
-def _audit_rows(session: Session) -> Iterator[Any]:
-    for r in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
-        yield r.seq, r.prev_hash, r.hash, (
-            lambda prev, s, r=r: audit_hash(prev, s, r.at, r.actor, r.event, r.subject, r.payload)
-        )
-
-
-def _access_rows(session: Session) -> Iterator[Any]:
-    for r in session.execute(select(AccessEntry).order_by(AccessEntry.seq)).scalars():
-        yield r.seq, r.prev_hash, r.hash, (lambda prev, s, r=r: access_hash(prev, r, s))
-
-
-def verify_audit_chain(session: Session, expected_head: tuple[int, str] | None = None) -> ChainReport:
-    """Walk the audit chain and name every altered, removed, inserted, reordered or truncated event."""
-    return walk("audit", _audit_rows(session), _head(session, "audit"), expected_head)
-
-
-def verify_access_chain(session: Session, expected_head: tuple[int, str] | None = None) -> ChainReport:
-    return walk("access", _access_rows(session), _head(session, "access"), expected_head)

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from ulid import ULID
 
 from adapters.db.engine import Database
-from adapters.db.repositories import SqlAccess, SqlApplications, SqlAudit, SqlDecisions, SqlEvidence, SqlSignOffs
+from adapters.db.repositories import (
+    SqlAccess,
+    SqlApplications,
+    SqlAudit,
+    SqlDecisions,
+    SqlEvidence,
+    SqlRetention,
+    SqlSignOffs,
+)
 from decision.uow import Conflict
 
 
@@ -25,6 +33,7 @@ class SqlUnitOfWork:
     decisions: SqlDecisions
     signoffs: SqlSignOffs
     evidence: SqlEvidence
+    retention: SqlRetention
     audit: SqlAudit
     access: SqlAccess
 
@@ -52,6 +61,7 @@ class SqlUnitOfWork:
         self.decisions = SqlDecisions(session)
         self.signoffs = SqlSignOffs(session)
         self.evidence = SqlEvidence(session)
+        self.retention = SqlRetention(session)
         self.audit = SqlAudit(session)
         self.access = SqlAccess(session, self.access_key)
         return self

@@ -20,11 +20,12 @@ import pytest
 
 from adapters import bootstrap
 from adapters.db import migrate
+from adapters.db.access import AccessLog
 from adapters.db.engine import Database
 from adapters.db.store import CaseStore
 from adapters.service import decide_and_store
 from adapters.web.app import WebConfig, create_app
-from audit.access import AccessLog, person_key
+from audit.access import person_key
 from decision.validation import parse_bundle
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -32,10 +32,10 @@ from sqlalchemy.engine import Connection
 
 from adapters import bootstrap
 from adapters.db import migrate
+from adapters.db.access import AccessLog
 from adapters.db.engine import Database
 from adapters.db.store import CaseStore
 from adapters.service import Outcome, decide_and_store
-from audit.access import AccessLog
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
 

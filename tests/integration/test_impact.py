@@ -19,11 +19,11 @@ import pytest
 
 from adapters.clock import FixedClock
 from adapters.db import migrate
+from adapters.db.access import AccessLog
 from adapters.db.engine import Database
 from adapters.db.store import CaseStore
 from adapters.lifecycle.impact import ImpactRequest, run_impact
 from adapters.service import decide_and_store
-from audit.access import AccessLog
 from decision.pipeline import Pipeline
 from decision.validation import parse_bundle
 from rules.catalog import PACKAGE_DIR, Catalog

@@ -14,8 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import migrate
+from adapters.db.audit_store import verify
 from adapters.db.models import Decision
-from audit.verify import verify
 from decision.basis import canonical_json
 from tests.integration.conftest import EXAMPLES, TestDatabase, example_paths, load_bundle
 

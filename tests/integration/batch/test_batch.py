@@ -16,9 +16,9 @@ import pytest
 from adapters.batch.claims import Claims, LeaseLost
 from adapters.batch.runner import BatchConfig, run_batch
 from adapters.batch.worker import Worker
+from adapters.clock import utc_now as now
+from adapters.db.audit_store import verify
 from adapters.synthetic import generate
-from audit.chain import now
-from audit.verify import verify
 from decision.validation import parse_bundle
 from tests.integration.conftest import FINAID, TestDatabase
 

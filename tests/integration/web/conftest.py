@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from adapters import bootstrap
 from adapters.db import migrate
+from adapters.db.access import AccessLog
 from adapters.db.engine import Database
 from adapters.db.store import CaseStore
 from adapters.service import Outcome, decide_and_store
@@ -26,7 +27,7 @@ from adapters.web.app import WebConfig, create_app
 from adapters.web.auth import Identity, load_identity
 from adapters.web.demo_accounts import demo_password, ensure_demo
 from adapters.web.roles import Role
-from audit.access import AccessLog, person_key
+from audit.access import person_key
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
 

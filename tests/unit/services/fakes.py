@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -214,6 +215,39 @@ class FakeSignOffs:
         self.t.letters[letter.id] = {**letter.__dict__, "created_at": at}
 
 
+class FakeRetention:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def candidates(self, cutoff: datetime) -> list[tuple[str, str]]:
+        return sorted((a["id"], a["municipality"]) for a in self.t.applications.values()
+                      if a["last_note_at"] < cutoff and a["purged_at"] is None)
+
+    def people(self, application_id: str) -> list[str]:
+        return sorted({m["personnummer"] for r in self.t.revisions.values()
+                       if r["application_id"] == application_id and r["bundle_json"]
+                       for m in json.loads(r["bundle_json"])["application"]["household"]})
+
+    def blank(self, application_id: str, at: datetime) -> tuple[list[str], list[str], int]:
+        revs = [r for r in self.t.revisions.values() if r["application_id"] == application_id]
+        for r in revs:
+            r.update(bundle_json=None, purged_at=at)
+        evidence = [e for e in self.t.evidence.values() if e["revision_id"] in {r["id"] for r in revs}]
+        for e in evidence:
+            e.update(raw=None, purged_at=at)
+        decisions = [d for d in self.t.decisions.values() if d["application_id"] == application_id]
+        for d in decisions:
+            d.update(basis_json=None, trace_json=None, proposed_ore=None, purged_at=at)
+        self.t.applications[application_id].update(household_key=None, purged_at=at)
+        for so in self.t.signoffs.values():
+            if so["application_id"] == application_id:
+                so.update(record_json=None)
+        for letter in self.t.letters.values():
+            if letter["application_id"] == application_id:
+                letter.update(html=None, pdf=None)
+        return [r["id"] for r in revs], [d["id"] for d in decisions], len(evidence)
+
+
 class FakeUnitOfWork:
     def __init__(self, person_key: bool = False) -> None:
         self.committed = Tables()
@@ -229,6 +263,7 @@ class FakeUnitOfWork:
         self.decisions = FakeDecisions(self._work)
         self.signoffs = FakeSignOffs(self._work)
         self.evidence = FakeEvidence(self._work)
+        self.retention = FakeRetention(self._work)
         self.access = FakeAccess(self._work)
         return self
 
@@ -245,7 +280,8 @@ class FakeUnitOfWork:
 
     def _rebind(self) -> None:
         assert self._work is not None
-        for repo in (self.audit, self.applications, self.decisions, self.signoffs, self.evidence, self.access):
+        for repo in (self.audit, self.applications, self.decisions, self.signoffs, self.evidence, self.retention,
+                     self.access):
             repo.t = self._work
 
     def rollback(self) -> None:
