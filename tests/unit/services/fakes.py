@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import itertools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
