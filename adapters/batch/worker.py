@@ -248,7 +248,7 @@ class Worker:
         """Automated decisions, where a municipality enabled them (off by default; adapters/web/auto.py)."""
         from adapters.web.auto import maybe_auto_approve
 
-        maybe_auto_approve(self.store.db, decision_id, application_id)
+        maybe_auto_approve(self.store.db, decision_id, application_id, clock=self.clock)
 
     @staticmethod
     def _record(result: CaseResult, decision_id: str, decided: Decided) -> None:
