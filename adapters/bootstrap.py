@@ -1,68 +1,213 @@
-"""The one place that wires finaid's real parts together."""
+"""The one bootstrap: ``bootstrap(settings, **overrides)`` builds the :class:`Services` that wire finaid's
+real parts together, each member built lazily on first use — a command that needs no database, rule engine,
+registry or web framework imports none of them (``finaid --help`` stays light; tests/unit/test_bootstrap.py).
+
+Only entry points call it — the CLI's ``main`` (typer ``ctx.obj``), a batch worker process, and tests —
+and hand the services down (the web app gets them at creation). Nothing else imports this module at run time
+(tests/unit/test_architecture.py); other modules may name :class:`Services` in annotations only.
+
+The clock: one :class:`~decision.ports.Clock` per services object — the system clock, or in demo mode only
+``FINAID_TODAY=YYYY-MM-DD`` (that date, the system's time of day in Europe/Stockholm; see
+``adapters.driven.clock.DemoClock``). Outside demo mode ``FINAID_TODAY`` is refused with an error naming it.
+"""
 
 from __future__ import annotations
 
 import getpass
-import os
-import secrets
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import make_url
-
-from adapters.clock import SystemClock
-from adapters.db.engine import Database
-from adapters.db.store import CaseStore
-from adapters.evidence import MemoryEvidenceStore
-from adapters.settings import settings
-from audit.access import AccessLog, person_key
-from decision.bundle import CaseBundle, Source
 from decision.errors import ConfigurationError
-from decision.pipeline import Pipeline, decision_day
-from decision.ports import EvidenceStore
-from decision.validation import first_of_month
-from rules.catalog import Catalog
-from rules.evaluator import PackEvaluator
 
 if TYPE_CHECKING:
-    from adapters.ssbtek.client import SsbtekRegistrySource
+    from adapters.driven.db.engine import Database
+    from adapters.driven.db.store import CaseStore
+    from adapters.driven.evidence import MemoryEvidenceStore
+    from adapters.driven.ssbtek.client import SsbtekRegistrySource
+    from adapters.settings import Settings
+    from audit.access import AccessLog
+    from decision.bundle import CaseBundle, Source
+    from decision.pipeline import Pipeline
+    from decision.ports import Clock, EvidenceStore
+    from rules.catalog import Catalog
 
-DEMO_HMAC_KEY = b"finaid-demo-access-log-key-not-a-secret"
-
-
-@lru_cache(maxsize=1)
-def catalog() -> Catalog:
-    return Catalog()
-
-
-def clock() -> SystemClock:
-    """The decision's clock: the pack for a decision is the latest published as of its date."""
-    return SystemClock()
-
-
-def pipeline() -> Pipeline:
-    """A pipeline with the installed rule packs (and ``$FINAID_RULES_DIR``), on the system clock."""
-    return Pipeline(PackEvaluator(catalog()), clock=clock())
-
-
-def actor() -> str:
-    """Who acts on the CLI: ``FINAID_ACTOR`` or the OS user."""
-    return settings().actor or f"cli:{getpass.getuser()}"
+NO_REGISTRY = (
+    "this bundle has no registry answers and no registry is configured: set FINAID_SSBTEK_URL, "
+    "FINAID_SSBTEK_CERT, FINAID_SSBTEK_KEY (mode 0600), FINAID_SSBTEK_CA, "
+    "FINAID_SSBTEK_ORGANISATIONSNUMMER and FINAID_SSBTEK_AKTORSID (see docs/registry.md), "
+    "or use FINAID_MODE=demo with the sandbox (finaid sandbox serve)"
+)
+MEMBERS = ("settings", "clock", "catalog", "pipeline", "actor", "database", "hmac_key", "store", "access_log",
+           "memory_evidence", "registry_factory")
 
 
-@lru_cache(maxsize=1)
-def database() -> Database:
-    """The configured database; an embedded SQLite file is migrated on first use."""
-    cfg = settings()
-    db = Database(cfg.db_url, cfg.db_schema)
-    if not _schema_current(db):
-        if db.engine.dialect.name != "sqlite":
-            raise ConfigurationError("the database schema is missing or old: run `finaid db upgrade` first")
-        from adapters.db import migrate
+class Services:
+    """What entry points hand down: each member is built on first use (or given as an override)."""
 
-        migrate.upgrade(db)
-    return db
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        unknown = sorted(set(overrides) - set(MEMBERS))
+        if unknown:
+            raise TypeError(f"unknown services: {', '.join(unknown)} (known: {', '.join(MEMBERS)})")
+        self._given_settings = settings
+        for name, value in overrides.items():
+            self.__dict__[name] = value  # a cached_property reads its value from the instance dict first
+
+    def with_settings(self, settings: Settings) -> Services:
+        """Fresh services on other settings (``finaid demo night`` runs on a database of its own)."""
+        return Services(settings)
+
+    # ---------------------------------------------------------------- configuration and time
+    @cached_property
+    def settings(self) -> Settings:
+        from adapters.settings import settings
+
+        cfg = self._given_settings or settings()
+        if cfg.today is not None and not cfg.demo:
+            raise ConfigurationError("FINAID_TODAY is allowed only in demo mode (FINAID_MODE=demo)")
+        return cfg
+
+    @cached_property
+    def clock(self) -> Clock:
+        """The one clock: the system's, or in demo mode the date FINAID_TODAY names."""
+        cfg = self.settings
+        if cfg.today is not None:
+            from adapters.driven.clock import DemoClock
+
+            return DemoClock(cfg.today)
+        from adapters.driven.clock import SystemClock
+
+        return SystemClock()
+
+    @cached_property
+    def actor(self) -> str:
+        """Who acts on the CLI: ``FINAID_ACTOR`` or the OS user."""
+        return self.settings.actor or f"cli:{getpass.getuser()}"
+
+    # ---------------------------------------------------------------- rules
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The installed rule packs and guidelines (and ``$FINAID_RULES_DIR``)."""
+        from rules.catalog import Catalog
+
+        return Catalog()
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """A pipeline with the catalog's rule packs, on this clock (bundles that carry their registry answers)."""
+        from decision.pipeline import Pipeline
+        from rules.evaluator import PackEvaluator
+
+        return Pipeline(PackEvaluator(self.catalog), clock=self.clock)
+
+    def consulted_sources(self, bundle: CaseBundle) -> tuple[Source, ...]:
+        """The sources the municipality's guideline consults (policy in rules/sources.py), as of today."""
+        from decision.pipeline import decision_day
+        from rules.sources import consulted_sources
+
+        return consulted_sources(self.catalog, bundle, decision_day(self.clock.now()))
+
+    # ---------------------------------------------------------------- storage
+    @cached_property
+    def database(self) -> Database:
+        """The configured database; an embedded SQLite file is migrated on first use."""
+        from adapters.driven.db.engine import Database
+
+        cfg = self.settings
+        db = Database(cfg.db_url, cfg.db_schema)
+        if not _schema_current(db):
+            if db.engine.dialect.name != "sqlite":
+                raise ConfigurationError("the database schema is missing or old: run `finaid db upgrade` first")
+            from adapters.driven.db import migrate
+
+            migrate.upgrade(db)
+        return db
+
+    @cached_property
+    def hmac_key(self) -> bytes:
+        from adapters.driven.keys import access_log_key
+
+        return access_log_key(self.settings)
+
+    @cached_property
+    def store(self) -> CaseStore:
+        from adapters.driven.db.store import CaseStore
+        from audit.access import person_key
+
+        key = self.hmac_key
+        return CaseStore(self.database, person_key=lambda pnr: person_key(key, pnr))
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        from audit.access import AccessLog
+
+        return AccessLog(self.database, self.hmac_key)
+
+    @cached_property
+    def memory_evidence(self) -> MemoryEvidenceStore:
+        """Raw registry envelopes kept in this process (``case fetch``; tests)."""
+        from adapters.driven.evidence import MemoryEvidenceStore
+
+        return MemoryEvidenceStore()
+
+    # ---------------------------------------------------------------- the registry
+    @cached_property
+    def registry_factory(self) -> Callable[..., SsbtekRegistrySource | None]:
+        """``registry_source`` itself unless overridden (tests hand in their own source)."""
+        return self._registry_source
+
+    def registry_source(
+        self, db: Database | None = None, evidence: EvidenceStore | None = None
+    ) -> SsbtekRegistrySource | None:
+        """The configured registry source (SSBTEK, or the sandbox in demo mode), or None.
+
+        None when no registry is configured at all (no ``FINAID_SSBTEK_URL`` outside demo mode); a
+        configured but unsafe registry (plain HTTP, key not 0600, …) is a ``ConfigurationError``.
+        Raw envelopes go to ``evidence`` when given, else to ``db``'s evidence table, else to memory.
+        """
+        return self.registry_factory(db, evidence)
+
+    def _registry_source(
+        self, db: Database | None = None, evidence: EvidenceStore | None = None
+    ) -> SsbtekRegistrySource | None:
+        cfg = self.settings
+        if not cfg.ssbtek_url and not cfg.demo:
+            return None
+        from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource, ensure_logging
+
+        ensure_logging()
+        if evidence is None:
+            if db is not None:
+                from adapters.driven.db.store import DbEvidenceStore
+
+                evidence = DbEvidenceStore(db)
+            else:
+                evidence = self.memory_evidence
+        return SsbtekRegistrySource(ClientConfig.from_settings(cfg), evidence, consulted=self.consulted_sources)
+
+    def pipeline_with_registry(self, db: Database | None = None) -> Pipeline:
+        """A pipeline that fetches registry answers for bundles without them (``case decide``, ``case fetch``).
+
+        Refuses (``ConfigurationError``) when no registry is configured: outside demo mode that needs
+        ``FINAID_SSBTEK_URL`` with certificate, key and CA.
+        """
+        from decision.pipeline import Pipeline
+        from rules.evaluator import PackEvaluator
+
+        source = self.registry_source(db)
+        if source is None:
+            raise ConfigurationError(NO_REGISTRY)
+        return Pipeline(PackEvaluator(self.catalog), registry=source, clock=self.clock)
+
+    def batch_pipeline(self, db: Database, evidence: EvidenceStore | None = None) -> Pipeline:
+        """A pipeline for a batch worker: its own rule engine and catalog, the registry source, and the
+        evidence store (the batch buffers raw envelopes and writes them with the chunk's transaction)."""
+        from decision.pipeline import Pipeline
+        from rules.catalog import Catalog
+        from rules.evaluator import PackEvaluator
+
+        source = self.registry_source(db, evidence)
+        return Pipeline(PackEvaluator(Catalog()), source, clock=self.clock)
 
 
 def _schema_current(db: Database) -> bool:
@@ -70,7 +215,7 @@ def _schema_current(db: Database) -> bool:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from adapters.db.migrate import MIGRATIONS
+    from adapters.driven.db.migrate import MIGRATIONS
 
     head = max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
     try:
@@ -81,102 +226,10 @@ def _schema_current(db: Database) -> bool:
     return current == head
 
 
-def store() -> CaseStore:
-    key = hmac_key()
-    return CaseStore(database(), person_key=lambda pnr: person_key(key, pnr))
+def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:
+    """The services for one entry point (``settings`` default: ``FINAID_*`` from the environment).
 
-
-def _key_file_beside(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return None
-    return Path(parsed.database).with_name("access-log.key")
-
-
-def hmac_key() -> bytes:
-    """The access log's HMAC key: configured, the demo key, or (embedded SQLite) a key file beside it."""
-    cfg = settings()
-    if cfg.hmac_key is not None:
-        return cfg.hmac_key.get_secret_value().encode("utf-8")
-    if cfg.demo:
-        return DEMO_HMAC_KEY
-    path = _key_file_beside(cfg.db_url)
-    if path is None:
-        raise ConfigurationError("set FINAID_HMAC_KEY (the access log identifies persons by a keyed HMAC)")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
-
-
-def access_log() -> AccessLog:
-    return AccessLog(database(), hmac_key())
-
-
-def registry_source(
-    db: Database | None = None, evidence: EvidenceStore | None = None
-) -> SsbtekRegistrySource | None:
-    """The configured registry source (SSBTEK, or the sandbox in demo mode), or None.
-
-    None when no registry is configured at all (no ``FINAID_SSBTEK_URL`` outside demo mode); a
-    configured but unsafe registry (plain HTTP, key not 0600, …) is a ``ConfigurationError``.
-    Raw envelopes go to ``db``'s evidence table when given, else to this process's memory.
+    ``overrides`` replace members by name (e.g. ``database=…``, ``clock=FixedClock(…)``); nothing is built
+    until it is used.
     """
-    from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource, ensure_logging
-
-    cfg = settings()
-    if not cfg.ssbtek_url and not cfg.demo:
-        return None
-    ensure_logging()
-    if evidence is not None:
-        pass
-    elif db is not None:
-        from adapters.db.store import DbEvidenceStore
-
-        evidence = DbEvidenceStore(db)
-    else:
-        evidence = memory_evidence()
-    return SsbtekRegistrySource(ClientConfig.from_settings(cfg), evidence, consulted=consulted_sources)
-
-
-@lru_cache(maxsize=1)
-def memory_evidence() -> MemoryEvidenceStore:
-    """Raw registry envelopes kept in this process (``case fetch``; tests)."""
-    return MemoryEvidenceStore()
-
-
-def consulted_sources(bundle: CaseBundle) -> tuple[Source, ...]:
-    """The registry sources the municipality's guideline consults in the bundle's month."""
-    guideline = catalog().guideline_for(bundle.application.municipality, decision_day(clock().now()))
-    param = guideline.parameters.get("guideline.registry_sources")
-    value = param.at(first_of_month(bundle.application.month)) if param else None
-    if value is None or not isinstance(value.value, tuple):
-        return tuple(Source)
-    return tuple(Source(v) for v in value.value)
-
-
-def pipeline_with_registry(db: Database | None = None) -> Pipeline:
-    """A pipeline that fetches registry answers for bundles without them (``case decide``, ``case fetch``).
-
-    Refuses (``ConfigurationError``) when no registry is configured: outside demo mode that needs
-    ``FINAID_SSBTEK_URL`` with certificate, key and CA.
-    """
-    source = registry_source(db)
-    if source is None:
-        raise ConfigurationError(
-            "this bundle has no registry answers and no registry is configured: set FINAID_SSBTEK_URL, "
-            "FINAID_SSBTEK_CERT, FINAID_SSBTEK_KEY (mode 0600), FINAID_SSBTEK_CA, "
-            "FINAID_SSBTEK_ORGANISATIONSNUMMER and FINAID_SSBTEK_AKTORSID (see docs/registry.md), "
-            "or use FINAID_MODE=demo with the sandbox (finaid sandbox serve)"
-        )
-    return Pipeline(PackEvaluator(catalog()), registry=source, clock=clock())
-
-
-def batch_pipeline(db: Database, evidence: EvidenceStore | None = None) -> Pipeline:
-    """A pipeline for a batch worker: its own rule engine, the registry source, and the evidence
-    store (the batch buffers raw envelopes and writes them with the chunk's transaction)."""
-    source = registry_source(db, evidence)
-    return Pipeline(PackEvaluator(Catalog()), source, clock=clock())
-
+    return Services(settings, **overrides)

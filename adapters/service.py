@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.clock import SystemClock
-from adapters.crash import crash_point
-from adapters.db.store import CaseStore
+from adapters.driven.clock import SystemClock
+from adapters.driven.crash import crash_point
+from adapters.driven.db.store import CaseStore
 from decision.bundle import CaseBundle
 from decision.pipeline import Pipeline
 from decision.ports import AccessRecorder, Clock

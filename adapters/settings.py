@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from decision.errors import ConfigurationError
@@ -26,6 +27,13 @@ class Settings(BaseSettings):
     rules_dir: Path | None = Field(default=None, description="extra rule packs and guidelines (packs/, guidelines/)")
     templates_dir: Path | None = Field(default=None, description="a municipality's template overrides")
     actor: str | None = Field(default=None, description="who acts on the CLI (default: the OS user)")
+    today: date | None = Field(
+        default=None,
+        description=(
+            "demo mode only: the date finaid's clock shows (YYYY-MM-DD; the time of day stays the system's, "
+            "in Europe/Stockholm), so a demo or a test stands inside the packs' coverage; refused otherwise"
+        ),
+    )
 
     # --- the registry (SSBTEK) -------------------------------------------------------------------
     ssbtek_url: str | None = Field(
@@ -146,13 +154,25 @@ def _check_file_mode(path: Path) -> None:
         raise ConfigurationError(f"settings file {path} must have mode 0600 (it may hold secrets)")
 
 
+def _named(e: ValidationError) -> ConfigurationError:
+    """A settings error naming each bad variable (``FINAID_TODAY: …``), never echoing its value."""
+    parts = []
+    for err in e.errors():
+        name = "FINAID_" + "_".join(str(p) for p in err.get("loc", ())).upper()
+        parts.append(f"{name}: {err.get('msg', 'invalid')}")
+    return ConfigurationError("; ".join(parts) or "invalid settings")
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     file = os.environ.get("FINAID_SETTINGS_FILE")
-    if file:
-        path = Path(file)
-        if not path.is_file():
-            raise ConfigurationError(f"settings file {path} does not exist")
-        _check_file_mode(path)
-        return Settings(_env_file=path)  # type: ignore[call-arg]
-    return Settings()
+    try:
+        if file:
+            path = Path(file)
+            if not path.is_file():
+                raise ConfigurationError(f"settings file {path} does not exist")
+            _check_file_mode(path)
+            return Settings(_env_file=path)  # type: ignore[call-arg]
+        return Settings()
+    except ValidationError as e:
+        raise _named(e) from None

@@ -1,6 +1,6 @@
 """The access log's rules: purposes, channels, the person key. One port for every channel
 (``decision.ports.AccessRecorder``); a row is committed before anything is shown (storage:
-adapters/db/access.py).
+adapters/driven/db/access.py).
 
 Persons are identified by a keyed HMAC of the personnummer (key from settings), never the number.
 If the row cannot be written, the caller shows nothing (``AccessDenied``/``AccessLogError``).
@@ -60,9 +60,9 @@ def check_key(key: bytes) -> None:
 
 def __getattr__(name: str) -> Any:
     # TEMPORARY (removed when the entry points are rewired, before the merge): the storage moved to
-    # adapters/db/access.py.
+    # adapters/driven/db/access.py.
     if name == "AccessLog":
-        from adapters.db.access import AccessLog
+        from adapters.driven.db.access import AccessLog
 
         return AccessLog
     raise AttributeError(name)

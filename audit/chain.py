@@ -2,7 +2,7 @@
 
 Each row's hash is sha256 over the canonical JSON of its fields and the previous row's hash; the
 sequence is gapless from 1; the chain head row is locked while appending, and the append happens in
-the same transaction as the change it records (the storage: adapters/db/trail.py). No code path
+the same transaction as the change it records (the storage: adapters/driven/db/trail.py). No code path
 updates or deletes a chained row (docs/audit.md).
 """
 
@@ -205,13 +205,13 @@ def _candidates(seq: int) -> range:
 # ------------------------------------------------------------------------------------------------------
 # TEMPORARY (removed when the entry points are rewired onto the use cases, before the merge): the old
 # names some driving adapters still import. The clock is decision.ports.Clock; the storage is
-# adapters/db/trail.py.
+# adapters/driven/db/trail.py.
 def now() -> datetime:
     return datetime.now(UTC)
 
 
 def append_event(session: Any, actor: str, event: str, subject: str, payload: dict[str, Any],
                  at: datetime | None = None) -> None:
-    from adapters.db.trail import append_event as _append
+    from adapters.driven.db.trail import append_event as _append
 
     _append(session, actor, event, subject, payload, at or now())

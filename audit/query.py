@@ -1,4 +1,4 @@
-"""Auditors' questions over decisions: the filters (the query over storage: adapters/db/audit_store.py).
+"""Auditors' questions over decisions: the filters (the query over storage: adapters/driven/db/audit_store.py).
 
 "Every decision that used rule X" is an index range scan on ``decision_use(kind, ref, decided_at,
 decision_id)``; protected-identity decisions are counted, not listed.
@@ -27,9 +27,9 @@ class Filters:
 
 def __getattr__(name: str) -> Any:
     # TEMPORARY (removed when the entry points are rewired, before the merge): ``run_query(session, …)``
-    # moved to adapters/db/audit_store.py.
+    # moved to adapters/driven/db/audit_store.py.
     if name == "run_query":
-        from adapters.db.audit_store import run_query
+        from adapters.driven.db.audit_store import run_query
 
         return run_query
     raise AttributeError(name)

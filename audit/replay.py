@@ -62,9 +62,9 @@ def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None
 
 def __getattr__(name: str) -> Any:
     # TEMPORARY (removed when the entry points are rewired, before the merge): the session-based
-    # ``replay_one`` and ``decisions_between`` moved to adapters/db/audit_store.py.
+    # ``replay_one`` and ``decisions_between`` moved to adapters/driven/db/audit_store.py.
     if name in ("replay_one", "decisions_between"):
-        from adapters.db import audit_store
+        from adapters.driven.db import audit_store
 
         return getattr(audit_store, name)
     raise AttributeError(name)

@@ -16,14 +16,14 @@ __all__ = ["Exemptions", "PurgeResult"]
 class Exemptions(_Exemptions):
     @staticmethod
     def from_settings() -> _Exemptions:
-        from adapters.db.audit_store import exemptions_from_settings
+        from adapters.driven.db.audit_store import exemptions_from_settings
 
         return exemptions_from_settings()
 
 
 def __getattr__(name: str) -> Any:
     if name == "purge":
-        from adapters.db.audit_store import purge
+        from adapters.driven.db.audit_store import purge
 
         return purge
     raise AttributeError(name)

@@ -19,7 +19,7 @@ from decision.basis import canonical_json
 
 
 class TrailSource(Protocol):
-    """What verification reads from storage (adapters/db/audit_store.py): both chains with their heads,
+    """What verification reads from storage (adapters/driven/db/audit_store.py): both chains with their heads,
     the recording events, and every stored decision and revision."""
 
     def chain(self, name: str) -> tuple[Iterable[Row], tuple[int, str]]: ...
@@ -103,9 +103,9 @@ def check(source: TrailSource, expected_head: tuple[int, str] | None = None) -> 
 
 def __getattr__(name: str) -> Any:
     # TEMPORARY (removed when the entry points are rewired, before the merge): ``verify(session)`` moved to
-    # adapters/db/audit_store.py.
+    # adapters/driven/db/audit_store.py.
     if name == "verify":
-        from adapters.db.audit_store import verify
+        from adapters.driven.db.audit_store import verify
 
         return verify
     raise AttributeError(name)

@@ -17,7 +17,7 @@ from decision.errors import FinaidError
 
 
 class WhySource(Protocol):
-    """What the why-view reads from storage (adapters/db/audit_store.py)."""
+    """What the why-view reads from storage (adapters/driven/db/audit_store.py)."""
 
     def decision(self, decision_id: str) -> Mapping[str, Any] | None:
         """The decision row's columns (``decided_at``/``purged_at`` as datetimes), or None."""
@@ -84,9 +84,9 @@ def why_of(source: WhySource, decision_id: str) -> Why:
 
 def __getattr__(name: str) -> Any:
     # TEMPORARY (removed when the entry points are rewired, before the merge): ``load_why(session, id)``
-    # moved to adapters/db/audit_store.py.
+    # moved to adapters/driven/db/audit_store.py.
     if name == "load_why":
-        from adapters.db.audit_store import load_why
+        from adapters.driven.db.audit_store import load_why
 
         return load_why
     raise AttributeError(name)

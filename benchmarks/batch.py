@@ -41,7 +41,7 @@ def free_port() -> int:
 def start_sandbox(port: int, households: int, seed: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "FINAID_MODE": "demo"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "sandbox", "serve", "--port", str(port), "--households",
+        [sys.executable, "-m", "adapters.driving.cli", "sandbox", "serve", "--port", str(port), "--households",
          str(households), "--seed", str(seed)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
     )
@@ -57,9 +57,9 @@ def start_sandbox(port: int, households: int, seed: int) -> subprocess.Popen[byt
 
 
 def submit(url: str, schema: str, n: int, seed: int, offset: int = 0) -> int:
-    from adapters.db.engine import Database
-    from adapters.db.store import CaseStore
-    from adapters.synthetic import generate
+    from adapters.devtools.synthetic import generate
+    from adapters.driven.db.engine import Database
+    from adapters.driven.db.store import CaseStore
     from decision.bundle import CaseBundle
 
     db = Database(url, schema)
@@ -83,7 +83,7 @@ def run(url: str, schema: str, workers: int, limit: int | None, port: int, concu
     from adapters.settings import settings
 
     settings.cache_clear()
-    from adapters.batch.runner import BatchConfig, run_batch
+    from adapters.driving.batch.runner import BatchConfig, run_batch
 
     cfg = BatchConfig(db_url=url, db_schema=schema, workers=workers, limit=limit, actor="system:batch:bench",
                       report_dir=str(ROOT / "var" / "bench-reports"), chunk=max(20, concurrency))
@@ -112,8 +112,8 @@ def main() -> None:
     total_households = args.n + args.cpu_n
     sandbox = start_sandbox(port, total_households, args.seed)
     try:
-        from adapters.db import migrate
-        from adapters.db.engine import Database
+        from adapters.driven.db import migrate
+        from adapters.driven.db.engine import Database
 
         db = Database(args.url, schema)
         migrate.upgrade(db)

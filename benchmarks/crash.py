@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--url", default=None, help="PostgreSQL URL (default: a SQLite file)")
     args = ap.parse_args()
-    from adapters.synthetic import generate
+    from adapters.devtools.synthetic import generate
 
     work = Path(tempfile.mkdtemp(prefix="finaid-crash-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FINAID_")}
@@ -69,7 +69,7 @@ def main() -> None:
     final = subprocess.run([str(FINAID), "batch", "run", "--lease", "2"], env=env, cwd=work, capture_output=True,
                            text=True, check=False)
     seconds = time.perf_counter() - start
-    from adapters.db.engine import Database
+    from adapters.driven.db.engine import Database
     from audit.verify import verify
 
     db = Database(env["FINAID_DB_URL"], schema)

@@ -36,12 +36,12 @@ import structlog
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adapters import synthetic  # noqa: E402
-from adapters.evidence import MemoryEvidenceStore  # noqa: E402
-from adapters.sandbox import answers  # noqa: E402
-from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource  # noqa: E402
-from adapters.ssbtek.envelope import build_query  # noqa: E402
-from adapters.ssbtek.mapping import Options, map_answer  # noqa: E402
+from adapters.devtools import synthetic  # noqa: E402
+from adapters.devtools.sandbox import answers  # noqa: E402
+from adapters.driven.evidence import MemoryEvidenceStore  # noqa: E402
+from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource  # noqa: E402
+from adapters.driven.ssbtek.envelope import build_query  # noqa: E402
+from adapters.driven.ssbtek.mapping import Options, map_answer  # noqa: E402
 from decision.bundle import CaseBundle  # noqa: E402
 from decision.validation import parse_bundle  # noqa: E402
 
@@ -55,7 +55,7 @@ def free_port() -> int:
 def start_sandbox(households: int, seed: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "adapters.sandbox", "--port", str(port), "--households", str(households),
+        [sys.executable, "-m", "adapters.devtools.sandbox", "--port", str(port), "--households", str(households),
          "--seed", str(seed)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

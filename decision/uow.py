@@ -3,7 +3,7 @@
 A unit of work owns one transaction and the repositories bound to it (docs/architecture.md): the use
 case enters it, writes through its repositories and commits; leaving it without ``commit()`` rolls
 everything back. Entering it again starts a new transaction. The SQLAlchemy implementation lives in
-the database adapter (adapters/db/uow.py); tests use an in-memory one (tests/unit/services/fakes.py).
+the database adapter (adapters/driven/db/uow.py); tests use an in-memory one (tests/unit/services/fakes.py).
 
 Nothing here knows SQL: repositories take and return plain values. Every change of an application's
 state goes through :meth:`Applications.move`, which checks it with ``decision.states.transition`` and

@@ -1,6 +1,6 @@
 """A small seeded caseload with labelled household shapes, sealed without a registry.
 
-Households come from the one seeded generator (adapters/synthetic.py), whose archetypes label each
+Households come from the one seeded generator (adapters/devtools/synthetic.py), whose archetypes label each
 household's shape. Instead of calling the sandbox, each bundle is sealed here from what the
 generator says the agencies know about its people (their benefits, Arbetsförmedlingen registration,
 protected identity and residence permits), one answer per consulted source for every adult:
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from adapters.synthetic import Household, PersonRecord, households
+from adapters.devtools.synthetic import Household, PersonRecord, households
 from decision.money import format_ore
 
 SOURCES = (

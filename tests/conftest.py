@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters import bootstrap
 from decision.pipeline import Pipeline
+from tests.services import SERVICES
 
 
 @pytest.fixture(scope="session")
 def pipeline() -> Pipeline:
-    return bootstrap.pipeline()
+    return SERVICES.pipeline

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters import bootstrap
-from adapters.db import migrate
-from adapters.db.access import AccessLog
-from adapters.db.engine import Database
-from adapters.db.store import CaseStore
+from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
+from adapters.driven.db.engine import Database
+from adapters.driven.db.store import CaseStore
+from adapters.driving.web.app import WebConfig, create_app
 from adapters.service import decide_and_store
-from adapters.web.app import WebConfig, create_app
 from audit.access import person_key
 from decision.validation import parse_bundle
+from tests.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-output" / "browser"
@@ -54,9 +54,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     migrate.upgrade(db)
     store = CaseStore(db, person_key=lambda p: person_key(KEY, p))
     access = AccessLog(db, KEY)
-    pipeline = bootstrap.pipeline()
+    pipeline = SERVICES.pipeline
     for file in sorted((ROOT / "examples" / "bundles").glob("*.json")):
-        decide_and_store(parse_bundle(file.read_bytes()), pipeline=pipeline, catalog=bootstrap.catalog(),
+        decide_and_store(parse_bundle(file.read_bytes()), pipeline=pipeline, catalog=SERVICES.catalog,
                          store=store, access=access, actor="system:batch:demo")
     app = create_app(WebConfig(demo=True, secure_cookies=False, hmac_key=KEY), db)
     port = _free_port()

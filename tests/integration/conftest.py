@@ -4,7 +4,7 @@
 ``postgresql`` when ``FINAID_TEST_PG_URL`` is set (skipped otherwise). On PostgreSQL the test
 session owns a schema ``finaid_test_<random>`` (created and migrated at session start, dropped at
 the end); each test gets a schema of its own under that name (``finaid_test_<random>_<n>``),
-migrated with ``adapters.db.migrate.upgrade`` and dropped after the test — the audit tables refuse
+migrated with ``adapters.driven.db.migrate.upgrade`` and dropped after the test — the audit tables refuse
 TRUNCATE and DELETE, so a new schema is the only clean slate.
 
 ``TestDatabase.cli`` runs the real ``finaid`` console script as a subprocess against the same
@@ -30,14 +30,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters import bootstrap
-from adapters.db import migrate
-from adapters.db.access import AccessLog
-from adapters.db.engine import Database
-from adapters.db.store import CaseStore
+from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
+from adapters.driven.db.engine import Database
+from adapters.driven.db.store import CaseStore
 from adapters.service import Outcome, decide_and_store
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
+from tests.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "bundles"
@@ -87,7 +87,7 @@ class TestDatabase:
         if isinstance(bundle, Path):
             bundle = load_bundle(bundle)
         return decide_and_store(
-            bundle, pipeline=self.pipeline, catalog=bootstrap.catalog(), store=self.store,
+            bundle, pipeline=self.pipeline, catalog=SERVICES.catalog, store=self.store,
             access=self.access, actor=actor,
         )
 
@@ -214,7 +214,7 @@ def pg_session() -> Iterator[_PgSession]:
 
 @pytest.fixture(scope="session")
 def shared_pipeline() -> Any:
-    return bootstrap.pipeline()
+    return SERVICES.pipeline
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from adapters.db.audit_store import verify
-from adapters.db.models import AuditEvent
+from adapters.driven.db.audit_store import verify
+from adapters.driven.db.models import AuditEvent
 from audit.chain import audit_hash, canonical
 from decision.basis import canonical_json
 from tests.integration.conftest import TestDatabase, example_paths

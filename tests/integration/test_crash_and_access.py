@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from adapters.crash import POINTS
-from adapters.db.audit_store import verify
+from adapters.driven.crash import POINTS
+from adapters.driven.db.audit_store import verify
 from audit.access import AccessLogError
 from tests.integration.conftest import EXAMPLES, TestDatabase
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.clock import FixedClock
-from adapters.db import migrate
-from adapters.db.access import AccessLog
-from adapters.db.engine import Database
-from adapters.db.store import CaseStore
-from adapters.lifecycle.impact import ImpactRequest, run_impact
+from adapters.driven.clock import FixedClock
+from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
+from adapters.driven.db.engine import Database
+from adapters.driven.db.store import CaseStore
+from adapters.driving.lifecycle.impact import ImpactRequest, run_impact
 from adapters.service import decide_and_store
 from decision.pipeline import Pipeline
 from decision.validation import parse_bundle

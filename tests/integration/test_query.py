@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from adapters.db.audit_store import run_query
+from adapters.driven.db.audit_store import run_query
 from adapters.service import Outcome
 from audit.query import Filters
 from decision.trace import StepKind

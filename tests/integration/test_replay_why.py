@@ -6,8 +6,8 @@ import json
 
 import sqlalchemy as sa
 
-from adapters.db.audit_store import decisions_between, load_why, replay_one
-from adapters.db.models import Decision
+from adapters.driven.db.audit_store import decisions_between, load_why, replay_one
+from adapters.driven.db.models import Decision
 from audit.replay import FAILED, IDENTICAL
 from audit.why import render_text
 from decision.pipeline import Pipeline

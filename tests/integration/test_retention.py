@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from adapters.db.audit_store import load_why, purge, verify
+from adapters.driven.db.audit_store import load_why, purge, verify
 from decision import personnummer as pnr
 from decision.services.retention import Exemptions
 from tests.integration.conftest import EXAMPLES, TestDatabase, example_paths, load_bundle

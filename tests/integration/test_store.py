@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
-from adapters.db import migrate
-from adapters.db.audit_store import verify
-from adapters.db.models import Decision
+from adapters.driven.db import migrate
+from adapters.driven.db.audit_store import verify
+from adapters.driven.db.models import Decision
 from decision.basis import canonical_json
 from tests.integration.conftest import EXAMPLES, TestDatabase, example_paths, load_bundle
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from adapters.db.audit_store import replay_one, verify
-from adapters.db.models import Decision
+from adapters.driven.db.audit_store import replay_one, verify
+from adapters.driven.db.models import Decision
 from audit.replay import DIFFERENT_CODE_CHANGED, DIFFERENT_SAME_CODE, IDENTICAL
 from decision.basis import build_basis
 from decision.pipeline import Decided

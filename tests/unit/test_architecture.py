@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.unit.importgraph import graph, importers_of
+
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_IN_DECISION = ("sqlalchemy", "durable", "httpx", "fastapi", "jinja2", "rules", "adapters", "audit", "lxml")
 FORBIDDEN_IN_RULES = ("adapters", "audit", "sqlalchemy", "httpx", "fastapi", "jinja2")
@@ -67,3 +69,43 @@ def test_audit_logic_depends_on_ports_never_on_adapters() -> None:
 def test_use_cases_and_ports_live_in_decision() -> None:
     services = imported_modules(ROOT / "decision" / "services")
     assert services and all(not (n & set(FORBIDDEN_IN_DECISION) - {"decision"}) for n in services.values())
+
+
+# ------------------------------------------------------------------ the adapters' layers (README: Layout)
+# adapters/driving drives finaid (CLI, web, API, batch, rule-pack lifecycle), adapters/driven is what finaid
+# drives (database, registry, renderers, letters), adapters/devtools are development aids (sandbox, generator,
+# demo). Every import counts here, also inside functions and under TYPE_CHECKING (tests/unit/importgraph.py).
+ENTRY_POINTS = {"adapters.driving.cli.main", "adapters.driving.batch.process"}
+DEVTOOLS_USERS = {"adapters.driving.cli.demo", "adapters.driving.cli.sandbox"}
+
+
+def test_driven_adapters_never_import_driving_ones_or_devtools() -> None:
+    bad = {m: users for m, users in {**importers_of("adapters.driving"), **importers_of("adapters.devtools")}.items()
+           if m.startswith("adapters.driven.")}
+    assert not bad
+
+
+def test_driving_adapters_are_imported_only_by_driving_ones_and_devtools() -> None:
+    bad = {m: t for m, t in importers_of("adapters.driving").items() if not m.startswith("adapters.devtools.")}
+    assert not bad
+
+
+def test_devtools_are_imported_only_by_the_cli_demo_and_sandbox_commands() -> None:
+    assert set(importers_of("adapters.devtools")) <= DEVTOOLS_USERS
+
+
+def test_only_entry_points_run_the_bootstrap() -> None:
+    # other modules may name its Services type in annotations (under TYPE_CHECKING), never call it
+    assert set(importers_of("adapters.bootstrap", runtime_only=True)) == ENTRY_POINTS
+
+
+def test_decision_rules_and_audit_never_import_the_bootstrap_or_the_outer_layers() -> None:
+    bad = {m: t for prefix in ("adapters.driving", "adapters.devtools", "adapters.bootstrap")
+           for m, t in importers_of(prefix).items() if m.split(".")[0] in ("decision", "rules", "audit")}
+    assert not bad
+
+
+def test_the_layer_checks_see_imports() -> None:
+    # guard against a vacuous pass: the known edges are in the graph
+    assert "adapters.driven.db.store" in {e.target for e in graph()["adapters.driving.batch.loop"]}
+    assert set(importers_of("adapters.bootstrap")) > ENTRY_POINTS  # annotation-only users exist

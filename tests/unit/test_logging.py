@@ -6,7 +6,7 @@ from datetime import date
 
 import structlog
 
-from adapters import logging as flog
+from adapters.driven import logging as flog
 from decision import personnummer as pnr
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.clock import FixedClock
-from adapters.lifecycle.asmonth import shift
-from adapters.lifecycle.publish import check_changelog, move_into_place, verify
-from adapters.lifecycle.scenario_builder import build_bundle
+from adapters.driven.clock import FixedClock
+from adapters.driving.lifecycle.asmonth import shift
+from adapters.driving.lifecycle.publish import check_changelog, move_into_place, verify
+from adapters.driving.lifecycle.scenario_builder import build_bundle
 from decision.bundle import CaseBundle
 from decision.errors import InputError, RulesError
 from decision.pipeline import Pipeline, decision_day

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import pytest
 
-from adapters.lifecycle.coverage import coverage
-from adapters.lifecycle.scenarios import Scenario, ScenarioRunner, check, load_scenarios, scenario_packs
+from adapters.driving.lifecycle.coverage import coverage
+from adapters.driving.lifecycle.scenarios import Scenario, ScenarioRunner, check, load_scenarios, scenario_packs
 from rules.catalog import Catalog, RulePack
 
 CATALOG = Catalog()

@@ -1,5 +1,5 @@
 """States in one place: only the unit of work's one state writer (``SqlApplications.move`` in
-adapters/db/repositories.py, checked by ``decision.states.transition``) writes an application's ``state``.
+adapters/driven/db/repositories.py, checked by ``decision.states.transition``) writes an application's ``state``.
 
 The source of decision/, rules/, adapters/ and audit/ (migrations aside) is scanned: an assignment to
 ``<x>.state``, a ``state=`` keyword to ``Application(...)`` or ``.values(...)``, a ``"state":`` key in a
@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("decision", "rules", "adapters", "audit")
-ALLOWED = {("adapters/db/repositories.py", "SqlApplications.move")}
+ALLOWED = {("adapters/driven/db/repositories.py", "SqlApplications.move")}
 RAW_SQL = re.compile(r"UPDATE\s+application\s+SET\b(?:(?!\bWHERE\b)[^;])*\bstate\s*=", re.IGNORECASE | re.DOTALL)
 
 
@@ -81,7 +81,7 @@ def test_only_the_one_repository_method_writes_the_state_column() -> None:
 
 def test_the_scan_sees_every_kind_of_write() -> None:
     sample = '''
-from adapters.db.models import Application
+from adapters.driven.db.models import Application
 def a(app):
     app.state = "signed"
 def b(app):

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.web import reason_codes
-from adapters.web.roles import PERMISSIONS, Action, Role, allowed, purpose_for
-from adapters.web.signoff import derive_outcome
-from adapters.web.views import _parse_amount, _safe_next
+from adapters.driving.web import reason_codes
+from adapters.driving.web.roles import PERMISSIONS, Action, Role, allowed, purpose_for
+from adapters.driving.web.signoff import derive_outcome
+from adapters.driving.web.views.case import _parse_amount
+from adapters.driving.web.views.common import _safe_next
 
 
 def test_the_shipped_reason_codes_serve_any_municipality_and_cover_every_category() -> None:
@@ -67,8 +68,8 @@ def test_login_redirects_stay_on_the_site(given: str, safe: str) -> None:
 
 
 def test_insecure_cookies_are_refused_outside_demo_mode_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.driving.web.app import WebConfig
     from adapters.settings import settings
-    from adapters.web.app import WebConfig
     from decision.errors import ConfigurationError
 
     monkeypatch.setenv("FINAID_HMAC_KEY", "a-test-key-that-is-long-enough")

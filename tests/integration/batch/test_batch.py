@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.batch.claims import Claims, LeaseLost
-from adapters.batch.runner import BatchConfig, run_batch
-from adapters.batch.worker import Worker
-from adapters.clock import utc_now as now
-from adapters.db.audit_store import verify
-from adapters.synthetic import generate
+from adapters.devtools.synthetic import generate
+from adapters.driven.clock import utc_now as now
+from adapters.driven.db.audit_store import verify
+from adapters.driven.db.claims import Claims, LeaseLost
+from adapters.driving.batch.runner import BatchConfig, run_batch
+from adapters.driving.batch.worker import Worker
 from decision.validation import parse_bundle
 from tests.integration.conftest import FINAID, TestDatabase
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters import synthetic
-from adapters.sandbox.app import SOAP_PATH, create_app
+from adapters.devtools import synthetic
+from adapters.devtools.sandbox.app import SOAP_PATH, create_app
 from decision import personnummer as pnr
 from tests.integration.conftest import FINAID, TestDatabase
 from tests.integration.registry.conftest import ServerThread
@@ -73,7 +73,7 @@ def test_registry_down_all_night_fails_every_application_and_the_next_night_deci
     envelopes = database.scalar("SELECT count(DISTINCT sha256) FROM registry_evidence")
     assert envelopes > 0
     assert database.scalar("SELECT count(*) FROM registry_evidence WHERE raw IS NOT NULL") == envelopes
-    from adapters.db.store import DbEvidenceStore
+    from adapters.driven.db.store import DbEvidenceStore
 
     some = database.scalar("SELECT request_id FROM registry_evidence WHERE raw IS NULL LIMIT 1")
     if some is not None:

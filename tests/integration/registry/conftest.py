@@ -21,10 +21,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from adapters import synthetic
-from adapters.evidence import MemoryEvidenceStore
-from adapters.sandbox.app import SOAP_PATH, create_app
-from adapters.ssbtek.client import ClientConfig, FetchResult, SsbtekRegistrySource
+from adapters.devtools import synthetic
+from adapters.devtools.sandbox.app import SOAP_PATH, create_app
+from adapters.driven.evidence import MemoryEvidenceStore
+from adapters.driven.ssbtek.client import ClientConfig, FetchResult, SsbtekRegistrySource
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
 

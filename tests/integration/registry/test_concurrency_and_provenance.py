@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-from adapters.ssbtek.client import SsbtekRegistrySource
+from adapters.driven.ssbtek.client import SsbtekRegistrySource
 from decision.bundle import Role, Source
 from decision.pipeline import Pipeline
 

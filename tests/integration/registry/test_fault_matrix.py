@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from adapters.ssbtek.model import ELEMENT_SOURCES, REQUEST_SUFFIX, SOURCE_ELEMENT
+from adapters.driven.ssbtek.model import ELEMENT_SOURCES, REQUEST_SUFFIX, SOURCE_ELEMENT
 from decision.bundle import Source
 from decision.pipeline import Pipeline
 

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from adapters import synthetic
-from adapters.evidence import MemoryEvidenceStore
-from adapters.sandbox.app import SOAP_PATH, create_app
+from adapters.devtools import synthetic
+from adapters.devtools.sandbox.app import SOAP_PATH, create_app
+from adapters.driven.evidence import MemoryEvidenceStore
+from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource
 from adapters.settings import Settings
-from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource
 from decision.errors import ConfigurationError
 
 from .conftest import Sandbox, ServerThread

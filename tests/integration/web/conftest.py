@@ -17,19 +17,19 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from adapters import bootstrap
-from adapters.db import migrate
-from adapters.db.access import AccessLog
-from adapters.db.engine import Database
-from adapters.db.store import CaseStore
+from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
+from adapters.driven.db.engine import Database
+from adapters.driven.db.store import CaseStore
+from adapters.driving.web.app import WebConfig, create_app
+from adapters.driving.web.auth import Identity, load_identity
+from adapters.driving.web.demo_accounts import demo_password, ensure_demo
+from adapters.driving.web.roles import Role
 from adapters.service import Outcome, decide_and_store
-from adapters.web.app import WebConfig, create_app
-from adapters.web.auth import Identity, load_identity
-from adapters.web.demo_accounts import demo_password, ensure_demo
-from adapters.web.roles import Role
 from audit.access import person_key
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
+from tests.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "bundles"
@@ -56,9 +56,9 @@ def decided_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     migrate.upgrade(db)
     store = CaseStore(db, person_key=lambda p: person_key(KEY, p))
     access = AccessLog(db, KEY)
-    pipeline = bootstrap.pipeline()
+    pipeline = SERVICES.pipeline
     for file in sorted(EXAMPLES.glob("*.json")):
-        decide_and_store(parse_bundle(file.read_bytes()), pipeline=pipeline, catalog=bootstrap.catalog(),
+        decide_and_store(parse_bundle(file.read_bytes()), pipeline=pipeline, catalog=SERVICES.catalog,
                          store=store, access=access, actor="cli:test")
     ensure_demo(db)
     db.dispose()
@@ -112,7 +112,7 @@ class Web:
         return CaseStore(self.db, person_key=lambda p: person_key(KEY, p))
 
     def decide(self, bundle: CaseBundle) -> Outcome:
-        return decide_and_store(bundle, pipeline=bootstrap.pipeline(), catalog=bootstrap.catalog(), store=self.store,
+        return decide_and_store(bundle, pipeline=SERVICES.pipeline, catalog=SERVICES.catalog, store=self.store,
                                 access=AccessLog(self.db, KEY), actor="cli:test")
 
     def scalar(self, sql: str, **params: Any) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from adapters.web.api import add_token, revoke_token
-from adapters.web.signoff import SignRequest, sign
+from adapters.driving.api.routes import add_token, revoke_token
+from adapters.driving.web.signoff import SignRequest, sign
 from tests.integration.web.conftest import EXAMPLES, Web
 
 PNR = re.compile(r"\d{8}-?\d{4}")

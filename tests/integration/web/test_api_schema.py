@@ -22,9 +22,9 @@ import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from adapters.db.engine import Database
-from adapters.web.api import add_token
-from adapters.web.app import WebConfig, create_app
+from adapters.driven.db.engine import Database
+from adapters.driving.api.routes import add_token
+from adapters.driving.web.app import WebConfig, create_app
 from tests.integration.web.conftest import KEY
 
 PNR = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from adapters.web.auto import maybe_auto_approve
-from adapters.web.queries import StatsFilter, override_statistics
-from adapters.web.signoff import Override, SignRequest, sign
+from adapters.driving.web.auto import maybe_auto_approve
+from adapters.driving.web.queries import StatsFilter, override_statistics
+from adapters.driving.web.signoff import Override, SignRequest, sign
 from tests.integration.web.conftest import KEY, Web
 
 FINAID = Path(sys.executable).with_name("finaid")

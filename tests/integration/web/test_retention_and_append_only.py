@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
-from adapters.db.audit_store import purge, verify
-from adapters.web.signoff import SignRequest, sign
+from adapters.driven.db.audit_store import purge, verify
+from adapters.driving.web.signoff import SignRequest, sign
 from decision.services.retention import Exemptions
 from tests.integration.web.conftest import Web
 

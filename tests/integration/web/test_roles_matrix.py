@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.web.roles import PERMISSIONS, Action, Role, table_markdown
-from adapters.web.signoff import Override, SignRequest, sign
+from adapters.driving.web.roles import PERMISSIONS, Action, Role, table_markdown
+from adapters.driving.web.signoff import Override, SignRequest, sign
 from tests.integration.web.conftest import Web, csrf
 
 ACCOUNT = {Role.HANDLER: "handlaggare1", Role.SUPERVISOR: "supervisor1", Role.AUDITOR: "auditor1",

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from adapters.web.casefile import load_case
-from adapters.web.signoff import Override, Resolution, SignOffError, SignRequest, countersign, refuse, sign
-from adapters.web.templating import template_set_hash
+from adapters.driven.db.casefile import load_case
+from adapters.driven.letters.templating import template_set_hash
+from adapters.driving.web.signoff import Override, Resolution, SignOffError, SignRequest, countersign, refuse, sign
 from decision.bundle import RegistryEntry
 from tests.integration.web.conftest import Web, csrf, example
 

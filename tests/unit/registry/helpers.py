@@ -6,8 +6,8 @@ import base64
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from adapters.ssbtek.mapping import Mapped, Options, map_answer
-from adapters.ssbtek.model import Ingivare, Query
+from adapters.driven.ssbtek.mapping import Mapped, Options, map_answer
+from adapters.driven.ssbtek.model import Ingivare, Query
 from decision.bundle import RegistryEntry, Source
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from adapters.ssbtek.mapping import map_answer
+from adapters.driven.ssbtek.mapping import map_answer
 from decision.bundle import Source
 
 from .helpers import FETCHED, PERSON, by_source, facts, golden, query, read, with_payload

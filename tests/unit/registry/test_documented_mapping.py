@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from adapters.driven.ssbtek import fk_lefi
+from adapters.driven.ssbtek.model import REQUEST_SUFFIX
 from adapters.settings import Settings
-from adapters.ssbtek import fk_lefi
-from adapters.ssbtek.model import REQUEST_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = (ROOT / "docs" / "registry.md").read_text(encoding="utf-8")

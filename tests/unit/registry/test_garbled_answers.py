@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from adapters import synthetic
-from adapters.evidence import MemoryEvidenceStore
-from adapters.sandbox import answers
-from adapters.sandbox.faults import AGENCY_FAULTS, FaultRule
-from adapters.ssbtek.client import ClientConfig, SsbtekRegistrySource
-from adapters.ssbtek.envelope import build_query
-from adapters.ssbtek.mapping import Options, map_answer
-from adapters.ssbtek.model import Query
+from adapters.devtools import synthetic
+from adapters.devtools.sandbox import answers
+from adapters.devtools.sandbox.faults import AGENCY_FAULTS, FaultRule
+from adapters.driven.evidence import MemoryEvidenceStore
+from adapters.driven.ssbtek.client import ClientConfig, SsbtekRegistrySource
+from adapters.driven.ssbtek.envelope import build_query
+from adapters.driven.ssbtek.mapping import Options, map_answer
+from adapters.driven.ssbtek.model import Query
 from decision.bundle import CaseBundle, Role
 from decision.pipeline import Pipeline
 from decision.validation import check_bundle, parse_bundle

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from adapters.evidence import MemoryEvidenceStore
+from adapters.driven.evidence import MemoryEvidenceStore
+from adapters.driven.ssbtek.client import LAGTEXT_SOL_2001, LAGTEXT_SOL_2025, ClientConfig, SsbtekRegistrySource
+from adapters.driven.ssbtek.envelope import build_ping, build_query
+from adapters.driven.ssbtek.model import NS_SSBT
 from adapters.settings import Settings
-from adapters.ssbtek.client import LAGTEXT_SOL_2001, LAGTEXT_SOL_2025, ClientConfig, SsbtekRegistrySource
-from adapters.ssbtek.envelope import build_ping, build_query
-from adapters.ssbtek.model import NS_SSBT
 from decision.bundle import Source
 from decision.errors import ConfigurationError
 from decision.validation import parse_bundle

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from adapters import synthetic
+from adapters.devtools import synthetic
 from decision import personnummer as pnr
 from decision.bundle import IncomeKind, Role
 from decision.validation import parse_bundle

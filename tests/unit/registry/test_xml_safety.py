@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from adapters.ssbtek.mapping import Options, map_answer
-from adapters.ssbtek.safexml import UnsafeXml, b64decode_limited, json_loads_limited, parse_xml
+from adapters.driven.ssbtek.mapping import Options, map_answer
+from adapters.driven.ssbtek.safexml import UnsafeXml, b64decode_limited, json_loads_limited, parse_xml
 from decision.bundle import Source
 
 from .helpers import FETCHED, by_source, golden, query

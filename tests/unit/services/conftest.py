@@ -98,9 +98,9 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
     if request.param == "fake":
         yield Env("fake", FakeUnitOfWork())
         return
-    from adapters.db import migrate
-    from adapters.db.engine import Database
-    from adapters.db.uow import SqlUnitOfWork
+    from adapters.driven.db import migrate
+    from adapters.driven.db.engine import Database
+    from adapters.driven.db.uow import SqlUnitOfWork
 
     db = Database(f"sqlite:///{tmp_path / 'finaid.db'}")
     migrate.upgrade(db)

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from adapters import bootstrap
 from decision.errors import InputError
 from decision.pipeline import Pipeline
 from decision.services import deciding, intake
 from decision.services.deciding import ToStore
 from decision.states import TransitionError
 from decision.uow import Stored
+from tests.services import SERVICES
 from tests.unit.services.conftest import AT, Access, Clock, Env, example
 
 ACTOR = "user:test"
@@ -20,7 +20,7 @@ ACTOR = "user:test"
 
 @pytest.fixture(scope="module")
 def catalog() -> Any:
-    return bootstrap.catalog()
+    return SERVICES.catalog
 
 
 def _decide(env: Env, pipeline: Pipeline, catalog: Any, bundle: Any, access: Access | None = None,
@@ -139,7 +139,7 @@ def test_fail_counts_against_the_budget(env: Env, catalog: Any) -> None:
 
 def test_fetch_again_decides_the_new_answers(env: Env, catalog: Any) -> None:
     bundle = example("01")
-    pipeline = bootstrap.pipeline()
+    pipeline = SERVICES.pipeline
     first = _decide(env, pipeline, catalog, bundle)
     again = deciding.fetch_again(env.uow, pipeline, catalog, Access(), Clock(), bundle, actor=ACTOR,
                                  code_version="test-1", purpose="handlaggning", channel="web")

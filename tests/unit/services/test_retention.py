@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from adapters import bootstrap
 from decision.pipeline import Pipeline
 from decision.services import deciding
 from decision.services.retention import Exemptions, purge
+from tests.services import SERVICES
 from tests.unit.services.conftest import Access, Clock, Env, example
 
 NONE = Exemptions(frozenset(), frozenset(), frozenset())
 
 
 def test_purge_blanks_content_keeps_ids_and_writes_one_event_per_case(env: Env, pipeline: Pipeline) -> None:
-    outs = [deciding.decide(env.uow, pipeline, bootstrap.catalog(), Access(), Clock(), example(n), actor="user:t",
+    outs = [deciding.decide(env.uow, pipeline, SERVICES.catalog, Access(), Clock(), example(n), actor="user:t",
                             code_version="test-1") for n in ("01", "08")]
     assert purge(env.uow, Clock(), date(2000, 1, 1), NONE, "system:gallring").purged == []
     municipality = outs[1].decided.bundle.application.municipality
@@ -33,7 +33,7 @@ def test_purge_blanks_content_keeps_ids_and_writes_one_event_per_case(env: Env, 
 
 
 def test_a_dry_run_changes_nothing(env: Env, pipeline: Pipeline) -> None:
-    deciding.decide(env.uow, pipeline, bootstrap.catalog(), Access(), Clock(), example("02"), actor="user:t",
+    deciding.decide(env.uow, pipeline, SERVICES.catalog, Access(), Clock(), example("02"), actor="user:t",
                     code_version="test-1")
     before = env.events()
     assert len(purge(env.uow, Clock(), date(2100, 1, 1), NONE, "system:gallring", dry_run=True).purged) == 1

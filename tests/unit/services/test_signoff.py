@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from adapters import bootstrap
-from adapters.web import reason_codes
-from adapters.web.casefile import line_group
-from adapters.web.signoff import PackOverrides
+from adapters.driven.db.casefile import line_group
+from adapters.driving.web import reason_codes
+from adapters.driving.web.signoff import PackOverrides
 from decision.pipeline import Pipeline
 from decision.services import automation, deciding, signoff
 from decision.services.signoff_types import RenderedLetter, Signer, SignOffPorts
 from decision.uow import CaseView
+from tests.services import SERVICES
 from tests.unit.services.conftest import Access, Clock, Env, example
 
 HANDLER = Signer("user:handlaggare1", "Hanna Handläggare", "Socialsekreterare", "handler")
@@ -44,7 +44,7 @@ def _ports(env: Env, letters: Letters) -> SignOffPorts:
 
 
 def _decided(env: Env, pipeline: Pipeline, name: str) -> tuple[str, str]:
-    out = deciding.decide(env.uow, pipeline, bootstrap.catalog(), Access(), Clock(), example(name),
+    out = deciding.decide(env.uow, pipeline, SERVICES.catalog, Access(), Clock(), example(name),
                           actor="user:test", code_version="test-1")
     return out.decided.bundle.application.id, out.decision_id
 

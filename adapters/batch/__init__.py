@@ -1,1 +1,0 @@
-"""The nightly batch: claims with leases, worker processes, the morning report."""

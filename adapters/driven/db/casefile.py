@@ -1,0 +1,92 @@
+"""Loading one case as stored: the application, its current proposal, the sealed bundle and the basis.
+
+Nothing is recomputed here: the basis and trace are read back from the decision row; the amounts a
+household applied for are read from the bundle the basis cites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from adapters.driven.db.models import Application, Decision, Revision
+from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX, DecisionBasis, Line
+from decision.bundle import CaseBundle
+from decision.services.signoff_types import CaseNotFound
+
+__all__ = ["CaseFile", "CaseNotFound", "amount_ore", "applied_for", "line_group", "load_case"]
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    app: Application
+    decision: Decision
+    revision: Revision
+    bundle: CaseBundle
+    basis: DecisionBasis
+    trace: list[dict[str, Any]]
+
+    @property
+    def household(self) -> list[str]:
+        return [m.personnummer for m in self.bundle.application.household]
+
+    @property
+    def basis_intact(self) -> bool:
+        assert self.decision.basis_json is not None
+        digest = "sha256:" + hashlib.sha256(self.decision.basis_json.encode("utf-8")).hexdigest()
+        return digest == self.decision.basis_hash
+
+
+def load_case(s: Session, application_id: str, decision_id: str | None = None) -> CaseFile:
+    app = s.get(Application, application_id)
+    if app is None:
+        raise CaseNotFound(application_id)
+    did = decision_id or app.current_decision_id
+    decision = s.get(Decision, did) if did else None
+    if decision is None or decision.application_id != app.id or decision.basis_json is None:
+        raise CaseNotFound(application_id)
+    revision = s.get(Revision, decision.revision_id)
+    if revision is None or revision.bundle_json is None:
+        raise CaseNotFound(application_id)
+    return CaseFile(
+        app=app, decision=decision, revision=revision,
+        bundle=CaseBundle.model_validate_json(revision.bundle_json, strict=False),
+        basis=DecisionBasis.model_validate_json(decision.basis_json),
+        trace=json.loads(decision.trace_json or "[]"),
+    )
+
+
+def line_group(rule: str) -> str:
+    for prefix, group in ((NORM_PREFIX, "norm"), (COST_PREFIX, "cost"), (INCOME_PREFIX, "income"),
+                          (DISREGARD_PREFIX, "disregard")):
+        if rule.startswith(prefix):
+            return group
+    return "result"
+
+
+def applied_for(bundle: CaseBundle, line: Line) -> int | None:
+    """What the household declared for a cost or income line (öre), from the bundle rows it cites."""
+    group = line_group(line.rule)
+    app = bundle.application
+    total: int | None = None
+    for ref in line.inputs:
+        parts = ref.strip("/").split("/")
+        if len(parts) != 3 or parts[0] != "application" or not parts[2].isdigit():
+            continue
+        i = int(parts[2])
+        if group == "cost" and parts[1] == "costs" and i < len(app.costs):
+            total = (total or 0) + app.costs[i].amount
+        elif group == "income" and parts[1] == "incomes" and i < len(app.incomes):
+            total = (total or 0) + app.incomes[i].amount
+    return total
+
+
+def amount_ore(text: str) -> int:
+    negative = text.startswith("-")
+    whole, _, frac = text.lstrip("-").partition(".")
+    value = int(whole) * 100 + int((frac or "0").ljust(2, "0")[:2])
+    return -value if negative else value

@@ -1,0 +1,1 @@
+"""Decision letters (HTML and PDF) rendered when a decision becomes final; templates in templates/."""

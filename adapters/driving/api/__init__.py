@@ -1,0 +1,1 @@
+"""The HTTP API for the e-service and the case system (docs/web.md)."""

@@ -1,0 +1,49 @@
+"""What a batch run is told (:class:`BatchConfig`) and what it produced (:class:`BatchOutcome`)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from adapters.driving.batch.worker import CaseResult
+
+CHUNK = 20
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    db_url: str
+    db_schema: str | None
+    workers: int = 1
+    limit: int | None = None
+    lease_seconds: float = 120.0
+    budget: int = 3
+    registry_budget: int = 3
+    chunk: int = CHUNK
+    actor: str = ""
+    report_dir: str = "var/reports"
+    demo: bool = False
+
+
+@dataclass
+class BatchOutcome:
+    batch_id: str
+    started_at: datetime
+    finished_at: datetime
+    results: list[CaseResult] = field(default_factory=list)
+    report_json: Path | None = None
+    report_html: Path | None = None
+
+    @property
+    def technical_failures(self) -> int:
+        return sum(1 for r in self.results if r.status in ("failed", "failed_permanent"))
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.technical_failures else 0
+
+
+def batch_actor() -> str:
+    return f"system:batch:{socket.gethostname()}"

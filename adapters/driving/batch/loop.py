@@ -1,0 +1,50 @@
+"""One batch worker's loop: claim a chunk, fetch and decide it, emit each result, until nothing is left."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from adapters.driven.db.claims import Claims
+from adapters.driven.db.engine import Database
+from adapters.driven.evidence import BufferedEvidenceStore
+from adapters.driving.batch.config import BatchConfig
+from adapters.driving.batch.worker import CaseResult, LeaseKeeper, Worker
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
+
+
+def worker_loop(
+    cfg: BatchConfig, services: Services, worker_id: str, run_started: datetime, reserve: Callable[[int], int],
+    emit: Callable[[CaseResult], None],
+) -> None:
+    """Work with this worker's own database connections and rule engine (``services`` built for the worker)."""
+    from adapters.driven.db.store import CaseStore
+
+    db = Database(cfg.db_url, cfg.db_schema)
+    try:
+        store = CaseStore(db)
+        evidence = BufferedEvidenceStore()
+        pipeline = services.batch_pipeline(db, evidence)
+        claims = Claims(db, worker_id, cfg.lease_seconds, run_started)
+        worker = Worker(store, pipeline, claims, cfg.actor, cfg.budget, cfg.registry_budget, evidence=evidence)
+        keeper = LeaseKeeper(claims, max(cfg.lease_seconds / 3, 0.2))
+        try:
+            while True:
+                n = reserve(cfg.chunk)
+                if n <= 0:
+                    break
+                held = claims.claim(n)
+                if not held:
+                    break
+                keeper.hold(held)
+                for result in worker.run_chunk(held):
+                    emit(result)
+                keeper.hold([])
+        finally:
+            keeper.stop()
+            worker.close()
+    finally:
+        db.dispose()

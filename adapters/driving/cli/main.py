@@ -1,0 +1,99 @@
+"""The ``finaid`` command line: ``finaid <noun> <verb>``; one module per command group beside this one.
+
+Exit codes (the contract): 0 a decision basis was produced (any outcome); 2 the input is invalid
+(each bad field named by its path on stderr); 1 anything else, with a message and no traceback
+unless ``--debug``. Errors are mapped to exit codes here and only here.
+
+``main`` builds the bootstrap's services once (lazily: ``finaid --help`` imports no database, rule engine,
+registry client or web framework) and hands them to every command as the typer context's ``obj``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from adapters.bootstrap import bootstrap
+from adapters.driving.cli import (
+    audit,
+    batch,
+    case,
+    db,
+    demo,
+    registry,
+    retention,
+    rules,
+    sandbox,
+    schema,
+    tokens,
+    units,
+    users,
+    web,
+)
+from decision.errors import FinaidError, InputError
+
+app = typer.Typer(
+    name="finaid",
+    help=(
+        "finaid föreslår beslut om ekonomiskt bistånd (försörjningsstöd) och visar varför.\n\n"
+        "Decision support for social services: a case bundle (one application, one month) goes in; "
+        "a decision basis comes out, computed by versioned rules and explained line by line, for a "
+        "handler (handläggare) to review and sign. finaid proposes; a human decides."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for group in (case, schema, demo, audit, db, retention, batch, sandbox, registry, web, users, units, tokens, rules):
+    app.add_typer(group.app, name=group.NAME)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when something unexpected fails.")] = False,
+) -> None:
+    if ctx.obj is None:  # run without main() (python -m adapters.driving.cli goes through main too)
+        ctx.obj = bootstrap()
+
+
+def main() -> None:
+    """Console entry point: build the services once, run the command, map finaid's errors to exit codes."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        code = app(standalone_mode=False, obj=bootstrap())
+        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
+            sys.exit(code)
+    except InputError as e:
+        for err in e.errors:
+            print(f"error: {err}" if err.path else f"error: {err.message}", file=sys.stderr)
+        sys.exit(2)
+    except FinaidError as e:
+        if debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the contract: a message, no traceback unless --debug
+        import click
+
+        if isinstance(e, click.exceptions.UsageError):
+            e.show()
+            sys.exit(2)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(1)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        if debug:
+            raise
+        print(f"error: finaid failed unexpectedly ({type(e).__name__}); run with --debug for details", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""``finaid web serve``: the handlers' web app and the HTTP API (adapters/driving/web, adapters/driving/api;
+docs/web.md)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from adapters.driving.cli.common import services
+
+NAME = "web"
+app = typer.Typer(help="The handlers' web app (sign-off) and the HTTP API.", no_args_is_help=True)
+
+
+@app.command("serve")
+def web_serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default FINAID_WEB_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default FINAID_WEB_PORT, 8000).")] = None,
+) -> None:
+    """Run the web app and the API (behind a TLS reverse proxy outside demo mode; docs/web.md)."""
+    import uvicorn
+
+    from adapters.driving.web.app import create_app_from_services
+
+    s = services(ctx)
+    cfg = s.settings
+    host = host or cfg.web_host
+    port = port or cfg.web_port
+    app = create_app_from_services(s, host)
+    scheme = "http"
+    print(f"finaid web: {scheme}://{host}:{port}/  (API: /api/openapi.json)"
+          + ("  demo accounts: docs/web.md" if cfg.demo else ""), file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)

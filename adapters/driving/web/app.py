@@ -1,0 +1,75 @@
+"""The FastAPI app factory: the handlers' web app (server-rendered, Swedish; views/ one module per page) and
+the JSON API (adapters/driving/api).
+
+``create_app(config, db, services)`` wires everything from a :class:`WebConfig` (``WebConfig.from_settings``
+reads ``FINAID_*``) and the bootstrap's services; tests pass their own database, registry source and letter
+maker — no monkeypatching. ``finaid web serve`` runs it with uvicorn on 127.0.0.1:8000 by default.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from adapters.driven.db.engine import Database
+from adapters.driving.web.config import WebConfig
+from adapters.driving.web.services import WebServices
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
+
+__all__ = ["WebConfig", "WebServices", "create_app", "create_app_from_services"]
+
+CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "no-referrer")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def create_app(config: WebConfig, db: Database, services: Services | None = None) -> FastAPI:
+    from adapters.driving.api import routes as api
+    from adapters.driving.web import views
+    from adapters.driving.web.demo_accounts import ensure_demo
+    from adapters.driving.web.scope import load_units_file
+
+    web_services = WebServices(config, db, services)
+    if config.units_file is not None:
+        load_units_file(db, config.units_file, "system:web")
+    if config.demo:
+        ensure_demo(db)
+    app = FastAPI(
+        title="finaid API",
+        version="1",
+        description=(
+            "Decision support for ekonomiskt bistånd: submit case bundles (finaid.case-bundle/1), read their "
+            "status, the decision basis (finaid.decision-basis/1) and the signed decision "
+            "(finaid.signed-decision/1). Bearer tokens per calling system with scopes; see docs/web.md."
+        ),
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = web_services
+    app.add_middleware(SecurityHeaders)
+    views.install(app)
+    api.install(app)
+    return app
+
+
+def create_app_from_services(services: Services, host: str | None = None) -> FastAPI:
+    """The app as ``finaid web serve`` runs it: configured from the services' settings, on their database."""
+    config = WebConfig.from_settings(host, services.settings, registry_factory=services.registry_source)
+    return create_app(config, services.database, services)

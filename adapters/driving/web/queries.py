@@ -1,0 +1,200 @@
+"""Read models for the web app and reports: the queue, the previous month, the history, the statistics.
+
+Every query takes the person's scope (:func:`adapters.driving.web.scope.visible`): cases outside their
+units, and protected identities for roles without access, never appear — not even as a count.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from adapters.driven.db.models import Application, AuditEvent, Decision, DecisionUse, SignOff, SignOffOverride
+from adapters.driving.web.auth import Identity, aware
+from adapters.driving.web.scope import visible
+from audit.chain import now
+from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX
+
+QUEUE_STATES = ("proposed", "awaiting_second_signature")
+LINE_PREFIXES = (NORM_PREFIX, COST_PREFIX, INCOME_PREFIX, DISREGARD_PREFIX)
+FIRST_SIGNATURES = ("approve", "amend", "reject", "auto")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    outcome: str | None = None
+    finding: str | None = None
+    month: str | None = None
+    min_days: int | None = None
+    state: str | None = None
+    limit: int = 200
+
+
+def queue(s: Session, identity: Identity, f: QueueFilter) -> tuple[list[dict[str, Any]], list[str]]:
+    """Proposals awaiting sign-off in the person's scope, oldest first; and the finding codes present."""
+    at = now()
+    conds: list[ColumnElement[bool]] = [
+        Application.state.in_(QUEUE_STATES if not f.state else [f.state] if f.state in QUEUE_STATES else []),
+        visible(identity),
+    ]
+    if f.outcome:
+        conds.append(Decision.outcome == f.outcome)
+    if f.month:
+        conds.append(Application.month == f.month)
+    if f.finding:
+        conds.append(Decision.id.in_(
+            select(DecisionUse.decision_id).where(DecisionUse.kind == "finding", DecisionUse.ref == f.finding)
+        ))
+    q = (
+        select(Application, Decision)
+        .join(Decision, Decision.id == Application.current_decision_id)
+        .where(and_(*conds))
+        .order_by(Decision.decided_at, Application.id)
+    )
+    rows: list[dict[str, Any]] = []
+    for app, d in s.execute(q.limit(f.limit * 2 if f.min_days else f.limit)):
+        waiting = (at - aware(d.decided_at)).days  # type: ignore[operator]
+        if f.min_days and waiting < f.min_days:
+            continue
+        rows.append({"app": app, "decision": d, "days": waiting, "findings": []})
+        if len(rows) >= f.limit:
+            break
+    for r in rows:  # the findings to judge (severity manual), from the stored basis
+        basis = json.loads(r["decision"].basis_json or "{}")
+        r["findings"] = sorted({f["code"] for f in basis.get("findings", []) if f.get("severity") == "manual"})
+    codes = sorted(set(s.execute(
+        select(DecisionUse.ref).join(Application, Application.current_decision_id == DecisionUse.decision_id)
+        .where(DecisionUse.kind == "finding", Application.state.in_(QUEUE_STATES), visible(identity))
+        .distinct()
+    ).scalars()))
+    return rows, codes
+
+
+def previous_month(s: Session, identity: Identity, app: Application) -> dict[str, Any] | None:
+    """The same household's latest earlier month (linked by the keyed hash of the applicant)."""
+    if not app.household_key:
+        return None
+    prev = s.execute(
+        select(Application).where(
+            Application.household_key == app.household_key, Application.month < app.month,
+            Application.id != app.id, visible(identity),
+        ).order_by(Application.month.desc()).limit(1)
+    ).scalar_one_or_none()
+    if prev is None or not prev.current_decision_id:
+        return None
+    d = s.get(Decision, prev.current_decision_id)
+    if d is None or d.basis_json is None:
+        return None
+    basis = json.loads(d.basis_json)
+    signed = s.execute(
+        select(SignOff).where(SignOff.application_id == prev.id, SignOff.decision_id == d.id,
+                              SignOff.final.is_(True)).order_by(SignOff.at.desc()).limit(1)
+    ).scalar_one_or_none()
+    decided = None
+    outcome = None
+    if signed is not None and signed.record_json:
+        rec = json.loads(signed.record_json)
+        decided, outcome = rec["amounts"]["decided"], rec["outcome"]
+    return {"app": prev, "basis": basis, "decided": decided, "signed_outcome": outcome,
+            "persons": sum(1 for f in basis["facts"] if f["kind"] == "age") or None}
+
+
+def history(s: Session, app_id: str) -> list[dict[str, Any]]:
+    decision_ids = list(s.execute(select(Decision.id).where(Decision.application_id == app_id)).scalars())
+    events = s.execute(
+        select(AuditEvent).where(or_(
+            AuditEvent.subject == f"application:{app_id}",
+            AuditEvent.subject.in_([f"decision:{d}" for d in decision_ids]),
+        )).order_by(AuditEvent.seq)
+    ).scalars()
+    return [{"seq": e.seq, "at": aware(e.at), "actor": e.actor, "event": e.event, "subject": e.subject,
+             "payload": json.loads(e.payload)} for e in events]
+
+
+# --------------------------------------------------------------------------------------- statistics
+@dataclass(frozen=True)
+class StatsFilter:
+    month_from: str | None = None
+    month_to: str | None = None
+    municipality: str | None = None
+
+
+def override_statistics(s: Session, identity: Identity | None, f: StatsFilter,
+                        include_protected: bool = False) -> dict[str, Any]:
+    """Per rule and reason code: how often handlers amend or reject finaid's proposal.
+
+    Counted over first signatures (approve, amend, reject; automated ones separately). A rule that is
+    amended often is the signal that the rule or the guideline may be wrong.
+    """
+    conds: list[ColumnElement[bool]] = [SignOff.action.in_(FIRST_SIGNATURES)]
+    if identity is not None:
+        conds.append(visible(identity, SignOff.municipality, SignOff.protected))
+    elif not include_protected:
+        conds.append(SignOff.protected.is_(False))
+    if f.month_from:
+        conds.append(SignOff.month >= f.month_from)
+    if f.month_to:
+        conds.append(SignOff.month <= f.month_to)
+    if f.municipality:
+        conds.append(SignOff.municipality == f.municipality)
+    where = and_(true(), *conds)
+    totals = dict(s.execute(select(SignOff.action, func.count()).where(where).group_by(SignOff.action)).all())
+    used = dict(s.execute(
+        select(DecisionUse.ref, func.count(func.distinct(SignOff.id)))
+        .join(SignOff, SignOff.decision_id == DecisionUse.decision_id)
+        .where(where, DecisionUse.kind == "rule", or_(*[DecisionUse.ref.startswith(p) for p in LINE_PREFIXES]))
+        .group_by(DecisionUse.ref)
+    ).all())
+    rejected = dict(s.execute(
+        select(DecisionUse.ref, func.count(func.distinct(SignOff.id)))
+        .join(SignOff, SignOff.decision_id == DecisionUse.decision_id)
+        .where(where, SignOff.action == "reject", DecisionUse.kind == "rule")
+        .group_by(DecisionUse.ref)
+    ).all())
+    overrides = s.execute(
+        select(SignOffOverride.rule, SignOffOverride.reason_code, func.count())
+        .join(SignOff, SignOff.id == SignOffOverride.sign_off_id)
+        .where(where).group_by(SignOffOverride.rule, SignOffOverride.reason_code)
+        .order_by(SignOffOverride.rule, SignOffOverride.reason_code)
+    ).all()
+    amended: dict[str, int] = {}
+    codes: list[dict[str, Any]] = []
+    for rule, code, n in overrides:
+        if rule != "outcome":
+            amended[rule] = amended.get(rule, 0) + int(n)
+        codes.append({"rule": rule, "reason_code": code, "count": int(n)})
+    rules: list[dict[str, Any]] = []
+    for rule in sorted(set(used) | set(amended)):
+        n_used = int(used.get(rule, 0))
+        n_amended = amended.get(rule, 0)
+        n_rejected = int(rejected.get(rule, 0))
+        rules.append({
+            "rule": rule, "signed": n_used, "amended": n_amended, "rejected": n_rejected,
+            "amended_share": round(n_amended / n_used, 3) if n_used else None,
+        })
+    rules.sort(key=lambda r: (-(r["amended"] + r["rejected"]), r["rule"]))
+    return {
+        "sign_offs": {str(k): int(v) for k, v in totals.items()},
+        "rules": rules,
+        "reason_codes": codes,
+    }
+
+
+def access_entries(s: Session, limit: int = 200, before: int | None = None) -> list[dict[str, Any]]:
+    from adapters.driven.db.models import AccessEntry
+
+    q = select(AccessEntry).order_by(AccessEntry.seq.desc()).limit(limit)
+    if before:
+        q = q.where(AccessEntry.seq < before)
+    return [{"seq": r.seq, "at": aware(r.at), "actor": r.actor, "purpose": r.purpose, "channel": r.channel,
+             "action": r.action, "subject": r.subject, "persons": len(r.person_keys.split())}
+            for r in s.execute(q).scalars()]
+
+
+def days_between(a: datetime, b: datetime) -> int:
+    return (aware(b) - aware(a)).days  # type: ignore[operator]

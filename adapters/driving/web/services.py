@@ -1,0 +1,53 @@
+"""What the web app's pages and the API use: the database, store, access log, sessions, login, sign-off
+policy and letters — one :class:`WebServices` per app, built by ``create_app`` (adapters/driving/web/app.py)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from adapters.driven.db.engine import Database
+from adapters.driven.db.store import CaseStore
+from adapters.driven.letters.letters import ConfiguredParticulars, LetterMaker
+from adapters.driving.web.auth import LoginPolicy, PasswordAuthenticator, SessionPolicy, SessionStore
+from adapters.driving.web.config import WebConfig
+from adapters.driving.web.signoff import Policy
+from audit.access import AccessLog, person_key
+from decision.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
+    from rules.catalog import Catalog
+
+
+class WebServices:
+    """What the routes use; one per app. ``services``: the bootstrap's, handed to ``create_app`` by the
+    entry point (``finaid web serve``); without them (tests) the app reads the installed rule packs itself."""
+
+    def __init__(self, config: WebConfig, db: Database, services: Services | None = None) -> None:
+        if len(config.hmac_key) < 16:
+            raise ConfigurationError("the web app needs the access-log HMAC key (FINAID_HMAC_KEY)")
+        self.config = config
+        self._services = services
+        self.db = db
+        key = config.hmac_key
+        self.store = CaseStore(db, person_key=lambda pnr: person_key(key, pnr))
+        self.access = AccessLog(db, key)
+        self.sessions = SessionStore(
+            db, config.session_secret, SessionPolicy(config.idle_minutes, config.max_hours), config.protected_roles
+        )
+        self.authenticator = PasswordAuthenticator(
+            db, LoginPolicy(config.lockout_attempts, config.lockout_minutes, config.demo)
+        )
+        self.policy = Policy(config.four_eyes_threshold_ore, config.four_eyes_findings, config.reason_codes_dir)
+        self.letters = LetterMaker(
+            ConfiguredParticulars(config.board, config.municipality_names, config.demo), pdf=config.pdf
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        if self._services is not None:
+            return self._services.catalog
+        from rules.catalog import Catalog
+
+        return Catalog()

@@ -1,0 +1,12 @@
+"""The handlers' web pages, one module per page (or page and its actions); common.py holds what they share."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from adapters.driving.web.views import admin, case, common, letter, login, queue, reports
+
+
+def install(app: FastAPI) -> None:
+    for page in (common, login, queue, case, letter, reports, admin):
+        page.install(app)

@@ -1,0 +1,68 @@
+"""Login, logout and the person's own account page."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from adapters.driving.web.views.common import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    PageForbidden,
+    _ctx,
+    _form,
+    _safe_next,
+    _services,
+    _set_cookie,
+    render,
+)
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/login", include_in_schema=False)
+    def login_page(request: Request, next: str = "/", failed: int = 0) -> Response:  # noqa: A002
+        services = _services(request)
+        nonce = secrets.token_urlsafe(24)
+        response = render(request, "login.html", next=_safe_next(next), token=services.sessions.sign(nonce),
+                          failed=bool(failed))
+        _set_cookie(response, services, LOGIN_COOKIE, nonce, max_age=1800)
+        return response
+
+    @app.post("/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        services = _services(request)
+        form = await _form(request, None)
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        token = form.get("csrf_token")
+        if not nonce or not isinstance(token, str) or not hmac.compare_digest(token, services.sessions.sign(nonce)):
+            raise PageForbidden()
+        username = str(form.get("username") or "")[:64]
+        password = str(form.get("password") or "")[:1024]
+        next_path = _safe_next(str(form.get("next") or "/"))
+        result = services.authenticator.authenticate(username, password)
+        if not result.ok or result.user_id is None:
+            return RedirectResponse(f"/login?failed=1&next={quote(next_path)}", status_code=303)
+        old = request.cookies.get(SESSION_COOKIE)
+        token_value, _ = services.sessions.create(result.user_id, replacing=old)
+        response = RedirectResponse(next_path if next_path != "/" else "/", status_code=303)
+        _set_cookie(response, services, SESSION_COOKIE, token_value)
+        response.delete_cookie(LOGIN_COOKIE, path="/")
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    async def logout(request: Request) -> Response:
+        ctx = _ctx(request)
+        await _form(request, ctx)
+        ctx.services.sessions.end(request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.get("/account", include_in_schema=False)
+    def account(request: Request) -> Response:
+        ctx = _ctx(request)
+        return render(request, "account.html", ctx=ctx)

@@ -1,0 +1,35 @@
+"""The queue: proposals waiting for a handler, filtered."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from adapters.driving.web import queries
+from adapters.driving.web.roles import Action
+from adapters.driving.web.views.common import (
+    PROPOSAL_SV,
+    _ctx,
+    render,
+)
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/queue", include_in_schema=False)
+    def queue_page(request: Request, outcome: str = "", finding: str = "", month: str = "", days: str = "",
+                   state: str = "") -> Response:
+        ctx = _ctx(request)
+        ctx.require(Action.VIEW_QUEUE)
+        f = queries.QueueFilter(
+            outcome=outcome if outcome in PROPOSAL_SV else None,
+            finding=finding[:64] or None,
+            month=month if re.fullmatch(r"\d{4}-\d{2}", month) else None,
+            min_days=int(days) if days.isdigit() and int(days) < 10000 else None,
+            state=state if state in queries.QUEUE_STATES else None,
+        )
+        ctx.record("view_queue", "queue", [])
+        with ctx.services.db.read() as s:
+            rows, codes = queries.queue(s, ctx.identity, f)
+        return render(request, "queue.html", ctx=ctx, rows=rows, codes=codes, f=f)

@@ -1,1 +1,0 @@
-"""The review web app, sign-off, decision letters and the HTTP API (docs/web.md)."""
