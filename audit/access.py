@@ -12,7 +12,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from decision.errors import FinaidError
 
@@ -57,12 +56,3 @@ def check_key(key: bytes) -> None:
     if len(key) < 16:
         raise AccessLogError("the access-log HMAC key is too short (at least 16 bytes)")
 
-
-def __getattr__(name: str) -> Any:
-    # TEMPORARY (removed when the entry points are rewired, before the merge): the storage moved to
-    # adapters/driven/db/access.py.
-    if name == "AccessLog":
-        from adapters.driven.db.access import AccessLog
-
-        return AccessLog
-    raise AttributeError(name)

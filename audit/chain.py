@@ -201,17 +201,3 @@ def _take(gaps: list[list[int]], gap: list[int], w: int) -> None:
 def _candidates(seq: int) -> range:
     return range(max(1, seq - 50), seq + 51)
 
-
-# ------------------------------------------------------------------------------------------------------
-# TEMPORARY (removed when the entry points are rewired onto the use cases, before the merge): the old
-# names some driving adapters still import. The clock is decision.ports.Clock; the storage is
-# adapters/driven/db/trail.py.
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def append_event(session: Any, actor: str, event: str, subject: str, payload: dict[str, Any],
-                 at: datetime | None = None) -> None:
-    from adapters.driven.db.trail import append_event as _append
-
-    _append(session, actor, event, subject, payload, at or now())

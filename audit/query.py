@@ -7,7 +7,6 @@ decision_id)``; protected-identity decisions are counted, not listed.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,12 +23,3 @@ class Filters:
     def describe(self) -> str:
         return ",".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name))
 
-
-def __getattr__(name: str) -> Any:
-    # TEMPORARY (removed when the entry points are rewired, before the merge): ``run_query(session, …)``
-    # moved to adapters/driven/db/audit_store.py.
-    if name == "run_query":
-        from adapters.driven.db.audit_store import run_query
-
-        return run_query
-    raise AttributeError(name)

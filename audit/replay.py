@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from decision.basis import canonical_json
 from decision.errors import FinaidError
@@ -59,15 +59,6 @@ def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None
         decision.id, DIFFERENT_CODE_CHANGED, f"recorded with {decision.code_version}, now {code_version}"
     )
 
-
-def __getattr__(name: str) -> Any:
-    # TEMPORARY (removed when the entry points are rewired, before the merge): the session-based
-    # ``replay_one`` and ``decisions_between`` moved to adapters/driven/db/audit_store.py.
-    if name in ("replay_one", "decisions_between"):
-        from adapters.driven.db import audit_store
-
-        return getattr(audit_store, name)
-    raise AttributeError(name)
 
 
 def summarise(results: list[ReplayResult]) -> Counter[str]:

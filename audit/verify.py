@@ -101,15 +101,6 @@ def check(source: TrailSource, expected_head: tuple[int, str] | None = None) -> 
     return report
 
 
-def __getattr__(name: str) -> Any:
-    # TEMPORARY (removed when the entry points are rewired, before the merge): ``verify(session)`` moved to
-    # adapters/driven/db/audit_store.py.
-    if name == "verify":
-        from adapters.driven.db.audit_store import verify
-
-        return verify
-    raise AttributeError(name)
-
 
 def _check_record(
     report: VerifyReport, name: str, purged: bool, recorded: str | None, stored_hash: str, content_hash: str | None,

@@ -82,15 +82,6 @@ def why_of(source: WhySource, decision_id: str) -> Why:
     )
 
 
-def __getattr__(name: str) -> Any:
-    # TEMPORARY (removed when the entry points are rewired, before the merge): ``load_why(session, id)``
-    # moved to adapters/driven/db/audit_store.py.
-    if name == "load_why":
-        from adapters.driven.db.audit_store import load_why
-
-        return load_why
-    raise AttributeError(name)
-
 
 def render_text(why: Why) -> str:
     """A plain-text rendering (Swedish for what a handler or auditor reads)."""

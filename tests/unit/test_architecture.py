@@ -52,16 +52,12 @@ def test_the_check_itself_sees_imports() -> None:
 
 
 FORBIDDEN_IN_AUDIT = ("adapters", "sqlalchemy", "httpx", "fastapi", "jinja2", "durable")
-# TEMPORARY: old session-based names forwarded lazily until the entry points are rewired (emptied before merge)
-AUDIT_SHIMS: set[str] = {"audit/chain.py", "audit/access.py", "audit/verify.py", "audit/why.py", "audit/replay.py",
-                         "audit/query.py", "audit/retention.py"}
 
 
 def test_audit_logic_depends_on_ports_never_on_adapters() -> None:
     """audit/ (chain rules, verification, why, replay, query filters) imports decision/ (and rules/ if
-    needed), never the adapters — its storage is adapters/db (trail.py, access.py, audit_store.py)."""
-    bad = {f: sorted(n & set(FORBIDDEN_IN_AUDIT)) for f, n in imported_modules(ROOT / "audit").items()
-           if f not in AUDIT_SHIMS or n & {"sqlalchemy"}}
+    needed), never the adapters — its storage is adapters/driven/db (trail.py, access.py, audit_store.py)."""
+    bad = {f: sorted(n & set(FORBIDDEN_IN_AUDIT)) for f, n in imported_modules(ROOT / "audit").items()}
     assert not {f: n for f, n in bad.items() if n}
     assert any("decision" in names for names in imported_modules(ROOT / "audit").values())
 

@@ -19,14 +19,14 @@ from typing import Any
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.claims import Claim, Claims, LeaseLost
 from adapters.driven.db.models import Revision
-from adapters.driven.db.store import CaseStore
+from adapters.driven.db.store import CaseStore, uow_guard
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.evidence import BufferedEvidenceStore
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.errors import FinaidError
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import Clock
-from decision.services import deciding
+from decision.services import deciding, intake
 from decision.services.deciding import ToStore
 from decision.states import REGISTRY_UNAVAILABLE
 from decision.uow import Conflict, Stored, UnitOfWork
@@ -164,9 +164,10 @@ class Worker:
                     result.calls = len({e.person for e in outcome.registry or []})
                     if registry_down(outcome) and claim.failures + 1 < self.registry_budget:
                         result.reason = REGISTRY_UNAVAILABLE
-                        result.status = self.store.mark_failed(
-                            claim.application_id, REGISTRY_UNAVAILABLE, self.actor, self.registry_budget,
-                            self.claims.guard(claim), permanent_reason=False,
+                        result.status = deciding.fail(
+                            self.store.uow(), self.clock, claim.application_id, REGISTRY_UNAVAILABLE,
+                            actor=self.actor, budget=self.registry_budget, permanent_reason=False,
+                            guard=uow_guard(self.claims.guard(claim)),
                         )
                         continue
                 cpu = time.process_time()
@@ -228,14 +229,16 @@ class Worker:
         self, claim: Claim, sealed: CaseBundle, fetched: bool, decided: Decided, result: CaseResult,
         loaded: dict[str, tuple[CaseBundle, str]],
     ) -> None:
-        guard = self.claims.guard(claim)
+        guard = uow_guard(self.claims.guard(claim))
+        at = self.clock.now()
         try:
             stored = (
-                self.store.receive(sealed, self.actor, guard=guard)
+                intake.receive(self.store.uow(), sealed, self.actor, at, guard)
                 if fetched
                 else Stored(claim.revision_id, loaded[claim.application_id][1], False)
             )
-            decision_id, created = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
+            decision_id, created = deciding.store_one(self.store.uow(), stored, decided, self.actor, self.version, at,
+                                                      guard)
             if created:
                 self._auto(decision_id, claim.application_id)
             self._record(result, decision_id, decided)
@@ -262,8 +265,9 @@ class Worker:
     def _fail(self, claim: Claim, result: CaseResult, reason: str) -> None:
         result.reason = reason
         try:
-            result.status = self.store.mark_failed(
-                claim.application_id, reason, self.actor, self.budget, self.claims.guard(claim)
+            result.status = deciding.fail(
+                self.store.uow(), self.clock, claim.application_id, reason, actor=self.actor, budget=self.budget,
+                guard=uow_guard(self.claims.guard(claim)),
             )
         except LeaseLost:
             result.status = "lease_lost"
