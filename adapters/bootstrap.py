@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from decision.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from adapters.driven.db.access import AccessLog
     from adapters.driven.db.engine import Database
     from adapters.driven.db.store import CaseStore
+    from adapters.driven.db.uow import SqlUnitOfWork
     from adapters.driven.evidence import MemoryEvidenceStore
     from adapters.driven.ssbtek.client import SsbtekRegistrySource
     from adapters.settings import Settings
-    from audit.access import AccessLog
     from decision.bundle import CaseBundle, Source
     from decision.pipeline import Pipeline
     from decision.ports import Clock, EvidenceStore
@@ -139,9 +140,15 @@ class Services:
 
     @cached_property
     def access_log(self) -> AccessLog:
-        from audit.access import AccessLog
+        from adapters.driven.db.access import AccessLog
 
-        return AccessLog(self.database, self.hmac_key)
+        return AccessLog(self.database, self.hmac_key, self.clock.now)
+
+    def uow(self) -> SqlUnitOfWork:
+        """A unit of work on the database (decision/uow.py): what every use case stores through."""
+        from adapters.driven.db.uow import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.database, self.store.person_key, self.hmac_key)
 
     @cached_property
     def memory_evidence(self) -> MemoryEvidenceStore:

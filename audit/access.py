@@ -1,4 +1,6 @@
-"""The access log: one port for every channel; a row is committed before anything is shown.
+"""The access log's rules: purposes, channels, the person key. One port for every channel
+(``decision.ports.AccessRecorder``); a row is committed before anything is shown (storage:
+adapters/driven/db/access.py).
 
 Persons are identified by a keyed HMAC of the personnummer (key from settings), never the number.
 If the row cannot be written, the caller shows nothing (``AccessDenied``/``AccessLogError``).
@@ -8,16 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-
-from adapters.driven.db.engine import Database
-from adapters.driven.db.models import AccessEntry, AccessPerson
-from audit.chain import append_access
 from decision.errors import FinaidError
 
 PURPOSES = (
@@ -50,38 +45,14 @@ class Access:
     subject: str
 
 
-class AccessLog:
-    """Records reads of personal data; shared by the CLI, web, API, batch reports and impact runs."""
+def check_access(purpose: str, channel: str) -> None:
+    if purpose not in PURPOSES:
+        raise AccessLogError(f"unknown purpose {purpose!r}; one of {', '.join(PURPOSES)}")
+    if channel not in CHANNELS:
+        raise AccessLogError(f"unknown channel {channel!r}")
 
-    def __init__(self, db: Database, key: bytes) -> None:
-        if len(key) < 16:
-            raise AccessLogError("the access-log HMAC key is too short (at least 16 bytes)")
-        self.db = db
-        self.key = key
 
-    def record(
-        self, actor: str, purpose: str, channel: str, action: str, subject: str, personnummer: Iterable[str]
-    ) -> None:
-        if purpose not in PURPOSES:
-            raise AccessLogError(f"unknown purpose {purpose!r}; one of {', '.join(PURPOSES)}")
-        if channel not in CHANNELS:
-            raise AccessLogError(f"unknown channel {channel!r}")
-        keys = [person_key(self.key, p) for p in personnummer]
-        try:
-            with self.db.transaction() as s:
-                append_access(s, actor, purpose, channel, action, subject, keys)
-        except SQLAlchemyError as e:
-            raise AccessLogError(
-                f"the access log could not be written ({type(e).__name__}): nothing is shown"
-            ) from None
+def check_key(key: bytes) -> None:
+    if len(key) < 16:
+        raise AccessLogError("the access-log HMAC key is too short (at least 16 bytes)")
 
-    def accesses_of(self, personnummer: str) -> list[Access]:
-        key = person_key(self.key, personnummer)
-        with self.db.read() as s:
-            rows = s.execute(
-                select(AccessEntry)
-                .join(AccessPerson, AccessPerson.seq == AccessEntry.seq)
-                .where(AccessPerson.person_key == key)
-                .order_by(AccessEntry.seq)
-            ).scalars()
-            return [Access(r.at, r.actor, r.purpose, r.channel, r.action, r.subject) for r in rows]

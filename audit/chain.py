@@ -1,9 +1,9 @@
-"""Hash chains: the audit log and the access log.
+"""Hash chains: the audit log and the access log — the rules (hashing, verification), not the storage.
 
 Each row's hash is sha256 over the canonical JSON of its fields and the previous row's hash; the
-sequence is gapless from 1; the chain head row (``chain_head``) is locked while appending, and the
-append happens in the same transaction as the change it records. No code path updates or deletes
-a chained row.
+sequence is gapless from 1; the chain head row is locked while appending, and the append happens in
+the same transaction as the change it records (the storage: adapters/driven/db/trail.py). No code path
+updates or deletes a chained row (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -11,14 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
-
-from adapters.driven.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 
@@ -41,87 +37,26 @@ def audit_hash(prev: str, seq: int, at: datetime, actor: str, event: str, subjec
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def access_hash(prev: str, row: AccessEntry, seq: int | None = None) -> str:
+class AccessRow(Protocol):
+    seq: int
+    at: datetime
+    actor: str
+    purpose: str
+    channel: str
+    action: str
+    subject: str
+    person_keys: str
+
+
+Row = tuple[int, str, str, Callable[[str, int], str]]  # position, prev hash, hash, recompute(prev, seq)
+
+
+def access_hash(prev: str, row: AccessRow, seq: int | None = None) -> str:
     body = canonical(
         {"seq": row.seq if seq is None else seq, "at": _iso(row.at), "actor": row.actor, "purpose": row.purpose,
          "channel": row.channel, "action": row.action, "subject": row.subject, "persons": row.person_keys, "prev": prev}
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def _lock_head(session: Session, chain: str) -> ChainHead:
-    head = session.execute(select(ChainHead).where(ChainHead.chain == chain).with_for_update()).scalar_one()
-    return head
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def append_event(
-    session: Session, actor: str, event: str, subject: str, payload: dict[str, Any], at: datetime | None = None
-) -> AuditEvent:
-    """Append one audit event in the caller's transaction (ids, hashes, codes, actors only)."""
-    head = _lock_head(session, "audit")
-    at = at or now()
-    seq = head.seq + 1
-    body = canonical(payload)
-    digest = audit_hash(head.hash, seq, at, actor, event, subject, body)
-    row = AuditEvent(
-        seq=seq, at=at, actor=actor, event=event, subject=subject, payload=body, prev_hash=head.hash, hash=digest
-    )
-    session.add(row)
-    head.seq, head.hash = seq, digest
-    session.flush()
-    return row
-
-
-def append_events(
-    session: Session, events: list[tuple[str, str, str, dict[str, Any]]], at: datetime | None = None
-) -> None:
-    """Append several events (actor, event, subject, payload) with one head lock and one bulk insert."""
-    if not events:
-        return
-    head = _lock_head(session, "audit")
-    at = at or now()
-    seq, prev = head.seq, head.hash
-    rows = []
-    for actor, event, subject, payload in events:
-        seq += 1
-        body = canonical(payload)
-        digest = audit_hash(prev, seq, at, actor, event, subject, body)
-        rows.append({"seq": seq, "at": at, "actor": actor, "event": event, "subject": subject, "payload": body,
-                     "prev_hash": prev, "hash": digest})
-        prev = digest
-    session.execute(insert(AuditEvent), rows)
-    head.seq, head.hash = seq, prev
-    session.flush()
-
-
-def append_access(
-    session: Session,
-    actor: str,
-    purpose: str,
-    channel: str,
-    action: str,
-    subject: str,
-    person_keys: list[str],
-    at: datetime | None = None,
-) -> AccessEntry:
-    head = _lock_head(session, "access")
-    seq = head.seq + 1
-    keys = sorted(set(person_keys))
-    row = AccessEntry(
-        seq=seq, at=at or now(), actor=actor, purpose=purpose, channel=channel, action=action, subject=subject,
-        person_keys=" ".join(keys), prev_hash=head.hash, hash="",
-    )
-    row.hash = access_hash(head.hash, row)
-    session.add(row)
-    for key in keys:
-        session.add(AccessPerson(seq=seq, person_key=key))
-    head.seq, head.hash = seq, row.hash
-    session.flush()
-    return row
 
 
 @dataclass
@@ -138,36 +73,22 @@ class ChainReport:
         return not self.problems
 
 
-def verify_audit_chain(session: Session, expected_head: tuple[int, str] | None = None) -> ChainReport:
-    """Walk the audit chain and name every altered, removed, inserted, reordered or truncated event."""
-    report = ChainReport("audit")
-    head = session.execute(select(ChainHead).where(ChainHead.chain == "audit")).scalar_one()
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
-    _walk(
-        report,
-        ((r.seq, r.prev_hash, r.hash, lambda prev, s, r=r: audit_hash(prev, s, r.at, r.actor, r.event, r.subject,
-                                                                     r.payload)) for r in rows),
-        head,
-        expected_head,
-    )
+def walk(chain: str, rows: Iterable[Row], head: tuple[int, str],
+         expected_head: tuple[int, str] | None = None) -> ChainReport:
+    """Verify one chain from its rows in stored order (position, stored prev hash, stored hash, a function
+    recomputing the row's hash from a previous hash and a sequence number) and its head (seq, hash)."""
+    report = ChainReport(chain)
+    _walk(report, rows, _Head(*head), expected_head)
     return report
 
 
-def verify_access_chain(session: Session, expected_head: tuple[int, str] | None = None) -> ChainReport:
-    report = ChainReport("access")
-    head = session.execute(select(ChainHead).where(ChainHead.chain == "access")).scalar_one()
-    rows = session.execute(select(AccessEntry).order_by(AccessEntry.seq)).scalars()
-
-    _walk(
-        report,
-        ((r.seq, r.prev_hash, r.hash, lambda prev, s, r=r: access_hash(prev, r, s)) for r in rows),
-        head,
-        expected_head,
-    )
-    return report
+@dataclass(frozen=True)
+class _Head:
+    seq: int
+    hash: str
 
 
-def _walk(report: ChainReport, rows: Any, head: ChainHead, expected_head: tuple[int, str] | None) -> None:
+def _walk(report: ChainReport, rows: Iterable[Row], head: _Head, expected_head: tuple[int, str] | None) -> None:
     """Classify every break in a chain, in one pass with bounded memory.
 
     Each row's hash covers the sequence number it was *written* with, so a row that verifies at
@@ -279,3 +200,4 @@ def _take(gaps: list[list[int]], gap: list[int], w: int) -> None:
 
 def _candidates(seq: int) -> range:
     return range(max(1, seq - 50), seq + 51)
+

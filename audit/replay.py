@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from adapters.driven.db.models import Decision, Revision
 from decision.basis import canonical_json
 from decision.errors import FinaidError
 from decision.pipeline import Pipeline
@@ -35,14 +31,22 @@ class ReplayResult:
     detail: str = ""
 
 
-def replay_one(s: Session, pipeline: Pipeline, decision: Decision, code_version: str) -> ReplayResult:
+class StoredDecision(Protocol):
+    id: str
+    basis_json: str | None
+    pack_hash: str
+    guideline_hash: str
+    code_version: str
+
+
+def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None, code_version: str) -> ReplayResult:
+    """Decide the stored sealed bundle again with the decision's pinned pack and guideline; compare bytes."""
     if decision.basis_json is None:
         return ReplayResult(decision.id, PURGED, "personal content purged: nothing to replay")
-    revision = s.get(Revision, decision.revision_id)
-    if revision is None or revision.bundle_json is None:
+    if bundle_json is None:
         return ReplayResult(decision.id, FAILED, "the sealed bundle is missing")
     try:
-        bundle = parse_bundle(revision.bundle_json)
+        bundle = parse_bundle(bundle_json)
         decided = pipeline.evaluate(bundle, decision.pack_hash, decision.guideline_hash)
     except FinaidError as e:
         return ReplayResult(decision.id, FAILED, str(e))
@@ -55,15 +59,6 @@ def replay_one(s: Session, pipeline: Pipeline, decision: Decision, code_version:
         decision.id, DIFFERENT_CODE_CHANGED, f"recorded with {decision.code_version}, now {code_version}"
     )
 
-
-def decisions_between(s: Session, month_from: str, month_to: str) -> Iterator[Decision]:
-    q = (
-        select(Decision)
-        .where(Decision.month >= month_from, Decision.month <= month_to)
-        .order_by(Decision.decided_at, Decision.id)
-        .execution_options(yield_per=500)
-    )
-    yield from s.execute(q).scalars()
 
 
 def summarise(results: list[ReplayResult]) -> Counter[str]:

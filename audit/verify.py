@@ -10,14 +10,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from adapters.driven.db.models import AuditEvent, Decision, Revision
-from audit.chain import ChainReport, verify_access_chain, verify_audit_chain
+from audit.chain import ChainReport, Row, walk
 from decision.basis import canonical_json
+
+
+class TrailSource(Protocol):
+    """What verification reads from storage (adapters/driven/db/audit_store.py): both chains with their heads,
+    the recording events, and every stored decision and revision."""
+
+    def chain(self, name: str) -> tuple[Iterable[Row], tuple[int, str]]: ...
+
+    def recorded(self, events: tuple[str, ...]) -> Iterable[tuple[str, str, str]]:
+        """(event, subject, payload JSON) of the audit events named."""
+        ...
+
+    def decisions(self) -> Iterable[tuple[str, str, str, str | None]]:
+        """(id, application id, basis hash, basis JSON or None when purged)."""
+        ...
+
+    def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
+        """(id, application id, content hash, bundle JSON or None when purged)."""
+        ...
 
 
 @dataclass
@@ -45,51 +62,44 @@ def _sha(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def verify(s: Session, expected_head: tuple[int, str] | None = None) -> VerifyReport:
-    report = VerifyReport(verify_audit_chain(s, expected_head), verify_access_chain(s))
+def check(source: TrailSource, expected_head: tuple[int, str] | None = None) -> VerifyReport:
+    """Verify the chains and every stored record against the hash its audit event recorded."""
+    audit_rows, audit_head = source.chain("audit")
+    access_rows, access_head = source.chain("access")
+    report = VerifyReport(walk("audit", audit_rows, audit_head, expected_head),
+                          walk("access", access_rows, access_head))
     proposed: dict[str, str] = {}
     received: dict[str, str] = {}
     purged_apps: set[str] = set()
-    for e in s.execute(
-        select(AuditEvent.event, AuditEvent.subject, AuditEvent.payload).where(
-            AuditEvent.event.in_(("proposed", "received", "fetched", "purged"))
-        )
-    ):
-        payload = json.loads(e.payload)
-        if e.event == "proposed":
-            proposed[e.subject.split(":", 1)[1]] = payload.get("basis_hash", "")
-        elif e.event in ("received", "fetched"):
+    for event, subject, body in source.recorded(("proposed", "received", "fetched", "purged")):
+        payload: dict[str, Any] = json.loads(body)
+        if event == "proposed":
+            proposed[subject.split(":", 1)[1]] = payload.get("basis_hash", "")
+        elif event in ("received", "fetched"):
             received[payload.get("revision", "")] = payload.get("content_hash", "")
         else:
-            purged_apps.add(e.subject.split(":", 1)[1])
-    for d in s.execute(
-        select(Decision.id, Decision.application_id, Decision.basis_hash, Decision.basis_json).execution_options(
-            yield_per=1000
-        )
-    ):
+            purged_apps.add(subject.split(":", 1)[1])
+    for d_id, d_app, d_hash, d_json in source.decisions():
         report.checked_decisions += 1
         _check_record(
-            report, f"decision {d.id}", d.application_id in purged_apps, proposed.get(d.id), d.basis_hash,
-            None if d.basis_json is None else _sha(d.basis_json),
+            report, f"decision {d_id}", d_app in purged_apps, proposed.get(d_id), d_hash,
+            None if d_json is None else _sha(d_json),
             missing_event="has no 'proposed' audit event",
             other_hash="its basis hash differs from the one its audit event recorded",
             deleted="basis deleted without a purge event", altered="the stored basis does not match its hash",
         )
-    for r in s.execute(
-        select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json).execution_options(
-            yield_per=1000
-        )
-    ):
+    for r_id, r_app, r_hash, r_json in source.revisions():
         report.checked_revisions += 1
         _check_record(
-            report, f"revision {r.id}", r.application_id in purged_apps, received.get(r.id), r.content_hash,
-            None if r.bundle_json is None
-            else "sha256:" + hashlib.sha256(canonical_json(json.loads(r.bundle_json))).hexdigest(),
+            report, f"revision {r_id}", r_app in purged_apps, received.get(r_id), r_hash,
+            None if r_json is None
+            else "sha256:" + hashlib.sha256(canonical_json(json.loads(r_json))).hexdigest(),
             missing_event="has no 'received' audit event",
             other_hash="its content hash differs from the audit event's",
             deleted="bundle deleted without a purge event", altered="the stored bundle does not match its hash",
         )
     return report
+
 
 
 def _check_record(

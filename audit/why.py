@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
-from adapters.driven.db.models import AuditEvent, Decision
 from decision.errors import FinaidError
+
+
+class WhySource(Protocol):
+    """What the why-view reads from storage (adapters/driven/db/audit_store.py)."""
+
+    def decision(self, decision_id: str) -> Mapping[str, Any] | None:
+        """The decision row's columns (``decided_at``/``purged_at`` as datetimes), or None."""
+        ...
+
+    def events(self, subjects: tuple[str, ...]) -> Iterable[tuple[int, datetime, str, str, str, str]]:
+        """(seq, at, actor, event, subject, payload JSON) of the audit events about these subjects, in order."""
+        ...
 
 
 class NotFound(FinaidError):
@@ -42,43 +52,35 @@ class Why:
         }
 
 
-def load_why(s: Session, decision_id: str) -> Why:
-    d = s.get(Decision, decision_id)
+def why_of(source: WhySource, decision_id: str) -> Why:
+    d = source.decision(decision_id)
     if d is None:
         raise NotFound(f"no decision {decision_id}")
-    events = s.execute(
-        select(AuditEvent)
-        .where(
-            or_(
-                AuditEvent.subject == f"decision:{decision_id}",
-                AuditEvent.subject == f"application:{d.application_id}",
-            )
-        )
-        .order_by(AuditEvent.seq)
-    ).scalars()
     history = [
-        {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "event": e.event, "subject": e.subject,
-         "payload": json.loads(e.payload)}
-        for e in events
+        {"seq": seq, "at": at.isoformat(), "actor": actor, "event": event, "subject": subject,
+         "payload": json.loads(payload)}
+        for seq, at, actor, event, subject, payload in source.events(
+            (f"decision:{decision_id}", f"application:{d['application_id']}"))
     ]
     intact: bool | None = None
-    if d.basis_json is not None:
-        intact = "sha256:" + hashlib.sha256(d.basis_json.encode("utf-8")).hexdigest() == d.basis_hash
+    if d["basis_json"] is not None:
+        intact = "sha256:" + hashlib.sha256(d["basis_json"].encode("utf-8")).hexdigest() == d["basis_hash"]
     return Why(
         decision={
-            "id": d.id, "application": d.application_id, "revision": d.revision_id,
-            "revision_hash": d.revision_hash, "month": d.month, "municipality": d.municipality,
-            "outcome": d.outcome, "pack": d.pack_id, "pack_hash": d.pack_hash, "guideline": d.guideline_id,
-            "guideline_hash": d.guideline_hash, "code_version": d.code_version, "basis_hash": d.basis_hash,
-            "decided_at": d.decided_at.isoformat(), "actor": d.actor, "superseded_by": d.superseded_by,
-            "purged_at": d.purged_at.isoformat() if d.purged_at else None,
+            "id": d["id"], "application": d["application_id"], "revision": d["revision_id"],
+            "revision_hash": d["revision_hash"], "month": d["month"], "municipality": d["municipality"],
+            "outcome": d["outcome"], "pack": d["pack_id"], "pack_hash": d["pack_hash"], "guideline": d["guideline_id"],
+            "guideline_hash": d["guideline_hash"], "code_version": d["code_version"], "basis_hash": d["basis_hash"],
+            "decided_at": d["decided_at"].isoformat(), "actor": d["actor"], "superseded_by": d["superseded_by"],
+            "purged_at": d["purged_at"].isoformat() if d["purged_at"] else None,
         },
-        basis=json.loads(d.basis_json) if d.basis_json else None,
-        trace=json.loads(d.trace_json) if d.trace_json else None,
+        basis=json.loads(d["basis_json"]) if d["basis_json"] else None,
+        trace=json.loads(d["trace_json"]) if d["trace_json"] else None,
         history=history,
-        purged=d.purged_at is not None,
+        purged=d["purged_at"] is not None,
         basis_intact=intact,
     )
+
 
 
 def render_text(why: Why) -> str:

@@ -47,9 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.driven.db import migrate  # noqa: E402
+from adapters.driven.db.audit_store import load_why, run_query  # noqa: E402
 from adapters.driven.db.engine import Database  # noqa: E402
-from audit.query import Filters, run_query  # noqa: E402
-from audit.why import load_why, render_text  # noqa: E402
+from audit.query import Filters  # noqa: E402
+from audit.why import render_text  # noqa: E402
 from benchmarks.audit_load import Plan, check_disk, estimate_bytes, load, set_unlogged, strip_indexes, templates  # noqa: E402
 
 TARGET_WHY_MS = 50.0

@@ -69,8 +69,8 @@ def main() -> None:
     final = subprocess.run([str(FINAID), "batch", "run", "--lease", "2"], env=env, cwd=work, capture_output=True,
                            text=True, check=False)
     seconds = time.perf_counter() - start
+    from adapters.driven.db.audit_store import verify
     from adapters.driven.db.engine import Database
-    from audit.verify import verify
 
     db = Database(env["FINAID_DB_URL"], schema)
     with db.engine.connect() as c:

@@ -12,7 +12,7 @@ from typing import Any
 
 from decision.basis import Line, line_group
 from decision.bundle import CaseBundle
-from decision.money import parse_kronor
+from decision.money import parse_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class Recomputed:
 
 def line_ore(amount: str) -> int:
     """A basis amount (``format_ore`` form, possibly negative: an adjustment line) in öre."""
-    return -parse_kronor(amount[1:]) if amount.startswith("-") else parse_kronor(amount)
+    return parse_sum(amount)
 
 
 def applied_for(bundle: CaseBundle, line: Line) -> int | None:

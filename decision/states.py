@@ -58,7 +58,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.FAILED, State.PROPOSED, "system:batch", "proposed"),
     Transition(State.FAILED, State.FAILED, "system:batch", "failed"),
     Transition(State.FAILED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
-    Transition(State.FAILED_PERMANENT, State.RECEIVED, "operator", "requeued"),
+    # a new revision of a failed application (an operator's fix, or new content) starts again
+    Transition(State.FAILED, State.RECEIVED, "any", "received"),
+    Transition(State.FAILED_PERMANENT, State.RECEIVED, "any", "received"),
+    Transition(State.FAILED_PERMANENT, State.FETCHED, "any", "fetched"),
     Transition(State.PROPOSED, State.SIGNED, "user", "signed"),
     Transition(State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, "user", "signed"),
     Transition(State.AWAITING_SECOND_SIGNATURE, State.SIGNED, "supervisor", "signed"),
@@ -72,6 +75,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.FETCHED, State.RECEIVED, "any", "received"),
     Transition(State.FETCHED, State.FETCHED, "any", "fetched"),
     Transition(State.RECEIVED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
+    Transition(State.FETCHED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
 )
 
 _ALLOWED = {(t.source, t.target): t for t in TRANSITIONS}
@@ -82,7 +86,11 @@ class TransitionError(FinaidError):
 
 
 def transition(source: State | str, target: State | str) -> Transition:
-    """The transition from ``source`` to ``target``, or TransitionError when none is allowed."""
+    """The transition from ``source`` to ``target``, or TransitionError when none is allowed.
+
+    This is the check; the one place that writes an application's state (the repository's ``move``,
+    decision/uow.py) calls it for every move, bulk ones included.
+    """
     key = (State(source), State(target))
     if key not in _ALLOWED:
         raise TransitionError(f"an application cannot go from {key[0]} to {key[1]}")

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.driven.render.html import render_basis_html
-from adapters.service import decide_and_store
 from decision.errors import ConfigurationError, InputError
+from decision.services import deciding, intake
 from decision.validation import parse_bundle
+from rules.version import code_version
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
@@ -27,7 +28,6 @@ def run_examples(services: Services, examples: Path, out: Path, console: Console
     out.mkdir(parents=True, exist_ok=True)
     pipeline = services.pipeline
     catalog = services.catalog
-    store = services.store
     access = services.access_log
     actor = services.actor
     table = Table(title="finaid demo — syntetiska hushåll (inga verkliga personer)")
@@ -35,9 +35,9 @@ def run_examples(services: Services, examples: Path, out: Path, console: Console
         table.add_column(col)
     written: list[Path] = []
     for file in files:
-        result = decide_and_store(
-            parse_bundle(file.read_bytes()), pipeline=pipeline, catalog=catalog, store=store, access=access,
-            actor=actor, purpose="handlaggning", channel="cli",
+        result = deciding.decide(
+            services.uow(), pipeline, catalog, access, services.clock, parse_bundle(file.read_bytes()), actor=actor,
+            code_version=code_version(), purpose="handlaggning", channel="cli",
         )
         decided = result.decided
         basis = decided.basis
@@ -52,7 +52,7 @@ def run_examples(services: Services, examples: Path, out: Path, console: Console
         )
     console.print(table)
     console.print(f"\nBeslutsunderlagen (HTML och JSON) finns i: [bold]{out.resolve()}[/bold]")
-    console.print(f"Besluten är lagrade i {store.db.url}; prova: finaid audit why <beslut-id>")
+    console.print(f"Besluten är lagrade i {services.database.url}; prova: finaid audit why <beslut-id>")
     return written
 
 
@@ -118,11 +118,11 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
     try:
         _wait_for_port(port, sandbox)
         console.print(f"Sandbox-SSBTEK (syntetiska uppgifter) på 127.0.0.1:{port}; databas {work / 'finaid.db'}")
-        store = night.store
         actor = "api:demo-e-tjanst"
         t = time.perf_counter()
         for raw in generate(n, seed):
-            store.receive(CaseBundle.model_validate_json(json.dumps(raw)), actor)
+            intake.submit(night.uow(), night.catalog, night.clock, CaseBundle.model_validate_json(json.dumps(raw)),
+                          actor)
         console.print(f"{n} syntetiska ansökningar mottagna ({time.perf_counter() - t:.1f} s). Nattkörningen startar.")
         cfg_s = settings()
         cfg = BatchConfig(

@@ -25,6 +25,11 @@ class FixedClock:
         return self.at
 
 
+def utc_now() -> datetime:
+    """The time now, in UTC, for tools and tests that stand outside a use case (a use case takes a Clock)."""
+    return datetime.now(UTC)
+
+
 class DemoClock:
     """Demo mode's clock when ``FINAID_TODAY`` is set: that date, with the system's time of day in
     Europe/Stockholm (so time still moves and ``decision_day`` is always that date), returned in UTC."""

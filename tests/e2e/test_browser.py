@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 
 from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
 from adapters.driving.web.app import WebConfig, create_app
-from adapters.service import decide_and_store
-from audit.access import AccessLog, person_key
+from audit.access import person_key
 from decision.validation import parse_bundle
+from tests.decide import decide_and_store
 from tests.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -31,12 +31,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
-from adapters.service import Outcome, decide_and_store
-from audit.access import AccessLog
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
+from tests.decide import Outcome, decide_and_store
 from tests.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]

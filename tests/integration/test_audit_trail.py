@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from adapters.driven.db.audit_store import verify
 from adapters.driven.db.models import AuditEvent
 from audit.chain import audit_hash, canonical
-from audit.verify import verify
 from decision.basis import canonical_json
 from tests.integration.conftest import TestDatabase, example_paths
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from adapters.driven.crash import POINTS
+from adapters.driven.db.audit_store import verify
 from audit.access import AccessLogError
-from audit.verify import verify
 from tests.integration.conftest import EXAMPLES, TestDatabase
 
 WORKED = EXAMPLES / "01-worked-example-couple-two-children.json"

@@ -19,16 +19,16 @@ import pytest
 
 from adapters.driven.clock import FixedClock
 from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
 from adapters.driving.lifecycle.impact import ImpactRequest, run_impact
-from adapters.service import decide_and_store
-from audit.access import AccessLog
 from decision.pipeline import Pipeline
 from decision.validation import parse_bundle
 from rules.catalog import PACKAGE_DIR, Catalog
 from rules.evaluator import PackEvaluator
 from tests.caseload import Case, caseload
+from tests.decide import decide_and_store
 from tests.integration.conftest import HMAC_KEY, TestDatabase
 
 DECIDED_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -8,8 +8,9 @@ from collections import defaultdict
 
 import pytest
 
-from adapters.service import Outcome
-from audit.query import Filters, run_query
+from adapters.driven.db.audit_store import run_query
+from audit.query import Filters
+from decision.services.deciding import Outcome
 from decision.trace import StepKind
 from tests.integration.conftest import TestDatabase
 

@@ -6,9 +6,10 @@ import json
 
 import sqlalchemy as sa
 
+from adapters.driven.db.audit_store import decisions_between, load_why, replay_one
 from adapters.driven.db.models import Decision
-from audit.replay import FAILED, IDENTICAL, decisions_between, replay_one
-from audit.why import load_why, render_text
+from audit.replay import FAILED, IDENTICAL
+from audit.why import render_text
 from decision.pipeline import Pipeline
 from rules.catalog import Catalog
 from rules.evaluator import PackEvaluator

@@ -9,10 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from audit.retention import Exemptions, purge
-from audit.verify import verify
-from audit.why import load_why
+from adapters.driven.db.audit_store import load_why, purge, verify
 from decision import personnummer as pnr
+from decision.services.retention import Exemptions
 from tests.integration.conftest import EXAMPLES, TestDatabase, example_paths, load_bundle
 
 OSTERGOTLAND = "0580"  # Linköping, county 05

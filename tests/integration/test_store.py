@@ -14,8 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
 from adapters.driven.db import migrate
+from adapters.driven.db.audit_store import verify
 from adapters.driven.db.models import Decision
-from audit.verify import verify
 from decision.basis import canonical_json
 from tests.integration.conftest import EXAMPLES, TestDatabase, example_paths, load_bundle
 

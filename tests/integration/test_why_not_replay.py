@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from adapters.driven.db.audit_store import replay_one, verify
 from adapters.driven.db.models import Decision
-from audit.replay import DIFFERENT_CODE_CHANGED, DIFFERENT_SAME_CODE, IDENTICAL, replay_one
-from audit.verify import verify
+from audit.replay import DIFFERENT_CODE_CHANGED, DIFFERENT_SAME_CODE, IDENTICAL
 from decision.basis import build_basis
 from decision.pipeline import Decided
 from rules.version import code_version

@@ -51,6 +51,22 @@ def test_the_check_itself_sees_imports() -> None:
     assert any("pydantic" in names for names in imported_modules(ROOT / "decision").values())
 
 
+FORBIDDEN_IN_AUDIT = ("adapters", "sqlalchemy", "httpx", "fastapi", "jinja2", "durable")
+
+
+def test_audit_logic_depends_on_ports_never_on_adapters() -> None:
+    """audit/ (chain rules, verification, why, replay, query filters) imports decision/ (and rules/ if
+    needed), never the adapters — its storage is adapters/driven/db (trail.py, access.py, audit_store.py)."""
+    bad = {f: sorted(n & set(FORBIDDEN_IN_AUDIT)) for f, n in imported_modules(ROOT / "audit").items()}
+    assert not {f: n for f, n in bad.items() if n}
+    assert any("decision" in names for names in imported_modules(ROOT / "audit").values())
+
+
+def test_use_cases_and_ports_live_in_decision() -> None:
+    services = imported_modules(ROOT / "decision" / "services")
+    assert services and all(not (n & set(FORBIDDEN_IN_DECISION) - {"decision"}) for n in services.values())
+
+
 # ------------------------------------------------------------------ the adapters' layers (README: Layout)
 # adapters/driving drives finaid (CLI, web, API, batch, rule-pack lifecycle), adapters/driven is what finaid
 # drives (database, registry, renderers, letters), adapters/devtools are development aids (sandbox, generator,

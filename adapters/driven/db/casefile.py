@@ -18,11 +18,9 @@ from decision import basis as _basis
 from decision import overrides as _overrides
 from decision.basis import DecisionBasis, Line
 from decision.bundle import CaseBundle
-from decision.errors import FinaidError
+from decision.services.signoff_types import CaseNotFound
 
-
-class CaseNotFound(FinaidError):
-    """No such case, or not one this person may see (answered alike: 404)."""
+__all__ = ["CaseFile", "CaseNotFound", "amount_ore", "applied_for", "line_group", "load_case"]
 
 
 @dataclass(frozen=True)

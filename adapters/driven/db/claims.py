@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database, is_postgres
 from adapters.driven.db.models import Application
-from audit.chain import now
 from decision.errors import FinaidError
+from decision.ports import Clock
 
 Guard = Callable[[Session], None]
 
@@ -49,8 +50,10 @@ RETURNING id, claim_attempt, current_revision_id, state, attempts
 
 
 class Claims:
-    def __init__(self, db: Database, worker: str, lease_seconds: float, run_started: datetime) -> None:
+    def __init__(self, db: Database, worker: str, lease_seconds: float, run_started: datetime,
+                 clock: Clock | None = None) -> None:
         self.db = db
+        self.clock: Clock = clock or SystemClock()  # leases run on the wall clock
         self.worker = worker
         self.lease = timedelta(seconds=lease_seconds)
         self.run_started = run_started
@@ -59,7 +62,7 @@ class Claims:
     def claim(self, n: int) -> list[Claim]:
         if n <= 0:
             return []
-        at = now()
+        at = self.clock.now()
         with self.db.transaction() as s:
             rows = s.execute(
                 self.sql,
@@ -72,7 +75,7 @@ class Claims:
     def renew(self, claims: list[Claim]) -> None:
         if not claims:
             return
-        until = now() + self.lease
+        until = self.clock.now() + self.lease
         with self.db.transaction() as s:
             for c in claims:
                 s.execute(

@@ -10,19 +10,16 @@ automated, and who took part. Addressee, address, municipality and diary number 
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
-from adapters.driven.db.casefile import CaseFile, line_group
-from adapters.driven.db.models import Letter, SignOff
-from adapters.driven.db.store import new_id
+from adapters.driven.db.casefile import line_group
 from adapters.driven.letters.templating import LETTER_TEMPLATES, environment, month_sv, template_set_hash
-from audit.chain import append_event
+from decision.services.signoff_types import RenderedLetter
+from decision.uow import CaseView
 
 NEW_SOL = date(2025, 7, 1)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -42,7 +39,7 @@ class LetterParticulars:
 class Particulars(Protocol):
     """Where a letter's addressee, address, municipality and diary number come from (a case system)."""
 
-    def for_case(self, case: CaseFile) -> LetterParticulars: ...
+    def for_case(self, case: CaseView) -> LetterParticulars: ...
 
 
 class ConfiguredParticulars:
@@ -55,7 +52,7 @@ class ConfiguredParticulars:
         self.names = names
         self.demo = demo
 
-    def for_case(self, case: CaseFile) -> LetterParticulars:
+    def for_case(self, case: CaseView) -> LetterParticulars:
         code = case.app.municipality
         name = self.names.get(code) or (f"Exempelkommun ({code})" if self.demo else f"Kommun {code}")
         protected = case.app.protected
@@ -73,7 +70,7 @@ class ConfiguredParticulars:
         )
 
 
-def _refs(case: CaseFile) -> list[str]:
+def _refs(case: CaseView) -> list[str]:
     """The provisions the calculation applied (each once), from the lines of the trace."""
     seen: list[str] = []
     for line in case.basis.lines:
@@ -98,7 +95,7 @@ def appeal_provision(decided_on: date) -> str:
     return "35 kap. 1 § socialtjänstlagen (2025:400)"
 
 
-def letter_context(case: CaseFile, record: dict[str, Any], particulars: LetterParticulars,
+def letter_context(case: CaseView, record: dict[str, Any], particulars: LetterParticulars,
                    at: datetime) -> dict[str, Any]:
     basis = case.basis
     decided = {o["line"]: o for o in record.get("overrides", [])}
@@ -132,7 +129,7 @@ def letter_context(case: CaseFile, record: dict[str, Any], particulars: LetterPa
     }
 
 
-def render_letter_html(case: CaseFile, record: dict[str, Any], particulars: LetterParticulars, at: datetime) -> str:
+def render_letter_html(case: CaseView, record: dict[str, Any], particulars: LetterParticulars, at: datetime) -> str:
     return environment().get_template("letter.html").render(**letter_context(case, record, particulars, at))
 
 
@@ -142,12 +139,8 @@ def html_to_pdf(html: str) -> bytes:
     return bytes(weasyprint.HTML(string=html, base_url=None).write_pdf())
 
 
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 class LetterMaker:
-    """Renders and stores the letter for a completed sign-off, with its audit event."""
+    """Renders the letter of a completed sign-off (stored with its audit event by the sign-off use case)."""
 
     def __init__(self, particulars: Particulars, pdf: bool = True) -> None:
         self.particulars = particulars
@@ -160,18 +153,8 @@ class LetterMaker:
         cfg = settings()
         return LetterMaker(ConfiguredParticulars(cfg.letter_board, cfg.letter_municipality_names, cfg.demo))
 
-    def create(self, s: Session, case: CaseFile, row: SignOff, record: dict[str, Any], at: datetime) -> str:
-        html = render_letter_html(case, record, self.particulars.for_case(case), at)
+    def render(self, case: CaseView, record: Mapping[str, Any], at: datetime) -> RenderedLetter:
+        """The letter's HTML and PDF (``LetterRenderer``): rendered before the transaction that stores it."""
+        html = render_letter_html(case, dict(record), self.particulars.for_case(case), at)
         pdf = html_to_pdf(html) if self.pdf else None
-        letter = Letter(
-            id=new_id(), sign_off_id=row.id, application_id=case.app.id, html=html, pdf=pdf,
-            html_sha256=sha256(html.encode("utf-8")), pdf_sha256=sha256(pdf) if pdf is not None else None,
-            template_hash=template_set_hash(LETTER_TEMPLATES), created_at=at,
-        )
-        s.add(letter)
-        s.flush()
-        append_event(s, row.actor, "letter_created", f"application:{case.app.id}", {
-            "letter": letter.id, "sign_off": row.id, "html_sha256": letter.html_sha256,
-            "pdf_sha256": letter.pdf_sha256, "template_hash": letter.template_hash,
-        }, at)
-        return letter.id
+        return RenderedLetter(html, pdf, template_set_hash(LETTER_TEMPLATES))

@@ -33,6 +33,7 @@ from audit.access import AccessLogError
 from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
 from decision.errors import InputError
+from decision.services import intake
 from decision.validation import parse_bundle
 
 __all__ = ["SCOPES", "add_token", "install", "list_tokens", "revoke_token"]
@@ -187,7 +188,7 @@ def install(app: FastAPI) -> None:
                 if err["path"] == "application.month" and "no rule pack" in err["message"]:
                     err["message"] = "no rule pack covers this month"
             raise ApiError(422, "", errors=errors) from None
-        stored = services.store.receive(bundle, c.actor)
+        stored = intake.submit(services.uow(), services.catalog, services.clock, bundle, c.actor)
         with services.db.read() as s:
             app_row = s.get(Application, bundle.application.id)
             state = app_row.state if app_row else "received"

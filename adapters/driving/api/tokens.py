@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from adapters.driven.clock import utc_now as now
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import ApiToken
 from adapters.driven.db.store import new_id
-from audit.chain import append_event, now
+from adapters.driven.db.trail import append_event
 from decision.errors import FinaidError
 
 SCOPES = ("submit", "status:read", "basis:read", "decision:read")

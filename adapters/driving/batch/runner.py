@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from adapters.driven.clock import utc_now as now
 from adapters.driven.db.claims import pending_count
 from adapters.driven.db.engine import Database, is_postgres
 from adapters.driven.db.models import BatchRun
@@ -23,7 +24,6 @@ from adapters.driving.batch.loop import worker_loop
 from adapters.driving.batch.process import process_main, worker_services
 from adapters.driving.batch.report import write_report
 from adapters.driving.batch.worker import CaseResult
-from audit.chain import now
 from decision.errors import ConfigurationError
 
 if TYPE_CHECKING:

@@ -12,22 +12,24 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy.exc import IntegrityError
 
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.claims import Claim, Claims, LeaseLost
 from adapters.driven.db.models import Revision
-from adapters.driven.db.store import CaseStore, Stored, write_evidence
+from adapters.driven.db.store import CaseStore, uow_guard
+from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.evidence import BufferedEvidenceStore
-from audit.chain import now
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.errors import FinaidError
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import Clock
+from decision.services import deciding, intake
+from decision.services.deciding import ToStore
 from decision.states import REGISTRY_UNAVAILABLE
+from decision.uow import Conflict, Stored, UnitOfWork
 from decision.validation import parse_bundle
 from rules.version import code_version
 
@@ -162,9 +164,10 @@ class Worker:
                     result.calls = len({e.person for e in outcome.registry or []})
                     if registry_down(outcome) and claim.failures + 1 < self.registry_budget:
                         result.reason = REGISTRY_UNAVAILABLE
-                        result.status = self.store.mark_failed(
-                            claim.application_id, REGISTRY_UNAVAILABLE, self.actor, self.registry_budget,
-                            self.claims.guard(claim), permanent_reason=False,
+                        result.status = deciding.fail(
+                            self.store.uow(), self.clock, claim.application_id, REGISTRY_UNAVAILABLE,
+                            actor=self.actor, budget=self.registry_budget, permanent_reason=False,
+                            guard=uow_guard(self.claims.guard(claim)),
                         )
                         continue
                 cpu = time.process_time()
@@ -186,52 +189,56 @@ class Worker:
         self, pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]],
         loaded: dict[str, tuple[CaseBundle, str]],
     ) -> None:
-        """One transaction for the chunk: claims checked, sealed revisions stored, proposals written."""
-        at = now()
+        """One transaction for the chunk (``deciding.decide_many``): claims checked, sealed revisions and
+        their evidence stored, proposals written."""
+        at = self.clock.now()
+        items = [
+            ToStore(decided, None, self._taken(sealed)) if fetched
+            else ToStore(decided, Stored(claim.revision_id, loaded[claim.application_id][1], False))
+            for claim, sealed, fetched, decided, _ in pending
+        ]
+        claims = [p[0] for p in pending]
+
+        def keep(uow: UnitOfWork) -> Collection[str]:
+            assert isinstance(uow, SqlUnitOfWork)
+            return self.claims.still_ours(uow.session, claims)
+
         try:
-            with self.store.db.transaction() as s:
-                ours = self.claims.still_ours(s, [p[0] for p in pending])
-                live = []
-                for entry in pending:
-                    if entry[0].application_id in ours:
-                        live.append(entry)
-                    else:
-                        entry[4].status, entry[4].reason = "lease_lost", "the claim was taken over"
-                fetched_bundles = [sealed for _, sealed, fetched, _, _ in live if fetched]
-                new_revisions = iter(self.store.add_fetched_revisions(s, fetched_bundles, self.actor, at))
-                items: list[tuple[Stored, Decided]] = []
-                kept = []
-                for claim, sealed, fetched, decided, result in live:
-                    if fetched:
-                        stored = next(new_revisions)
-                        self._evidence(s, stored, sealed, at)
-                    else:
-                        stored = Stored(claim.revision_id, loaded[claim.application_id][1], False)
-                    items.append((stored, decided))
-                    kept.append(result)
-                written = self.store.write_decisions(s, items, self.actor, self.version, at)
-        except IntegrityError:
+            written = deciding.decide_many(self.store.uow(), items, actor=self.actor, code_version=self.version,
+                                           at=at, keep=keep)
+        except Conflict:
             # a concurrent writer stored one of these decisions first: fall back to one by one
             for claim, sealed, fetched, decided, result in pending:
                 self._commit_one(claim, sealed, fetched, decided, result, loaded)
             return
-        for result, (decision_id, created), (_, decided) in zip(kept, written, items, strict=True):
+        for (_, _, _, decided, result), out in zip(pending, written, strict=True):
+            if out is None:
+                result.status, result.reason = "lease_lost", "the claim was taken over"
+                continue
+            decision_id, created = out
             if created:
                 self._auto(decision_id, result.application_id)
             self._record(result, decision_id, decided)
+
+    def _taken(self, sealed: CaseBundle) -> tuple[tuple[str, bytes, str], ...]:
+        if self.evidence is None:
+            return ()
+        return tuple(self.evidence.take([e.request_id for e in sealed.registry or []]))
 
     def _commit_one(
         self, claim: Claim, sealed: CaseBundle, fetched: bool, decided: Decided, result: CaseResult,
         loaded: dict[str, tuple[CaseBundle, str]],
     ) -> None:
-        guard = self.claims.guard(claim)
+        guard = uow_guard(self.claims.guard(claim))
+        at = self.clock.now()
         try:
             stored = (
-                self.store.receive(sealed, self.actor, guard=guard)
+                intake.receive(self.store.uow(), sealed, self.actor, at, guard)
                 if fetched
                 else Stored(claim.revision_id, loaded[claim.application_id][1], False)
             )
-            decision_id, created = self.store.save_decision(stored, decided, self.actor, self.version, guard=guard)
+            decision_id, created = deciding.store_one(self.store.uow(), stored, decided, self.actor, self.version, at,
+                                                      guard)
             if created:
                 self._auto(decision_id, claim.application_id)
             self._record(result, decision_id, decided)
@@ -244,12 +251,7 @@ class Worker:
         """Automated decisions, where a municipality enabled them (off by default; adapters/driving/web/auto.py)."""
         from adapters.driving.web.auto import maybe_auto_approve
 
-        maybe_auto_approve(self.store.db, decision_id, application_id)
-
-    def _evidence(self, s: Any, stored: Stored, sealed: CaseBundle, at: Any) -> None:
-        if self.evidence is not None and stored.created:
-            taken = self.evidence.take([e.request_id for e in sealed.registry or []])
-            write_evidence(s, stored.revision_id, taken, at)
+        maybe_auto_approve(self.store.db, decision_id, application_id, clock=self.clock)
 
     @staticmethod
     def _record(result: CaseResult, decision_id: str, decided: Decided) -> None:
@@ -263,8 +265,9 @@ class Worker:
     def _fail(self, claim: Claim, result: CaseResult, reason: str) -> None:
         result.reason = reason
         try:
-            result.status = self.store.mark_failed(
-                claim.application_id, reason, self.actor, self.budget, self.claims.guard(claim)
+            result.status = deciding.fail(
+                self.store.uow(), self.clock, claim.application_id, reason, actor=self.actor, budget=self.budget,
+                guard=uow_guard(self.claims.guard(claim)),
             )
         except LeaseLost:
             result.status = "lease_lost"

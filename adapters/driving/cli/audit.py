@@ -58,7 +58,7 @@ def audit_verify(
     Names any altered, removed, inserted, reordered or truncated event; reports purged content as
     lawful deletion. Exit code 0 when intact, 1 when anything was tampered with.
     """
-    from audit.verify import verify
+    from adapters.driven.db.audit_store import verify
 
     head = _parse_head(expected_head)
     with services(ctx).database.read() as s:
@@ -92,8 +92,9 @@ def audit_why(
     purpose: PurposeOpt = "revision",
 ) -> None:
     """Show a decision exactly as the handler saw it: amounts, rules, laws, facts with provenance, history."""
+    from adapters.driven.db.audit_store import load_why
     from adapters.driven.db.models import Revision
-    from audit.why import load_why, render_text
+    from audit.why import render_text
 
     store = services(ctx).store
     with store.db.read() as s:
@@ -127,8 +128,9 @@ def audit_replay(
     Reports identical / different with the same code / different because the code changed / failed.
     Exit code 1 when any decision differs with the same code or fails.
     """
+    from adapters.driven.db.audit_store import decisions_between, replay_one
     from adapters.driven.db.models import Decision
-    from audit.replay import DIFFERENT_SAME_CODE, FAILED, decisions_between, replay_one
+    from audit.replay import DIFFERENT_SAME_CODE, FAILED
     from rules.version import code_version
 
     if decision_id is None and not (month_from and month_to):
@@ -174,7 +176,8 @@ def audit_query(
     purpose: PurposeOpt = "revision",
 ) -> None:
     """Auditors' questions: which decisions used a rule, a parameter, a pack … ordered by decision time."""
-    from audit.query import Filters, run_query
+    from adapters.driven.db.audit_store import run_query
+    from audit.query import Filters
 
     filters = Filters(rule, param, pack, guideline, finding, outcome, month, municipality)
     with services(ctx).database.read() as s:

@@ -53,8 +53,8 @@ def batch_status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     """Show pending, claimed, failed and failed_permanent applications and the last runs."""
     from sqlalchemy import func, select
 
+    from adapters.driven.clock import utc_now as now
     from adapters.driven.db.models import Application, BatchRun
-    from audit.chain import now
 
     db = services(ctx).database
     with db.read() as s:

@@ -38,20 +38,19 @@ def case_decide(
     REJECT or MANUAL), the amounts and every finding the handler must judge; --json prints the full
     decision basis, --html writes a beslutsunderlag in Swedish for the case file.
     """
-    from adapters.service import decide_and_store
+    from adapters.driven.crash import crash_point
+    from decision.services import deciding
     from decision.validation import parse_bundle
+    from rules.version import code_version
 
     s = services(ctx)
     parsed = parse_bundle(read_bundle_bytes(bundle))
-    result = decide_and_store(
-        parsed,
+    result = deciding.decide(
+        s.uow(),
         # no registry answers yet: fetch them first (the sandbox in demo mode; refuses unconfigured)
-        pipeline=s.pipeline if parsed.registry is not None else s.pipeline_with_registry(s.database),
-        catalog=s.catalog,
-        store=s.store,
-        access=s.access_log,
-        actor=s.actor,
-        purpose=purpose,
+        s.pipeline if parsed.registry is not None else s.pipeline_with_registry(s.database),
+        s.catalog, s.access_log, s.clock, parsed, actor=s.actor, code_version=code_version(), purpose=purpose,
+        channel="cli", after_store=lambda: crash_point("after_store"),
     )
     decided = result.decided
     print(f"decision {result.decision_id}{'' if result.created else ' (already decided)'}", file=sys.stderr)
@@ -86,10 +85,10 @@ def case_submit(
 
     Every valid bundle is stored; every invalid one is named with its bad fields (exit code 2).
     """
+    from decision.services import intake
     from decision.validation import parse_bundle
 
     s = services(ctx)
-    store = s.store
     catalog = s.catalog
     actor = s.actor
     new = same = 0
@@ -105,7 +104,7 @@ def case_submit(
         except OSError as e:
             errors.append(FieldError(file.name, f"cannot read: {e.strerror}"))
             continue
-        stored = store.receive(bundle, actor)
+        stored = intake.submit(s.uow(), catalog, s.clock, bundle, actor)
         new += stored.created
         same += not stored.created
     print(f"received {new} new revision(s); {same} already stored; {len(errors) and 'some'} invalid"

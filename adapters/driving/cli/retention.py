@@ -25,14 +25,14 @@ def retention_purge(
     Research-exempt records (configured counties, municipalities and birth days) are kept. Ids and
     hashes stay; a `purged` audit event is written per case; `audit verify` still passes.
     """
-    from audit.retention import Exemptions, purge
+    from adapters.driven.db.audit_store import exemptions_from_settings, purge
 
     try:
         cutoff = date.fromisoformat(before)
     except ValueError:
         raise InputError([FieldError("--before", "must be a date YYYY-MM-DD")]) from None
     s = services(ctx)
-    result = purge(s.database, cutoff, Exemptions.from_settings(), s.actor, dry_run)
+    result = purge(s.database, cutoff, exemptions_from_settings(), s.actor, dry_run, s.clock)
     verb = "would purge" if dry_run else "purged"
     print(f"{verb} {len(result.purged)} case(s); kept {len(result.exempt)} research-exempt case(s)")
     for app_id in result.purged:

@@ -196,8 +196,8 @@ def rules_publish(
 ) -> None:
     """Publish a draft: its tests pass and cover every rule, the CHANGELOG says what, why and from which law;
     it moves into packs/ (or guidelines/), its hash is locked, and an audit event is written."""
+    from adapters.driven.db.trail import append_event
     from adapters.driving.lifecycle.publish import move_into_place, prepare, undo
-    from audit.chain import append_event
 
     day = _day(published_at, "--published-at")
     catalog = services(ctx).catalog
@@ -213,6 +213,7 @@ def rules_publish(
                 s, actor, "rules_published", f"{'rule_pack' if kind == 'pack' else 'guideline'}:{done.id}",
                 {"kind": kind, "id": done.id, "hash": done.hash, "published_at": day.isoformat(), "decision": decision,
                  "root": str(root)},
+                services(ctx).clock.now(),
             )
     except BaseException:
         undo(done)

@@ -27,11 +27,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, Decision, Revision
 from adapters.driving.lifecycle.asmonth import NOTE_EN, NOTE_SV
 from adapters.driving.lifecycle.impact_worker import CaseInput, ImpactEvaluator, decide_chunk, init_worker
-from audit.access import AccessLog
 from decision.errors import FinaidError
 from decision.money import format_ore
 from rules.catalog import Catalog, RulePack

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from adapters.driven.clock import utc_now as now
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Unit, UnitArea, User, UserRole, UserUnit, WebSession
 from adapters.driven.db.store import new_id
+from adapters.driven.db.trail import append_event
 from adapters.driving.web.auth import MIN_PASSWORD, AuthError, aware, hash_password
 from adapters.driving.web.roles import Role
-from audit.chain import append_event, now
 
 
 def check_password(password: str, demo: bool = False) -> None:

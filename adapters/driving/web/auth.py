@@ -23,10 +23,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from adapters.driven.clock import utc_now as now
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import User, UserRole, UserUnit, WebSession
+from adapters.driven.db.trail import append_event
 from adapters.driving.web.roles import Role, parse_roles
-from audit.chain import append_event, now
 from decision.errors import FinaidError
 
 _hasher = PasswordHasher()

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from adapters.driven.clock import utc_now as now
 from adapters.driven.db.models import Application, AuditEvent, Decision, DecisionUse, SignOff, SignOffOverride
 from adapters.driving.web.auth import Identity, aware
 from adapters.driving.web.scope import visible
-from audit.chain import now
 from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX
 
 QUEUE_STATES = ("proposed", "awaiting_second_signature")

@@ -6,14 +6,18 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from adapters.driven.clock import SystemClock
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
+from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.letters.letters import ConfiguredParticulars, LetterMaker
 from adapters.driving.web.auth import LoginPolicy, PasswordAuthenticator, SessionPolicy, SessionStore
 from adapters.driving.web.config import WebConfig
 from adapters.driving.web.signoff import Policy
-from audit.access import AccessLog, person_key
+from audit.access import person_key
 from decision.errors import ConfigurationError
+from decision.ports import Clock
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
@@ -31,8 +35,9 @@ class WebServices:
         self._services = services
         self.db = db
         key = config.hmac_key
+        self.clock: Clock = services.clock if services is not None else SystemClock()
         self.store = CaseStore(db, person_key=lambda pnr: person_key(key, pnr))
-        self.access = AccessLog(db, key)
+        self.access = AccessLog(db, key, self.clock.now)
         self.sessions = SessionStore(
             db, config.session_secret, SessionPolicy(config.idle_minutes, config.max_hours), config.protected_roles
         )
@@ -43,6 +48,10 @@ class WebServices:
         self.letters = LetterMaker(
             ConfiguredParticulars(config.board, config.municipality_names, config.demo), pdf=config.pdf
         )
+
+    def uow(self) -> SqlUnitOfWork:
+        """A unit of work on this app's database (what the use cases store through)."""
+        return SqlUnitOfWork(self.db, self.store.person_key, self.config.hmac_key)
 
     @cached_property
     def catalog(self) -> Catalog:

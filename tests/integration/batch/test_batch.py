@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from adapters.devtools.synthetic import generate
+from adapters.driven.clock import utc_now as now
+from adapters.driven.db.audit_store import verify
 from adapters.driven.db.claims import Claims, LeaseLost
 from adapters.driving.batch.runner import BatchConfig, run_batch
 from adapters.driving.batch.worker import Worker
-from audit.chain import now
-from audit.verify import verify
 from decision.validation import parse_bundle
 from tests.integration.conftest import FINAID, TestDatabase
 

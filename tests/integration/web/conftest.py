@@ -18,16 +18,17 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
 from adapters.driving.web.app import WebConfig, create_app
 from adapters.driving.web.auth import Identity, load_identity
 from adapters.driving.web.demo_accounts import demo_password, ensure_demo
 from adapters.driving.web.roles import Role
-from adapters.service import Outcome, decide_and_store
-from audit.access import AccessLog, person_key
+from audit.access import person_key
 from decision.bundle import CaseBundle
 from decision.validation import parse_bundle
+from tests.decide import Outcome, decide_and_store
 from tests.services import SERVICES
 
 ROOT = Path(__file__).resolve().parents[3]

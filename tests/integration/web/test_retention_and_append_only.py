@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
+from adapters.driven.db.audit_store import purge, verify
 from adapters.driving.web.signoff import SignRequest, sign
-from audit.retention import Exemptions, purge
-from audit.verify import verify
+from decision.services.retention import Exemptions
 from tests.integration.web.conftest import Web
 
 

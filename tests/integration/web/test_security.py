@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from adapters.driven.clock import utc_now as now
 from adapters.driving.api.routes import add_token
 from adapters.driving.web.accounts import unlock
 from adapters.driving.web.signoff import Forbidden, SignRequest, sign
-from audit.chain import now
 from tests.integration.web.conftest import INJECTION, Web, csrf
 
 

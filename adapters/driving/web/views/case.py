@@ -41,7 +41,6 @@ from adapters.driving.web.views.common import (
     render,
     visible_case,
 )
-from audit.chain import now
 from decision.errors import ConfigurationError, FinaidError, InputError
 from decision.states import State
 
@@ -96,7 +95,7 @@ def install(app: FastAPI) -> None:
         if previous is not None:
             ctx.record("view_previous_month", f"application:{previous['app'].id}", case.household)
         codes = reason_codes.for_municipality(case.app.municipality, ctx.services.config.reason_codes_dir)
-        today = now().date()
+        today = ctx.services.clock.now().date()
         return render(
             request, "case.html", status, ctx=ctx, case=case, view=_case_view(case), previous=previous,
             history=hist, waiting=_record(waiting), waiting_row=waiting, final=_record(final), final_row=final,
@@ -149,7 +148,7 @@ def install(app: FastAPI) -> None:
         if not errors:
             try:
                 result = await run_in_threadpool(sign, ctx.services.db, ctx.identity, app_id, req,
-                                                 ctx.services.policy, ctx.services.letters)
+                                                 ctx.services.policy, ctx.services.letters, ctx.services.clock)
             except SignOffError as e:
                 errors = e.errors
             except Forbidden:
@@ -190,7 +189,7 @@ def install(app: FastAPI) -> None:
             lambda ctx, form: return_for_information(
                 ctx.services.db, ctx.identity, app_id, str(form.get("decision_id") or ""),
                 str(form.get("return_reason") or ""), str(form.get("return_motivation") or ""),
-                ctx.services.policy,
+                ctx.services.policy, ctx.services.clock,
             ),
         )
 
@@ -199,7 +198,8 @@ def install(app: FastAPI) -> None:
         return await _case_action(
             request, app_id, Action.SECOND_SIGN, "countersigned",
             lambda ctx, form: countersign(
-                ctx.services.db, ctx.identity, app_id, str(form.get("first_id") or ""), ctx.services.letters
+                ctx.services.db, ctx.identity, app_id, str(form.get("first_id") or ""), ctx.services.letters,
+                ctx.services.clock,
             ),
             threaded=True,  # renders and stores the letter (PDF)
         )
@@ -211,7 +211,7 @@ def install(app: FastAPI) -> None:
             lambda ctx, form: refuse(
                 ctx.services.db, ctx.identity, app_id, str(form.get("first_id") or ""),
                 str(form.get("refuse_reason") or ""), str(form.get("refuse_motivation") or ""),
-                ctx.services.policy,
+                ctx.services.policy, ctx.services.clock,
             ),
         )
 
@@ -232,18 +232,18 @@ def install(app: FastAPI) -> None:
             source = None
         if source is None:
             return RedirectResponse(f"/case/{quote(app_id)}?msg=no_registry", status_code=303)
-        from adapters.service import decide_and_store
         from decision.pipeline import Pipeline
+        from decision.services import deciding
         from rules.evaluator import PackEvaluator
+        from rules.version import code_version
 
-        unsealed = case.bundle.model_copy(update={"registry": None})
+        services = ctx.services
         try:
-            await run_in_threadpool(
-                decide_and_store,
-                unsealed, pipeline=Pipeline(PackEvaluator(ctx.services.catalog), registry=source),
-                catalog=ctx.services.catalog, store=ctx.services.store, access=ctx.services.access,
-                actor=ctx.identity.actor, purpose=ctx.purpose, channel="web",
-            )
+            await run_in_threadpool(lambda: deciding.fetch_again(
+                services.uow(), Pipeline(PackEvaluator(services.catalog), registry=source), services.catalog,
+                services.access, services.clock, case.bundle, actor=ctx.identity.actor,
+                code_version=code_version(), purpose=ctx.purpose, channel="web",
+            ))
         except (FinaidError, InputError) as e:
             return _case_with_errors(request, ctx, app_id, [f"Hämtningen misslyckades ({type(e).__name__})."], {})
         return RedirectResponse(f"/case/{quote(app_id)}?msg=fetched", status_code=303)

@@ -1,0 +1,53 @@
+"""The access log's storage: ``decision.ports.AccessRecorder`` on the hash-chained ``access_log`` table.
+
+The rules (purposes, channels, the keyed HMAC of a personnummer) are audit/access.py; a row is committed
+before anything is shown; when it cannot be written the caller shows nothing (``AccessLogError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.driven.db.engine import Database
+from adapters.driven.db.models import AccessEntry, AccessPerson
+from adapters.driven.db.trail import append_access
+from audit.access import Access, AccessLogError, check_access, check_key, person_key
+
+
+class AccessLog:
+    """Records reads of personal data; shared by the CLI, web, API, batch reports and impact runs."""
+
+    def __init__(self, db: Database, key: bytes, clock: Callable[[], datetime] | None = None) -> None:
+        check_key(key)
+        self.db = db
+        self.key = key
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def record(
+        self, actor: str, purpose: str, channel: str, action: str, subject: str, personnummer: Iterable[str],
+        at: datetime | None = None,
+    ) -> None:
+        check_access(purpose, channel)
+        keys = [person_key(self.key, p) for p in personnummer]
+        try:
+            with self.db.transaction() as s:
+                append_access(s, actor, purpose, channel, action, subject, keys, at or self.clock())
+        except SQLAlchemyError as e:
+            raise AccessLogError(
+                f"the access log could not be written ({type(e).__name__}): nothing is shown"
+            ) from None
+
+    def accesses_of(self, personnummer: str) -> list[Access]:
+        key = person_key(self.key, personnummer)
+        with self.db.read() as s:
+            rows = s.execute(
+                select(AccessEntry)
+                .join(AccessPerson, AccessPerson.seq == AccessEntry.seq)
+                .where(AccessPerson.person_key == key)
+                .order_by(AccessEntry.seq)
+            ).scalars()
+            return [Access(r.at, r.actor, r.purpose, r.channel, r.action, r.subject) for r in rows]

@@ -1,0 +1,70 @@
+"""The audit trail's storage: the hash chains' rows and heads (the logic is audit/chain.py).
+
+Appending locks the chain's head row (``chain_head``) until the transaction ends, so a transaction
+should append last and render nothing after (letters are rendered before the transaction opens:
+decision/services/signoff.py). No code path updates or deletes a chained row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from adapters.driven.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
+from audit.chain import access_hash, audit_hash, canonical
+
+AuditEntry = tuple[str, str, str, dict[str, Any]]
+
+
+def _lock_head(session: Session, chain: str) -> ChainHead:
+    return session.execute(select(ChainHead).where(ChainHead.chain == chain).with_for_update()).scalar_one()
+
+
+def append_events(session: Session, events: Sequence[AuditEntry], at: datetime) -> None:
+    """Append several events (actor, event, subject, payload) with one head lock and one bulk insert."""
+    if not events:
+        return
+    head = _lock_head(session, "audit")
+    seq, prev = head.seq, head.hash
+    rows = []
+    for actor, event, subject, payload in events:
+        seq += 1
+        body = canonical(payload)
+        digest = audit_hash(prev, seq, at, actor, event, subject, body)
+        rows.append({"seq": seq, "at": at, "actor": actor, "event": event, "subject": subject, "payload": body,
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.execute(insert(AuditEvent), rows)
+    head.seq, head.hash = seq, prev
+    session.flush()
+
+
+def append_event(
+    session: Session, actor: str, event: str, subject: str, payload: dict[str, Any], at: datetime
+) -> None:
+    """Append one audit event in the caller's transaction (ids, hashes, codes, actors only)."""
+    append_events(session, [(actor, event, subject, payload)], at)
+
+
+def append_access(
+    session: Session, actor: str, purpose: str, channel: str, action: str, subject: str, person_keys: list[str],
+    at: datetime,
+) -> AccessEntry:
+    head = _lock_head(session, "access")
+    seq = head.seq + 1
+    keys = sorted(set(person_keys))
+    row = AccessEntry(
+        seq=seq, at=at, actor=actor, purpose=purpose, channel=channel, action=action, subject=subject,
+        person_keys=" ".join(keys), prev_hash=head.hash, hash="",
+    )
+    row.hash = access_hash(head.hash, row)
+    session.add(row)
+    for key in keys:
+        session.add(AccessPerson(seq=seq, person_key=key))
+    head.seq, head.hash = seq, row.hash
+    session.flush()
+    return row
