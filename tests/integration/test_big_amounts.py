@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from adapters.driven.db.audit_store import load_why
 from adapters.driven.render.html import render_basis_html
-from audit.why import load_why, render_text
+from audit.why import render_text
 from decision.money import format_kr_sv, parse_sum
 from decision.strict import MAX_KRONOR_ORE
 from decision.validation import parse_bundle

@@ -18,16 +18,16 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from adapters.driven.db import migrate
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
-from adapters.service import decide_and_store
-from audit.access import AccessLog
 from decision.errors import InputError
 from decision.money import parse_sum
 from decision.pipeline import Pipeline
 from decision.strict import MAX_KRONOR_ORE
 from decision.validation import parse_bundle
 from rules.catalog import Catalog
+from tests.decide import decide_and_store
 from tests.strategies import valid_bundles
 
 _CATALOG = Catalog()

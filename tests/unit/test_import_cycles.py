@@ -81,5 +81,5 @@ def test_the_graph_sees_function_local_and_type_checking_imports() -> None:
     main = {e.target for e in edges["adapters.driving.cli.main"]}
     assert "adapters.bootstrap" in main and "adapters.driving.cli.case" in main
     case = {e.target for e in edges["adapters.driving.cli.case"]}
-    assert "adapters.service" in case or "adapters.driven.render.html" in case  # imported inside the command
+    assert "decision.services.deciding" in case or "adapters.driven.render.html" in case  # imported inside the command
     assert any(e.type_checking for e in edges["adapters.driving.cli.common"])

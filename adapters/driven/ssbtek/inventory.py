@@ -9,7 +9,8 @@ modules. The same inventory is committed beside the tests
 (``tests/unit/registry/element_inventory.json``) and checked against this module.
 
 Sources: SSBTEK v10 XSDs and the LEFI v9 OpenAPI description (see docs/ssbtek.md, "Read again
-against the public v10 schemas", and docs/registry.md, "Golden envelopes, element inventory and schema check"); Skatteverket's document inside ``svar`` has no public schema — its names come
+against the public v10 schemas", and docs/registry.md, "Golden envelopes, element inventory and schema check");
+Skatteverket's document inside ``svar`` has no public schema — its names come
 from the one public example and are marked ``example`` in the committed inventory.
 """
 
