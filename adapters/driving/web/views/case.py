@@ -4,7 +4,6 @@ refuse, fetch the registry again."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -42,7 +41,9 @@ from adapters.driving.web.views.common import (
     visible_case,
 )
 from decision.errors import ConfigurationError, FinaidError, InputError
+from decision.overrides import line_ore
 from decision.states import State
+from decision.strict import parse_form_kronor
 
 MESSAGES = {
     "signed": "Beslutet är fattat och beslutsbrevet är skapat.",
@@ -128,10 +129,13 @@ def install(app: FastAPI) -> None:
             raw = form.get(f"amount_{i}")
             if raw is None or line_group(line.rule) == "result":
                 continue
-            amount = _parse_amount(str(raw))
-            if amount is None:
-                errors.append(f"Rad {i + 1}: beloppet ska anges i kronor, t.ex. 2400 eller 2400,50")
+            try:
+                amount = parse_form_kronor(str(raw))
+            except ValueError as e:
+                errors.append(f"Rad {i + 1}: {e}")
                 continue
+            if amount == line_ore(line.amount):
+                continue  # the proposal's own amount, however it was written: not a change
             overrides.append(Override(i, amount, str(form.get(f"reason_{i}") or ""),
                                       str(form.get(f"motivation_{i}") or "")))
         resolutions = tuple(
@@ -247,14 +251,6 @@ def install(app: FastAPI) -> None:
         except (FinaidError, InputError) as e:
             return _case_with_errors(request, ctx, app_id, [f"Hämtningen misslyckades ({type(e).__name__})."], {})
         return RedirectResponse(f"/case/{quote(app_id)}?msg=fetched", status_code=303)
-
-
-def _parse_amount(text: str) -> int | None:
-    t = text.strip().replace("\u00a0", "").replace(" ", "").replace("kr", "").replace(",", ".")
-    m = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,2}))?", t)
-    if not m:
-        return None
-    return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
 
 
 def _record(row: SignOff | None) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ def install(app: FastAPI) -> None:
         f = queries.QueueFilter(
             outcome=outcome if outcome in PROPOSAL_SV else None,
             finding=finding[:64] or None,
-            month=month if re.fullmatch(r"\d{4}-\d{2}", month) else None,
+            month=month if re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month) else None,
             min_days=int(days) if days.isdigit() and int(days) < 10000 else None,
             state=state if state in queries.QUEUE_STATES else None,
         )

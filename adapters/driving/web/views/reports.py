@@ -21,8 +21,8 @@ def install(app: FastAPI) -> None:
         ctx = _ctx(request)
         ctx.require(Action.VIEW_STATISTICS)
         f = queries.StatsFilter(
-            month_from=month_from if re.fullmatch(r"\d{4}-\d{2}", month_from) else None,
-            month_to=month_to if re.fullmatch(r"\d{4}-\d{2}", month_to) else None,
+            month_from=month_from if re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month_from) else None,
+            month_to=month_to if re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month_to) else None,
         )
         ctx.record("view_statistics", "statistics", [])
         with ctx.services.db.read() as s:
