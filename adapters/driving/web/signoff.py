@@ -44,7 +44,7 @@ from decision.services.signoff_types import (
 )
 
 __all__ = ["FROM_PROPOSAL", "OUTCOME_SV", "SCHEMA", "Forbidden", "Override", "Policy", "Resolution", "Result",
-           "SignOffError", "SignRequest", "countersign", "derive_outcome", "pending_first",
+           "SignOffError", "SignRequest", "countersign", "override_evaluator", "derive_outcome", "pending_first",
            "record_hash", "refuse", "return_for_information", "sign", "signed_record"]
 
 
@@ -54,7 +54,7 @@ class Forbidden(FinaidError):
 
 # ------------------------------------------------------------------------------------------ ports
 @cache
-def _rules() -> Any:
+def override_evaluator() -> Any:
     """The rules' evaluator: overrides are recomputed with the pinned pack's own formulas
     (``PackEvaluator.apply_overrides``, rules/evaluator/overrides.py) — no arithmetic here."""
     from rules.catalog import Catalog
@@ -81,7 +81,7 @@ def ports(policy: Policy, letters: LetterRenderer | None = None, clock: Clock | 
     return SignOffPorts(
         clock=clock or _SystemClock(),
         reason_codes=lambda municipality: reason_codes.for_municipality(municipality, policy.reason_codes_dir),
-        overrides=_rules(),
+        overrides=override_evaluator(),
         letters=letters if letters is not None else _DefaultLetters(),
         line_group=line_group,
     )

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.driven.db.casefile import line_group
 from adapters.driving.web import reason_codes
-from adapters.driving.web.signoff import PackOverrides
+from adapters.driving.web.signoff import override_evaluator
 from decision.pipeline import Pipeline
 from decision.services import automation, deciding, signoff
 from decision.services.signoff_types import RenderedLetter, Signer, SignOffPorts
@@ -40,7 +40,7 @@ class Letters:
 
 
 def _ports(env: Env, letters: Letters) -> SignOffPorts:
-    return SignOffPorts(Clock(), reason_codes.for_municipality, PackOverrides(), letters, line_group)
+    return SignOffPorts(Clock(), reason_codes.for_municipality, override_evaluator(), letters, line_group)
 
 
 def _decided(env: Env, pipeline: Pipeline, name: str) -> tuple[str, str]:

@@ -43,7 +43,7 @@ from adapters.driving.web.views.common import (
 from decision.errors import ConfigurationError, FinaidError, InputError
 from decision.overrides import line_ore
 from decision.states import State
-from decision.strict import parse_form_kronor
+from decision.strict import FORM_MESSAGE, parse_form_kronor
 
 MESSAGES = {
     "signed": "Beslutet är fattat och beslutsbrevet är skapat.",
@@ -129,10 +129,9 @@ def install(app: FastAPI) -> None:
             raw = form.get(f"amount_{i}")
             if raw is None or line_group(line.rule) == "result":
                 continue
-            try:
-                amount = parse_form_kronor(str(raw))
-            except ValueError as e:
-                errors.append(f"Rad {i + 1}: {e}")
+            amount = _parse_amount(str(raw))
+            if amount is None:
+                errors.append(f"Rad {i + 1}: {FORM_MESSAGE}")
                 continue
             if amount == line_ore(line.amount):
                 continue  # the proposal's own amount, however it was written: not a change
@@ -251,6 +250,14 @@ def install(app: FastAPI) -> None:
         except (FinaidError, InputError) as e:
             return _case_with_errors(request, ctx, app_id, [f"Hämtningen misslyckades ({type(e).__name__})."], {})
         return RedirectResponse(f"/case/{quote(app_id)}?msg=fetched", status_code=303)
+
+
+def _parse_amount(text: str) -> int | None:
+    """An amount as a Swedish person writes it ("8 200,50"), in öre; None when it is not one."""
+    try:
+        return parse_form_kronor(text)
+    except ValueError:
+        return None
 
 
 def _record(row: SignOff | None) -> dict[str, Any] | None:
