@@ -20,10 +20,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from adapters.devtools.archetypes import BUILDERS
-from adapters.devtools.people import NAMES, Benefit, Builder, Household, Permit, PersonRecord, kr
+from adapters.devtools.people import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    NAMES,
+    Benefit,
+    Builder,
+    Household,
+    Permit,
+    PersonRecord,
+    kr,
+)
 from decision.money import format_ore
 
-__all__ = ["ARCHETYPES", "NAMES", "Benefit", "Household", "Permit", "PersonRecord", "generate", "household",
+__all__ = ["ARCHETYPES", "FIRST_NAMES", "LAST_NAMES", "NAMES", "Benefit", "Household", "Permit", "PersonRecord", "generate", "household",
            "households", "population"]
 
 MUNICIPALITY = "1287"
