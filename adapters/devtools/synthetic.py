@@ -33,8 +33,10 @@ from adapters.devtools.people import (
 )
 from decision.money import format_ore
 
-__all__ = ["ARCHETYPES", "FIRST_NAMES", "LAST_NAMES", "NAMES", "Benefit", "Household", "Permit", "PersonRecord", "generate", "household",
-           "households", "population"]
+__all__ = [
+    "ARCHETYPES", "FIRST_NAMES", "LAST_NAMES", "NAMES", "Benefit", "Household", "Permit", "PersonRecord",
+    "generate", "household", "households", "population",
+]
 
 MUNICIPALITY = "1287"
 FIRST_MONTH = (2023, 1)
