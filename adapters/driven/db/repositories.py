@@ -42,6 +42,7 @@ from decision.uow import (
     NewLetter,
     NewRevision,
     NewSignOff,
+    PinnedDecision,
     SignOffView,
 )
 
@@ -197,6 +198,25 @@ class SqlDecisions:
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         if pairs:
             self.s.execute(update(Decision), [{"id": old, "superseded_by": new} for old, new in pairs])
+
+    def pinned(self, decision_ids: Sequence[str]) -> list[PinnedDecision]:
+        ids = list(decision_ids)
+        if not ids:
+            return []
+        rows = self.s.execute(
+            select(Decision.id, Decision.pack_hash, Decision.guideline_hash, Decision.code_version,
+                   Decision.basis_json, Revision.bundle_json)
+            .outerjoin(Revision, Revision.id == Decision.revision_id).where(Decision.id.in_(ids))
+        )
+        found = {r.id: PinnedDecision(r.id, r.pack_hash, r.guideline_hash, r.code_version, r.basis_json,
+                                      r.bundle_json) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    def between(self, month_from: str, month_to: str) -> list[str]:
+        return list(self.s.execute(
+            select(Decision.id).where(Decision.month >= month_from, Decision.month <= month_to)
+            .order_by(Decision.decided_at, Decision.id)
+        ).scalars())
 
 
 class SqlEvidence:

@@ -31,6 +31,7 @@ from decision.uow import (
     NewLetter,
     NewRevision,
     NewSignOff,
+    PinnedDecision,
     SignOffView,
 )
 
@@ -147,6 +148,20 @@ class FakeDecisions:
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         for old, new in pairs:
             self.t.decisions[old]["superseded_by"] = new
+
+    def pinned(self, decision_ids: Sequence[str]) -> list[PinnedDecision]:
+        out = []
+        for i in decision_ids:
+            d = self.t.decisions.get(i)
+            if d is not None:
+                rev = self.t.revisions.get(d["revision_id"])
+                out.append(PinnedDecision(i, d["pack_hash"], d["guideline_hash"], d["code_version"], d["basis_json"],
+                                          rev["bundle_json"] if rev is not None else None))
+        return out
+
+    def between(self, month_from: str, month_to: str) -> list[str]:
+        rows = [(d["decided_at"], i) for i, d in self.t.decisions.items() if month_from <= d["month"] <= month_to]
+        return [i for _, i in sorted(rows)]
 
 
 class FakeEvidence:
