@@ -125,6 +125,19 @@ class PinnedDecision:
 
 
 @dataclass(frozen=True)
+class ImpactCase:
+    """An application's current sealed bundle and its stored decision, as impact analysis re-decides it."""
+
+    application_id: str
+    month: str
+    protected: bool
+    bundle_json: str
+    basis_json: str
+    pack_hash: str
+    guideline_hash: str
+
+
+@dataclass(frozen=True)
 class CaseView:
     """One stored case as a sign-off reads it: the application, its current proposal, bundle and basis."""
 
@@ -222,6 +235,11 @@ class Decisions(Protocol):
 
     def between(self, month_from: str, month_to: str) -> list[str]:
         """The ids of the decisions of these months (inclusive), in the order they were decided."""
+        ...
+
+    def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
+        """Every application's current decision with its sealed bundle, by application id (purged ones left
+        out); and how many applications of those months have none."""
         ...
 
 
