@@ -128,7 +128,7 @@ def audit_replay(
     Reports identical / different with the same code / different because the code changed / failed.
     Exit code 1 when any decision differs with the same code or fails.
     """
-    from audit.replay import DIFFERENT_SAME_CODE, FAILED, verdict
+    from audit.replay import DIFFERENT_SAME_CODE, FAILED, ReplayResult, verdict
     from decision.services import replaying
     from rules.version import code_version
 
@@ -137,7 +137,7 @@ def audit_replay(
     s = services(ctx)
     version = code_version()
     ids = [decision_id] if decision_id is not None else replaying.between(s.uow(), str(month_from), str(month_to))
-    results = []
+    results: list[ReplayResult] = []
     for start in range(0, len(ids), 500):
         chunk = replaying.replay(s.uow(), s.pipeline, ids[start:start + 500])
         results.extend(verdict(r, version) for r in chunk)

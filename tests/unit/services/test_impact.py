@@ -91,7 +91,8 @@ def test_redecide_names_a_baseline_or_draft_failure(env: Env, pipeline: Pipeline
         raise ConfigurationError("no such draft")
 
     out = impact.redecide(_ports(pipeline, draft=broken), case)
-    assert out["status"] == "failed" and out["reason"] == "the draft could not decide it (ConfigurationError: no such draft)"
+    assert out["status"] == "failed"
+    assert out["reason"] == "the draft could not decide it (ConfigurationError: no such draft)"
     unknown = case.__class__(**{**case.__dict__, "pack_hash": "sha256:" + "0" * 64})
     out = impact.redecide(_ports(pipeline), unknown)
     assert out["status"] == "skipped" and out["reason"].startswith("the stored decision cannot be replayed (")
