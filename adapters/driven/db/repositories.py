@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.driven.db.decision_reads import DecisionReads
 from adapters.driven.db.models import (
     Application,
     Decision,
@@ -37,13 +38,11 @@ from decision.uow import (
     AuditEntry,
     CaseView,
     Conflict,
-    ImpactCase,
     Move,
     NewDecision,
     NewLetter,
     NewRevision,
     NewSignOff,
-    PinnedDecision,
     SignOffView,
 )
 
@@ -157,7 +156,7 @@ def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-class SqlDecisions:
+class SqlDecisions(DecisionReads):
     def __init__(self, session: Session) -> None:
         self.s = session
 
@@ -199,46 +198,6 @@ class SqlDecisions:
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         if pairs:
             self.s.execute(update(Decision), [{"id": old, "superseded_by": new} for old, new in pairs])
-
-    def pinned(self, decision_ids: Sequence[str]) -> list[PinnedDecision]:
-        ids = list(decision_ids)
-        if not ids:
-            return []
-        rows = self.s.execute(
-            select(Decision.id, Decision.pack_hash, Decision.guideline_hash, Decision.code_version,
-                   Decision.basis_json, Revision.bundle_json)
-            .outerjoin(Revision, Revision.id == Decision.revision_id).where(Decision.id.in_(ids))
-        )
-        found = {r.id: PinnedDecision(r.id, r.pack_hash, r.guideline_hash, r.code_version, r.basis_json,
-                                      r.bundle_json) for r in rows}
-        return [found[i] for i in ids if i in found]
-
-    def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
-        where: list[ColumnElement[bool]] = [Application.current_decision_id.is_not(None)]
-        if month_from:
-            where.append(Application.month >= month_from)
-        if month_to:
-            where.append(Application.month <= month_to)
-        q = (
-            select(
-                Application.id, Application.month, Application.protected, Revision.bundle_json, Decision.basis_json,
-                Decision.pack_hash, Decision.guideline_hash,
-            )
-            .join(Decision, Decision.id == Application.current_decision_id)
-            .join(Revision, and_(Revision.id == Decision.revision_id, Revision.id == Application.current_revision_id))
-            .where(*where, Decision.basis_json.is_not(None), Revision.bundle_json.is_not(None))
-            .order_by(Application.id)
-        )
-        cases = [ImpactCase(r.id, r.month, bool(r.protected), r.bundle_json, r.basis_json, r.pack_hash,
-                            r.guideline_hash) for r in self.s.execute(q)]
-        total = self.s.execute(select(func.count()).select_from(Application).where(*where[1:])).scalar_one()
-        return cases, int(total) - len(cases)
-
-    def between(self, month_from: str, month_to: str) -> list[str]:
-        return list(self.s.execute(
-            select(Decision.id).where(Decision.month >= month_from, Decision.month <= month_to)
-            .order_by(Decision.decided_at, Decision.id)
-        ).scalars())
 
 
 class SqlEvidence:
