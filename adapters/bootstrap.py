@@ -187,7 +187,7 @@ class Services:
             if db is not None:
                 from adapters.driven.db.store import DbEvidenceStore
 
-                evidence = DbEvidenceStore(db)
+                evidence = DbEvidenceStore(db, self.clock)
             else:
                 evidence = self.memory_evidence
         return SsbtekRegistrySource(ClientConfig.from_settings(cfg), evidence, consulted=self.consulted_sources)

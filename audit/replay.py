@@ -2,7 +2,8 @@
 
 The pack and guideline are found by hash among the installed packages and ``$FINAID_RULES_DIR``; a
 missing one is a failure, never a fallback to "the current one". The canonical JSON of the new basis
-is compared with the stored one.
+is compared with the stored one. Deciding again is the use case's (decision/services/replaying.py);
+judging the bytes is here.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from decision.basis import canonical_json
-from decision.errors import FinaidError
 from decision.pipeline import Pipeline
-from decision.validation import parse_bundle
+from decision.services.replaying import Replayed, replay_pinned
+from decision.uow import PinnedDecision
 
 IDENTICAL = "identical"
 DIFFERENT_SAME_CODE = "different_same_code"
@@ -39,19 +40,16 @@ class StoredDecision(Protocol):
     code_version: str
 
 
-def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None, code_version: str) -> ReplayResult:
-    """Decide the stored sealed bundle again with the decision's pinned pack and guideline; compare bytes."""
+def verdict(replayed: Replayed, code_version: str) -> ReplayResult:
+    """Compare a replayed basis (decision/services/replaying.py) byte for byte with the stored one."""
+    decision = replayed.decision
     if decision.basis_json is None:
         return ReplayResult(decision.id, PURGED, "personal content purged: nothing to replay")
-    if bundle_json is None:
+    if replayed.error is not None:
+        return ReplayResult(decision.id, FAILED, replayed.error)
+    if replayed.basis is None:
         return ReplayResult(decision.id, FAILED, "the sealed bundle is missing")
-    try:
-        bundle = parse_bundle(bundle_json)
-        decided = pipeline.evaluate(bundle, decision.pack_hash, decision.guideline_hash)
-    except FinaidError as e:
-        return ReplayResult(decision.id, FAILED, str(e))
-    stored = canonical_json(json.loads(decision.basis_json))
-    if decided.basis.canonical_json() == stored:
+    if replayed.basis == canonical_json(json.loads(decision.basis_json)):
         return ReplayResult(decision.id, IDENTICAL)
     if decision.code_version == code_version:
         return ReplayResult(decision.id, DIFFERENT_SAME_CODE, "same pack, guideline and code: investigate")
@@ -59,6 +57,12 @@ def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None
         decision.id, DIFFERENT_CODE_CHANGED, f"recorded with {decision.code_version}, now {code_version}"
     )
 
+
+def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None, code_version: str) -> ReplayResult:
+    """Decide the stored sealed bundle again with the decision's pinned pack and guideline; compare bytes."""
+    pinned = PinnedDecision(decision.id, decision.pack_hash, decision.guideline_hash, decision.code_version,
+                            decision.basis_json, bundle_json)
+    return verdict(replay_pinned(pipeline, pinned), code_version)
 
 
 def summarise(results: list[ReplayResult]) -> Counter[str]:

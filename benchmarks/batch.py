@@ -58,9 +58,11 @@ def start_sandbox(port: int, households: int, seed: int) -> subprocess.Popen[byt
 
 def submit(url: str, schema: str, n: int, seed: int, offset: int = 0) -> int:
     from adapters.devtools.synthetic import generate
+    from adapters.driven.clock import SystemClock
     from adapters.driven.db.engine import Database
     from adapters.driven.db.store import CaseStore
     from decision.bundle import CaseBundle
+    from decision.services import intake
 
     db = Database(url, schema)
     store = CaseStore(db)
@@ -68,7 +70,7 @@ def submit(url: str, schema: str, n: int, seed: int, offset: int = 0) -> int:
     adults = 0
     for raw in bundles:
         bundle = CaseBundle.model_validate_json(json.dumps(raw))
-        store.receive(bundle, "api:benchmark")
+        intake.receive(store.uow(), bundle, "api:benchmark", SystemClock().now())
         adults += sum(1 for m in bundle.application.household if m.role.value != "child")
     db.dispose()
     return adults

@@ -112,6 +112,32 @@ class NewDecision:
 
 
 @dataclass(frozen=True)
+class PinnedDecision:
+    """A stored decision as a replay reads it: its pins, its stored basis and its sealed bundle (None once
+    purged or missing)."""
+
+    id: str
+    pack_hash: str
+    guideline_hash: str
+    code_version: str
+    basis_json: str | None
+    bundle_json: str | None
+
+
+@dataclass(frozen=True)
+class ImpactCase:
+    """An application's current sealed bundle and its stored decision, as impact analysis re-decides it."""
+
+    application_id: str
+    month: str
+    protected: bool
+    bundle_json: str
+    basis_json: str
+    pack_hash: str
+    guideline_hash: str
+
+
+@dataclass(frozen=True)
 class CaseView:
     """One stored case as a sign-off reads it: the application, its current proposal, bundle and basis."""
 
@@ -201,6 +227,19 @@ class Decisions(Protocol):
 
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         """(old id, new id): the old decision is superseded by the new one."""
+        ...
+
+    def pinned(self, decision_ids: Sequence[str]) -> list[PinnedDecision]:
+        """The stored decisions with their sealed bundles, in the order asked; unknown ids left out."""
+        ...
+
+    def between(self, month_from: str, month_to: str) -> list[str]:
+        """The ids of the decisions of these months (inclusive), in the order they were decided."""
+        ...
+
+    def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
+        """Every application's current decision with its sealed bundle, by application id (purged ones left
+        out); and how many applications of those months have none."""
         ...
 
 

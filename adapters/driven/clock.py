@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from decision.ports import Clock
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -26,8 +28,14 @@ class FixedClock:
 
 
 def utc_now() -> datetime:
-    """The time now, in UTC, for tools and tests that stand outside a use case (a use case takes a Clock)."""
+    """The time now, in UTC: the system clock's reading, for tools and tests only (never on a use path)."""
     return datetime.now(UTC)
+
+
+def read(clock: Clock | None) -> datetime:
+    """Read a clock once: the one the bootstrap handed down (every entry point passes it); the system's for
+    tools and tests that call an adapter without one."""
+    return (clock if clock is not None else SystemClock()).now()
 
 
 class DemoClock:

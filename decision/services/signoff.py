@@ -238,6 +238,17 @@ def countersign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, applicatio
     return result
 
 
+def _reasoned(codes: ReasonCodes, reason_code: str, action: str, day: date, motivation: str, what: str) -> str:
+    """A refusal's or a return's reason code (valid that day) and motivation; every error named at once."""
+    errors: list[str] = []
+    if codes.check(reason_code, action, day) is None:
+        errors.append("Välj en orsakskod")
+    text = _text(motivation, what, errors)
+    if errors:
+        raise SignOffError(errors)
+    return text
+
+
 def refuse(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id: str, first_id: str,
            reason_code: str, motivation: str) -> Result:
     """The supervisor does not countersign: the proposal goes back to the handlers (state proposed)."""
@@ -247,12 +258,7 @@ def refuse(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id:
         case = load(uow, application_id)
         first = _waiting(uow, case, first_id)
         codes = ports.reason_codes(case.app.municipality)
-        errors: list[str] = []
-        if codes.check(reason_code, "refuse", at.date()) is None:
-            errors.append("Välj en orsakskod")
-        text = _text(motivation, "Återvisning", errors)
-        if errors:
-            raise SignOffError(errors)
+        text = _reasoned(codes, reason_code, "refuse", at.date(), motivation, "Återvisning")
         record = {"schema": SCHEMA, "application_id": case.app.id, "action": "refuse", "first": first.id,
                   "reason_code": reason_code, "label": codes.label(reason_code), "motivation": text,
                   "signatures": [signature(signer, at, "refused")]}
@@ -276,12 +282,7 @@ def return_for_information(uow: UnitOfWork, ports: SignOffPorts, signer: Signer,
         if case.app.state != State.PROPOSED:
             raise SignOffError([f"Ärendet kan inte återföras i läget {case.app.state}."])
         codes = ports.reason_codes(case.app.municipality)
-        errors: list[str] = []
-        if codes.check(reason_code, "return", at.date()) is None:
-            errors.append("Välj en orsakskod")
-        text = _text(motivation, "Komplettering", errors)
-        if errors:
-            raise SignOffError(errors)
+        text = _reasoned(codes, reason_code, "return", at.date(), motivation, "Komplettering")
         record = {"schema": SCHEMA, "application_id": case.app.id, "action": "return",
                   "proposal": {"decision_id": case.decision_id, "basis_hash": case.basis_hash},
                   "reason_code": reason_code, "label": codes.label(reason_code), "motivation": text,

@@ -11,6 +11,7 @@ from audit.replay import DIFFERENT_CODE_CHANGED, DIFFERENT_SAME_CODE, IDENTICAL
 from decision.basis import build_basis
 from decision.pipeline import Decided
 from rules.version import code_version
+from tests.decide import receive, save_decision
 from tests.integration.conftest import EXAMPLES, TestDatabase, load_bundle
 
 REJECT = EXAMPLES / "13-sick-leave-income-covers-norm.json"
@@ -33,13 +34,13 @@ def test_a_decision_from_before_the_why_not_notices_replays_as_code_changed_not_
     ids: dict[str, str] = {}
     for name, path, version in (("old", REJECT, BEFORE), ("forged", PARTIAL, code_version())):
         bundle = load_bundle(path)
-        stored = store.receive(bundle, "user:test")
+        stored = receive(store, bundle, "user:test")
         now = database.pipeline.evaluate(bundle)
         codes = {f.code for f in now.basis.findings}
         assert codes & {"why_not.reject", "why_not.cost_reduced"}, codes
         old = as_recorded_before_why_not(now)
         assert old.basis.canonical_json() != now.basis.canonical_json()
-        ids[name], _ = store.save_decision(stored, old, "user:test", version)
+        ids[name], _ = save_decision(store, stored, old, "user:test", version)
     with database.db.read() as s:
         results = {
             name: replay_one(s, database.pipeline, s.get(Decision, i), code_version()) for name, i in ids.items()

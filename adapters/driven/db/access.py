@@ -7,11 +7,12 @@ before anything is shown; when it cannot be written the caller shows nothing (``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import AccessEntry, AccessPerson
 from adapters.driven.db.trail import append_access
@@ -25,7 +26,7 @@ class AccessLog:
         check_key(key)
         self.db = db
         self.key = key
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or SystemClock().now  # entry points pass the bootstrap's clock
 
     def record(
         self, actor: str, purpose: str, channel: str, action: str, subject: str, personnummer: Iterable[str],

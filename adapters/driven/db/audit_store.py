@@ -8,13 +8,14 @@ CLI, the web app, the benchmarks and the tests call.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import AccessEntry, AuditEvent, ChainHead, Decision, DecisionUse, Revision
 from adapters.driven.db.uow import SqlUnitOfWork
@@ -148,15 +149,10 @@ def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50) 
     return rows, int(hidden)
 
 
-class _Now:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
 def purge(db: Database, before: date, exemptions: Exemptions, actor: str, dry_run: bool = False,
           clock: Any = None) -> PurgeResult:
     """``finaid retention purge``: the use case on the database, then SQLite's log checkpointed."""
-    result = retention.purge(SqlUnitOfWork(db), clock or _Now(), before, exemptions, actor, dry_run)
+    result = retention.purge(SqlUnitOfWork(db), clock or SystemClock(), before, exemptions, actor, dry_run)
     if result.purged and not dry_run and db.engine.dialect.name == "sqlite":
         _checkpoint(db)
     return result

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.driven.db.decision_reads import DecisionReads
 from adapters.driven.db.models import (
     Application,
     Decision,
@@ -155,7 +156,7 @@ def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-class SqlDecisions:
+class SqlDecisions(DecisionReads):
     def __init__(self, session: Session) -> None:
         self.s = session
 

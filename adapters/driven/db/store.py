@@ -1,8 +1,8 @@
 """The case store: applications, revisions, evidence and decisions through the unit of work.
 
-The writing is the use cases' (decision/services/: intake, deciding) on the SQLAlchemy unit of work
-(adapters/driven/db/uow.py); this class keeps the calls older callers and tests use, each delegating there,
-and the read helpers of the CLI's listings. A bundle is stored (``received``) before it is evaluated, so
+The writing is the use cases' alone (decision/services/: intake, deciding, …) on the SQLAlchemy unit of work
+(adapters/driven/db/uow.py), which :meth:`CaseStore.uow` opens; this class keeps only the read helpers of
+the CLI's listings. A bundle is stored (``received``) before it is evaluated, so
 a crash loses nothing; a decision is unique per (revision hash, pack hash, guideline hash) — a database
 constraint — so deciding twice is a no-op.
 """
@@ -10,24 +10,23 @@ constraint — so deciding twice is a no-op.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from ulid import ULID
 
+from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, Decision, Evidence
 from adapters.driven.db.repositories import SqlEvidence
 from adapters.driven.db.uow import SqlUnitOfWork
-from decision.bundle import CaseBundle
-from decision.pipeline import Decided
-from decision.services import deciding, intake
+from decision.ports import Clock
 from decision.services.intake import bundle_hash
 from decision.states import DECIDED
 from decision.uow import Guard as UowGuard
-from decision.uow import Stored, UnitOfWork, protected_identity
+from decision.uow import Stored, UnitOfWork
 
 if TYPE_CHECKING:
     from adapters.driven.db.claims import Guard
@@ -39,22 +38,6 @@ DECIDED_STATES = tuple(sorted(s.value for s in DECIDED))
 
 def new_id() -> str:
     return str(ULID())
-
-
-def _protected(bundle: CaseBundle) -> bool:
-    return protected_identity(bundle)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class _At:
-    def __init__(self, at: datetime | None) -> None:
-        self.at = at or _now()
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def uow_guard(guard: Guard | None) -> UowGuard | None:
@@ -79,27 +62,6 @@ class CaseStore:
 
     def uow(self, access_key: bytes | None = None) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db, self.person_key, access_key)
-
-    def receive(
-        self, bundle: CaseBundle, actor: str, at: datetime | None = None, guard: Guard | None = None
-    ) -> Stored:
-        """Store a bundle as a revision of its application (idempotent by content hash)."""
-        return intake.receive(self.uow(), bundle, actor, at or _now(), uow_guard(guard))
-
-    def save_decision(
-        self, revision: Stored, decided: Decided, actor: str, code_version: str, at: datetime | None = None,
-        guard: Guard | None = None,
-    ) -> tuple[str, bool]:
-        """Store the proposal, its uses and its audit event; (decision id, created)."""
-        return deciding.store_one(self.uow(), revision, decided, actor, code_version, at or _now(), uow_guard(guard))
-
-    def mark_failed(
-        self, application_id: str, reason: str, actor: str, budget: int, guard: Guard | None = None,
-        permanent_reason: bool = True, at: datetime | None = None,
-    ) -> str:
-        """A technical failure: ``failed`` (retried by a later run) or, budget spent, ``failed_permanent``."""
-        return deciding.fail(self.uow(), _At(at), application_id, reason, actor=actor, budget=budget,
-                             permanent_reason=permanent_reason, guard=uow_guard(guard))
 
     # ------------------------------------------------------------------ reads
     def decision(self, s: Session, decision_id: str) -> Decision | None:
@@ -129,17 +91,17 @@ class CaseStore:
 
 
 class DbEvidenceStore:
-    """``decision.ports.EvidenceStore`` on the ``registry_evidence`` table (raw envelopes by request id)."""
+    """``decision.ports.EvidenceStore`` on the ``registry_evidence`` table (raw envelopes by request id);
+    ``stored_at`` is the bootstrap's clock."""
 
-    def __init__(self, db: Database, person_key: Callable[[str], str] | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
-        # the keyed HMAC that links a household's months (of the applicant's personnummer), when wired
-        self.person_key = person_key
+        self.clock: Clock = clock if clock is not None else SystemClock()
 
     def put(self, request_id: str, raw: bytes, sha256: str) -> None:
         with self.db.transaction() as s:
             if s.get(Evidence, request_id) is None:
-                s.add(Evidence(request_id=request_id, sha256=sha256, raw=raw, stored_at=_now()))
+                s.add(Evidence(request_id=request_id, sha256=sha256, raw=raw, stored_at=self.clock.now()))
 
     def get(self, request_id: str) -> bytes | None:
         with self.db.read() as s:

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from adapters.driven.clock import utc_now as now
+from adapters.driven.clock import read
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import ApiToken
 from adapters.driven.db.store import new_id
 from adapters.driven.db.trail import append_event
 from decision.errors import FinaidError
+from decision.ports import Clock
 
 SCOPES = ("submit", "status:read", "basis:read", "decision:read")
 
@@ -41,7 +42,7 @@ def token_hash(token: str) -> str:
 
 
 def add_token(db: Database, client: str, scopes: list[str], actor: str, rate: int | None = None,
-              default_rate: int = 120) -> tuple[str, str]:
+              default_rate: int = 120, clock: Clock | None = None) -> tuple[str, str]:
     """A new token for a calling system; returns (token id, the token — shown once, stored hashed)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", client):
         raise FinaidError("a client name is 1–64 letters, digits, '.', '_' or '-'")
@@ -50,7 +51,7 @@ def add_token(db: Database, client: str, scopes: list[str], actor: str, rate: in
         raise FinaidError(f"scopes must be some of {', '.join(SCOPES)}")
     token = "fa_" + secrets.token_urlsafe(32)
     tid = new_id()
-    at = now()
+    at = read(clock)
     with db.transaction() as s:
         s.add(ApiToken(id=tid, client=client, token_hash=token_hash(token), scopes=" ".join(sorted(set(scopes))),
                        rate_per_minute=rate or default_rate, created_at=at, created_by=actor))
@@ -59,8 +60,8 @@ def add_token(db: Database, client: str, scopes: list[str], actor: str, rate: in
     return tid, token
 
 
-def revoke_token(db: Database, token_id: str, actor: str) -> bool:
-    at = now()
+def revoke_token(db: Database, token_id: str, actor: str, clock: Clock | None = None) -> bool:
+    at = read(clock)
     with db.transaction() as s:
         row = s.get(ApiToken, token_id)
         if row is None or row.revoked_at is not None:

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from adapters.driven.clock import utc_now as now
 from adapters.driven.db.claims import pending_count
 from adapters.driven.db.engine import Database, is_postgres
 from adapters.driven.db.models import BatchRun
@@ -46,9 +45,9 @@ def run_batch(
     if cfg.workers > 1 and not is_postgres(db.engine):
         raise ConfigurationError("--workers above 1 needs PostgreSQL (SQLite has one writer at a time)")
     batch_id = str(ULID())
-    started = now()
-    host = socket.gethostname()
     services = services or worker_services()
+    started = services.clock.now()  # the bootstrap's clock: the run's start is the cutoff for retrying failures
+    host = socket.gethostname()
     _refuse_without_registry(db, services)
     with db.transaction() as s:
         s.add(BatchRun(id=batch_id, host=host, actor=cfg.actor, workers=cfg.workers, started_at=started,
@@ -95,7 +94,7 @@ def run_batch(
             collect(CaseResult(**item))
         for p in procs:
             p.join()
-    outcome.finished_at = now()
+    outcome.finished_at = services.clock.now()
     outcome.report_json, outcome.report_html = write_report(db, cfg, outcome, host)
     with db.transaction() as s:
         run = s.get(BatchRun, batch_id)

@@ -128,26 +128,21 @@ def audit_replay(
     Reports identical / different with the same code / different because the code changed / failed.
     Exit code 1 when any decision differs with the same code or fails.
     """
-    from adapters.driven.db.audit_store import decisions_between, replay_one
-    from adapters.driven.db.models import Decision
-    from audit.replay import DIFFERENT_SAME_CODE, FAILED
+    from audit.replay import DIFFERENT_SAME_CODE, FAILED, ReplayResult, verdict
+    from decision.services import replaying
     from rules.version import code_version
 
     if decision_id is None and not (month_from and month_to):
         raise InputError([FieldError("DECISION_ID", "give a decision id, or --from and --to")])
-    pipeline = services(ctx).pipeline
+    s = services(ctx)
     version = code_version()
-    results = []
-    with services(ctx).database.read() as s:
-        if decision_id is not None:
-            d = s.get(Decision, decision_id)
-            if d is None:
-                raise FinaidError(f"no decision {decision_id}")
-            decisions = [d]
-        else:
-            decisions = list(decisions_between(s, str(month_from), str(month_to)))
-        for d in decisions:
-            results.append(replay_one(s, pipeline, d, version))
+    ids = [decision_id] if decision_id is not None else replaying.between(s.uow(), str(month_from), str(month_to))
+    results: list[ReplayResult] = []
+    for start in range(0, len(ids), 500):
+        chunk = replaying.replay(s.uow(), s.pipeline, ids[start:start + 500])
+        results.extend(verdict(r, version) for r in chunk)
+    if decision_id is not None and not results:
+        raise FinaidError(f"no decision {decision_id}")
     services(ctx).access_log.record(
         services(ctx).actor, purpose, "cli", "replay", decision_id or f"months:{month_from}..{month_to}", []
     )

@@ -53,13 +53,14 @@ def batch_status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     """Show pending, claimed, failed and failed_permanent applications and the last runs."""
     from sqlalchemy import func, select
 
-    from adapters.driven.clock import utc_now as now
+    from adapters.driven.clock import SystemClock
     from adapters.driven.db.models import Application, BatchRun
 
     db = services(ctx).database
     with db.read() as s:
         states = dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
-        claimed = s.execute(select(func.count()).where(Application.lease_until > now())).scalar_one()
+        # leases run on the wall clock (adapters/driven/db/claims.py), whatever the decisions' clock says
+        claimed = s.execute(select(func.count()).where(Application.lease_until > SystemClock().now())).scalar_one()
         runs = s.execute(select(BatchRun).order_by(BatchRun.started_at.desc()).limit(5)).scalars().all()
         data: dict[str, Any] = {
             "pending": int(states.get("received", 0) + states.get("fetched", 0)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -154,26 +153,32 @@ def case_fetch(
     evidence: Annotated[
         Path | None, typer.Option(help="Also write each raw SSBTEK answer envelope into this folder.")
     ] = None,
+    purpose: PurposeOpt = "handlaggning",
 ) -> None:
-    """Fetch the registry answers for a bundle and print the bundle with ``registry`` filled in.
+    """Fetch the registry answers for a bundle, store them with the case and print the sealed bundle.
 
     One SSBTEK call per adult (and per child with declared income, Skatteverket only); every
     answer carries its request id, fetch time and the sha256 of the raw envelope. Agencies that
     fail are recorded as unavailable, never guessed. Notices go to stderr. An existing registry
-    is replaced by the fresh answers.
+    is replaced by the fresh answers. The sealed bundle is stored as a new revision of its
+    application (state ``fetched``) with its raw envelopes, and the read is written to the access log
+    (docs/architecture.md, "Fetch"); deciding the printed bundle reuses that revision.
     """
+    from decision.services import fetching
     from decision.validation import parse_bundle
 
     parsed = parse_bundle(read_bundle_bytes(bundle))
-    source = services(ctx).registry_source()
+    s = services(ctx)
+    source = s.registry_source(s.database)
     if source is None:
         raise ConfigurationError(
             "no registry is configured: set FINAID_SSBTEK_URL, FINAID_SSBTEK_CERT, FINAID_SSBTEK_KEY, "
             "FINAID_SSBTEK_CA, FINAID_SSBTEK_ORGANISATIONSNUMMER and FINAID_SSBTEK_AKTORSID "
             "(or FINAID_MODE=demo with the sandbox)"
         )
-    result = asyncio.run(source.fetch_detailed(parsed.model_copy(update={"registry": None})))
-    sealed = parsed.model_copy(update={"registry": result.entries})
+    out = fetching.fetch(s.uow(), source, s.catalog, s.access_log, s.clock, parsed, actor=s.actor, purpose=purpose)
+    result, sealed = out.answers, out.sealed
+    print(f"revision {out.stored.revision_id}{'' if out.stored.created else ' (already stored)'}", file=sys.stderr)
     if evidence is not None:
         evidence.mkdir(parents=True, exist_ok=True)
         for entry in result.entries:

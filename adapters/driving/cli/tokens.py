@@ -25,7 +25,7 @@ def tokens_add(
     from adapters.driving.api.tokens import add_token
 
     s = services(ctx)
-    tid, token = add_token(s.database, client, scope, s.actor, rate, s.settings.api_rate_per_minute)
+    tid, token = add_token(s.database, client, scope, s.actor, rate, s.settings.api_rate_per_minute, s.clock)
     print(f"token id {tid} for {client} (store the token now; it is not shown again)", file=sys.stderr)
     print(token)
 
@@ -35,7 +35,7 @@ def tokens_revoke(ctx: typer.Context, token_id: str) -> None:
     """Revoke a token by its id (finaid tokens list)."""
     from adapters.driving.api.tokens import revoke_token
 
-    if not revoke_token(services(ctx).database, token_id, services(ctx).actor):
+    if not revoke_token(services(ctx).database, token_id, services(ctx).actor, services(ctx).clock):
         raise FinaidError(f"no active token {token_id}")
     print(f"revoked {token_id}", file=sys.stderr)
 

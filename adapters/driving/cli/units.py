@@ -25,7 +25,7 @@ def units_set(
     from adapters.driving.web.accounts import set_unit
 
     areas = [(m.partition("/")[0], m.partition("/")[2]) for m in municipality]
-    set_unit(services(ctx).database, unit_id, name, areas, services(ctx).actor)
+    set_unit(services(ctx).database, unit_id, name, areas, services(ctx).actor, services(ctx).clock)
 
 
 @app.command("load")
@@ -33,7 +33,7 @@ def units_load(ctx: typer.Context, file: Path) -> None:
     """Load a unit mapping file (YAML: units: [{id, name, municipalities: [...]}])."""
     from adapters.driving.web.scope import load_units_file
 
-    n = load_units_file(services(ctx).database, file, services(ctx).actor)
+    n = load_units_file(services(ctx).database, file, services(ctx).actor, services(ctx).clock)
     print(f"loaded {n} unit(s)", file=sys.stderr)
 
 

@@ -42,7 +42,8 @@ def users_add(
     from adapters.driving.web.accounts import add_user
 
     password = _read_password()
-    add_user(services(ctx).database, username, name, password, role, unit, services(ctx).actor, title=title)
+    add_user(services(ctx).database, username, name, password, role, unit, services(ctx).actor, title=title,
+             clock=services(ctx).clock)
     print(f"added {username}", file=sys.stderr)
 
 
@@ -51,7 +52,7 @@ def users_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json
     """Users, roles, units and whether they are locked."""
     from adapters.driving.web.accounts import list_users
 
-    users = list_users(services(ctx).database)
+    users = list_users(services(ctx).database, services(ctx).clock)
     if as_json:
         print(json.dumps(users, default=str, indent=2))
         return
@@ -66,7 +67,7 @@ def users_roles(ctx: typer.Context, username: str, role: RoleOpt) -> None:
     """Set a user's roles (replaces them; an audit event)."""
     from adapters.driving.web.accounts import set_roles
 
-    set_roles(services(ctx).database, username, role, services(ctx).actor)
+    set_roles(services(ctx).database, username, role, services(ctx).actor, services(ctx).clock)
 
 
 @app.command("units")
@@ -74,7 +75,7 @@ def users_units(ctx: typer.Context, username: str, unit: UnitOpt) -> None:
     """Set a user's units (replaces them; an audit event)."""
     from adapters.driving.web.accounts import set_units
 
-    set_units(services(ctx).database, username, unit, services(ctx).actor)
+    set_units(services(ctx).database, username, unit, services(ctx).actor, services(ctx).clock)
 
 
 @app.command("password")
@@ -82,7 +83,7 @@ def users_password(ctx: typer.Context, username: str) -> None:
     """Set a new password (prompt or stdin); ends the user's sessions."""
     from adapters.driving.web.accounts import set_password
 
-    set_password(services(ctx).database, username, _read_password(), services(ctx).actor)
+    set_password(services(ctx).database, username, _read_password(), services(ctx).actor, services(ctx).clock)
 
 
 @app.command("unlock")
@@ -90,7 +91,7 @@ def users_unlock(ctx: typer.Context, username: str) -> None:
     """Unlock an account locked after repeated failed logins."""
     from adapters.driving.web.accounts import unlock
 
-    unlock(services(ctx).database, username, services(ctx).actor)
+    unlock(services(ctx).database, username, services(ctx).actor, services(ctx).clock)
 
 
 @app.command("disable")
@@ -98,4 +99,4 @@ def users_disable(ctx: typer.Context, username: str) -> None:
     """Disable an account (and end its sessions)."""
     from adapters.driving.web.accounts import set_active
 
-    set_active(services(ctx).database, username, False, services(ctx).actor)
+    set_active(services(ctx).database, username, False, services(ctx).actor, services(ctx).clock)

@@ -25,15 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
-
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
-from adapters.driven.db.models import Application, Decision, Revision
+from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.lifecycle.asmonth import NOTE_EN, NOTE_SV
 from adapters.driving.lifecycle.impact_worker import CaseInput, ImpactEvaluator, decide_chunk, init_worker
 from decision.errors import FinaidError
 from decision.money import format_ore
+from decision.services import impact
 from rules.catalog import Catalog, RulePack
 
 SCHEMA = "finaid.impact-report/1"
@@ -79,29 +78,7 @@ class ImpactResult:
 
 def load_cases(db: Database, month_from: str | None, month_to: str | None) -> tuple[list[CaseInput], int]:
     """The sealed bundles and stored decisions of every application's current revision; (cases, undecided)."""
-    where: list[ColumnElement[bool]] = [Application.current_decision_id.is_not(None)]
-    if month_from:
-        where.append(Application.month >= month_from)
-    if month_to:
-        where.append(Application.month <= month_to)
-    q = (
-        select(
-            Application.id, Application.month, Application.protected, Revision.bundle_json, Decision.basis_json,
-            Decision.pack_hash, Decision.guideline_hash,
-        )
-        .join(Decision, Decision.id == Application.current_decision_id)
-        .join(Revision, and_(Revision.id == Decision.revision_id, Revision.id == Application.current_revision_id))
-        .where(*where, Decision.basis_json.is_not(None), Revision.bundle_json.is_not(None))
-        .order_by(Application.id)
-    )
-    count_where = where[1:]
-    with db.read() as s:
-        cases = [
-            CaseInput(r.id, r.month, bool(r.protected), r.bundle_json, r.basis_json, r.pack_hash, r.guideline_hash)
-            for r in s.execute(q)
-        ]
-        total = s.execute(select(func.count()).select_from(Application).where(*count_where)).scalar_one()
-    return cases, int(total) - len(cases)
+    return impact.cases(SqlUnitOfWork(db), month_from, month_to)
 
 
 def processes(cases: int, workers: int) -> int:

@@ -3,53 +3,32 @@
 Each process builds its own rule engine (durable_rules scales by processes, like the batch's
 workers) from the installed packs and the draft's folder, then decides cases twice: with the pack
 and guideline the stored decision recorded (the baseline, under today's code, so that only the pack
-differs) and with the draft (under the same guideline). Only summaries go back: outcome, amounts in
-öre and finding codes — never a bundle, a name or a personnummer.
+differs) and with the draft (under the same guideline). The logic per case is the use case's
+(decision/services/impact.py: ``redecide``); this module gives it the rules' evaluator as its ports. Only
+summaries go back: outcome, amounts in öre and finding codes — never a bundle, a name or a personnummer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from decision.basis import DecisionBasis, build_basis, canonical_json
-from decision.errors import FinaidError, InputError
-from decision.money import parse_sum
-from decision.validation import parse_bundle
+from decision.basis import DecisionBasis, build_basis
+from decision.bundle import CaseBundle
+from decision.services.impact import ImpactPorts, redecide, summary
+from decision.uow import ImpactCase
 from rules.catalog import Catalog, RulePack
 from rules.evaluator import PackEvaluator
 
+CaseInput = ImpactCase  # the name the lifecycle has always used
 
-@dataclass(frozen=True)
-class CaseInput:
-    application_id: str
-    month: str
-    protected: bool
-    bundle_json: str
-    basis_json: str
-    pack_hash: str
-    guideline_hash: str
-
-
-def ore(text: str) -> int:
-    """A basis amount (two-decimal kronor, possibly negative) in öre."""
-    return parse_sum(text)
-
-
-def summary(basis: DecisionBasis) -> dict[str, Any]:
-    a = basis.amounts
-    return {
-        "outcome": basis.outcome,
-        "proposed": ore(a.proposed),
-        "norm": ore(a.norm),
-        "costs": ore(a.costs_accepted),
-        "income": ore(a.income_counted),
-        "codes": sorted(f.code for f in basis.findings),
-    }
+__all__ = ["CaseInput", "ImpactEvaluator", "decide_chunk", "draft_folder_of", "init_worker", "summary"]
 
 
 class ImpactEvaluator:
+    """The rules' side of the impact use case (decision/services/impact.py): one engine per process."""
+
     def __init__(self, draft_folder: str, as_month: str | None, catalog: Catalog | None = None) -> None:
         self.catalog = catalog or Catalog()
         self.draft: RulePack = self.catalog.draft_pack(draft_folder)
@@ -58,44 +37,25 @@ class ImpactEvaluator:
         qualifying = self.draft.parameters.get("jobbstimulans.qualifying_months")
         value = qualifying.at(self.draft.first_day) if qualifying is not None else None
         self.qualifying = value.ore if value is not None else 6
+        self.ports = ImpactPorts(
+            baseline=self._baseline, draft=self._draft, covers=self.draft.covers, as_month=as_month,
+            shift=partial(self._shift, as_month) if as_month is not None else None,
+        )
 
-    def decide(self, case: CaseInput) -> dict[str, Any]:
-        out: dict[str, Any] = {"application_id": case.application_id, "month": case.month, "protected": case.protected}
-        try:
-            bundle = parse_bundle(case.bundle_json)
-            base = self.evaluator.evaluate(bundle, case.pack_hash, case.guideline_hash)
-            base_basis = build_basis(bundle, base)
-        except FinaidError as e:
-            reason = f"the stored decision cannot be replayed ({type(e).__name__})"
-            return {**out, "status": "skipped", "reason": reason}
-        out["baseline"] = summary(base_basis)
-        out["replay_identical"] = base_basis.canonical_json() == canonical_json(_loads(case.basis_json))
-        if self.as_month is not None:
-            from adapters.driving.lifecycle.asmonth import shift
+    def _baseline(self, bundle: CaseBundle, pack_hash: str, guideline_hash: str) -> DecisionBasis:
+        return build_basis(bundle, self.evaluator.evaluate(bundle, pack_hash, guideline_hash))
 
-            try:
-                bundle = shift(bundle, self.as_month, self.qualifying)
-            except ValueError:
-                return {**out, "status": "skipped", "reason": f"applied for a month after {self.as_month}"}
-            except InputError as e:
-                paths = sorted({err.path.split("[")[0] for err in e.errors})
-                return {**out, "status": "skipped", "reason": f"not valid in {self.as_month}: {', '.join(paths)}"}
-        elif not self.draft.covers(bundle.application.month):
-            return {**out, "status": "skipped", "reason": "a month the draft does not cover (use --as-month)"}
-        try:
-            guideline = self.catalog.guideline_by_hash(case.guideline_hash)
-            new = self.evaluator.evaluate_with(bundle, self.draft, guideline)
-            out["draft"] = summary(build_basis(bundle, new))
-        except FinaidError as e:
-            return {**out, "status": "failed", "reason": f"the draft could not decide it ({type(e).__name__}: {e})"}
-        out["status"] = "compared"
-        return out
+    def _draft(self, bundle: CaseBundle, guideline_hash: str) -> DecisionBasis:
+        guideline = self.catalog.guideline_by_hash(guideline_hash)
+        return build_basis(bundle, self.evaluator.evaluate_with(bundle, self.draft, guideline))
 
+    def _shift(self, as_month: str, bundle: CaseBundle) -> CaseBundle:
+        from adapters.driving.lifecycle.asmonth import shift
 
-def _loads(text: str) -> Any:
-    import json
+        return shift(bundle, as_month, self.qualifying)
 
-    return json.loads(text)
+    def decide(self, case: ImpactCase) -> dict[str, Any]:
+        return redecide(self.ports, case)
 
 
 _worker: ImpactEvaluator | None = None
@@ -107,7 +67,7 @@ def init_worker(draft_folder: str, as_month: str | None) -> None:
     _worker = ImpactEvaluator(draft_folder, as_month)
 
 
-def decide_chunk(cases: list[CaseInput]) -> list[dict[str, Any]]:
+def decide_chunk(cases: list[ImpactCase]) -> list[dict[str, Any]]:
     assert _worker is not None, "init_worker was not called"
     return [_worker.decide(c) for c in cases]
 

@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from adapters.driven.clock import utc_now as now
+from adapters.driven.clock import read
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Unit, UnitArea, User, UserRole, UserUnit, WebSession
 from adapters.driven.db.store import new_id
 from adapters.driven.db.trail import append_event
 from adapters.driving.web.auth import MIN_PASSWORD, AuthError, aware, hash_password
 from adapters.driving.web.roles import Role
+from decision.ports import Clock
 
 
 def check_password(password: str, demo: bool = False) -> None:
@@ -26,7 +27,7 @@ def check_password(password: str, demo: bool = False) -> None:
 
 def add_user(
     db: Database, username: str, display_name: str, password: str | None, roles: Iterable[str],
-    units: Iterable[str], actor: str, title: str | None = None, is_demo: bool = False,
+    units: Iterable[str], actor: str, title: str | None = None, is_demo: bool = False, clock: Clock | None = None,
 ) -> str:
     """Create a user with roles and units (an audit event each); returns the user id."""
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
@@ -34,7 +35,7 @@ def add_user(
     role_set = _roles(roles)
     if password is not None:
         check_password(password, is_demo)
-    at = now()
+    at = read(clock)
     with db.transaction() as s:
         if s.execute(select(User.id).where(User.username == username)).scalar_one_or_none():
             raise AuthError(f"a user named {username} exists already")
@@ -88,21 +89,23 @@ def _set_units(s: Session, uid: str, username: str, units: list[str], actor: str
     append_event(s, actor, "units_changed", f"user:{username}", {"before": before, "after": after}, at)
 
 
-def set_roles(db: Database, username: str, roles: Iterable[str], actor: str) -> None:
+def set_roles(db: Database, username: str, roles: Iterable[str], actor: str, clock: Clock | None = None) -> None:
     role_list = _roles(roles)
+    at = read(clock)
     with db.transaction() as s:
         user = _user(s, username)
-        _set_roles(s, user.id, username, role_list, actor, now())
+        _set_roles(s, user.id, username, role_list, actor, at)
 
 
-def set_units(db: Database, username: str, units: Iterable[str], actor: str) -> None:
+def set_units(db: Database, username: str, units: Iterable[str], actor: str, clock: Clock | None = None) -> None:
+    at = read(clock)
     with db.transaction() as s:
         user = _user(s, username)
-        _set_units(s, user.id, username, list(units), actor, now())
+        _set_units(s, user.id, username, list(units), actor, at)
 
 
-def set_active(db: Database, username: str, active: bool, actor: str) -> None:
-    at = now()
+def set_active(db: Database, username: str, active: bool, actor: str, clock: Clock | None = None) -> None:
+    at = read(clock)
     with db.transaction() as s:
         user = _user(s, username)
         if user.active == active:
@@ -114,26 +117,28 @@ def set_active(db: Database, username: str, active: bool, actor: str) -> None:
         append_event(s, actor, "user_enabled" if active else "user_disabled", f"user:{username}", {}, at)
 
 
-def unlock(db: Database, username: str, actor: str) -> None:
-    at = now()
+def unlock(db: Database, username: str, actor: str, clock: Clock | None = None) -> None:
+    at = read(clock)
     with db.transaction() as s:
         user = _user(s, username)
         user.locked_until, user.failed_logins = None, 0
         append_event(s, actor, "account_unlocked", f"user:{username}", {}, at)
 
 
-def set_password(db: Database, username: str, password: str, actor: str) -> None:
+def set_password(db: Database, username: str, password: str, actor: str, clock: Clock | None = None) -> None:
+    at = read(clock)
     with db.transaction() as s:
         user = _user(s, username)
         check_password(password, user.is_demo)
         user.password_hash = hash_password(password)
         user.failed_logins, user.locked_until = 0, None
         s.execute(update(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
-                  .values(ended_at=now()))
-        append_event(s, actor, "password_set", f"user:{username}", {}, now())
+                  .values(ended_at=at))
+        append_event(s, actor, "password_set", f"user:{username}", {}, at)
 
 
-def list_users(db: Database) -> list[dict[str, Any]]:
+def list_users(db: Database, clock: Clock | None = None) -> list[dict[str, Any]]:
+    at = read(clock)
     with db.read() as s:
         users = s.execute(select(User).order_by(User.username)).scalars().all()
         out = []
@@ -144,16 +149,17 @@ def list_users(db: Database) -> list[dict[str, Any]]:
             out.append({
                 "username": u.username, "display_name": u.display_name, "title": u.title, "roles": roles,
                 "units": units, "active": u.active, "demo": u.is_demo,
-                "locked": bool(locked and locked > now()),
+                "locked": bool(locked and locked > at),
                 "last_login_at": aware(u.last_login_at),
             })
         return out
 
 
 # ------------------------------------------------------------------------------------------- units
-def set_unit(db: Database, unit_id: str, name: str, areas: Iterable[tuple[str, str]], actor: str) -> None:
+def set_unit(db: Database, unit_id: str, name: str, areas: Iterable[tuple[str, str]], actor: str,
+             clock: Clock | None = None) -> None:
     """Create or update a unit and the municipalities (districts) it handles."""
-    at = now()
+    at = read(clock)
     area_list = sorted(set(areas))
     for municipality, _district in area_list:
         if len(municipality) != 4 or not municipality.isdigit():

@@ -47,9 +47,9 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
 
     web_services = WebServices(config, db, services)
     if config.units_file is not None:
-        load_units_file(db, config.units_file, "system:web")
+        load_units_file(db, config.units_file, "system:web", web_services.clock)
     if config.demo:
-        ensure_demo(db)
+        ensure_demo(db, web_services.clock)
     app = FastAPI(
         title="finaid API",
         version="1",

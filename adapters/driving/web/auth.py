@@ -23,12 +23,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from adapters.driven.clock import utc_now as now
+from adapters.driven.clock import read
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import User, UserRole, UserUnit, WebSession
 from adapters.driven.db.trail import append_event
 from adapters.driving.web.roles import Role, parse_roles
 from decision.errors import FinaidError
+from decision.ports import Clock
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("finaid-timing-equaliser")
@@ -94,12 +95,13 @@ class LoginPolicy:
 class PasswordAuthenticator:
     """argon2 password hashes; lockout after ``lockout_attempts`` failures in a row."""
 
-    def __init__(self, db: Database, policy: LoginPolicy) -> None:
+    def __init__(self, db: Database, policy: LoginPolicy, clock: Clock | None = None) -> None:
         self.db = db
         self.policy = policy
+        self.clock = clock  # the bootstrap's (the web app passes it)
 
     def authenticate(self, username: str, password: str) -> LoginResult:
-        at = now()
+        at = read(self.clock)
         with self.db.transaction() as s:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
             if user is None or user.password_hash is None:
@@ -158,8 +160,10 @@ class ActiveSession:
 class SessionStore:
     """Server-side sessions keyed by the HMAC of a random cookie token."""
 
-    def __init__(self, db: Database, secret: bytes, policy: SessionPolicy, protected_roles: Iterable[Role]) -> None:
+    def __init__(self, db: Database, secret: bytes, policy: SessionPolicy, protected_roles: Iterable[Role],
+                 clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock  # the bootstrap's (the web app passes it)
         self.secret = secret
         self.policy = policy
         self.protected_roles = frozenset(protected_roles)
@@ -169,7 +173,7 @@ class SessionStore:
 
     def create(self, user_id: str, replacing: str | None = None) -> tuple[str, str]:
         """A new session (token, csrf) for a user who just logged in; ``replacing`` is ended first."""
-        at = now()
+        at = read(self.clock)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         with self.db.transaction() as s:
@@ -190,7 +194,7 @@ class SessionStore:
         """The live session behind a cookie token (touched), or None (unknown, ended, idle, expired)."""
         if not token or len(token) > 128:
             return None
-        at = now()
+        at = read(self.clock)
         digest = self._hash(token)
         with self.db.transaction() as s:
             row = s.get(WebSession, digest)
@@ -213,7 +217,7 @@ class SessionStore:
     def end(self, token: str | None) -> None:
         if not token:
             return
-        at = now()
+        at = read(self.clock)
         with self.db.transaction() as s:
             row = s.get(WebSession, self._hash(token))
             if row is None or row.ended_at is not None:

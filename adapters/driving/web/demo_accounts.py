@@ -10,6 +10,7 @@ from sqlalchemy import select
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Unit, User
 from adapters.driving.web.accounts import add_user, set_unit
+from decision.ports import Clock
 
 ACTOR = "system:demo"
 UNITS = (
@@ -31,14 +32,15 @@ def demo_password(username: str) -> str:
     return f"demo-{username}"
 
 
-def ensure_demo(db: Database) -> None:
+def ensure_demo(db: Database, clock: Clock | None = None) -> None:
     """Create the demo units and accounts that do not exist yet (idempotent)."""
     with db.read() as s:
         units = set(s.execute(select(Unit.id)).scalars())
         users = set(s.execute(select(User.username)).scalars())
     for unit_id, name, municipalities in UNITS:
         if unit_id not in units:
-            set_unit(db, unit_id, name, [(m, "") for m in municipalities], ACTOR)
+            set_unit(db, unit_id, name, [(m, "") for m in municipalities], ACTOR, clock)
     for username, name, title, roles, unit_ids in ACCOUNTS:
         if username not in users:
-            add_user(db, username, name, demo_password(username), roles, unit_ids, ACTOR, title=title, is_demo=True)
+            add_user(db, username, name, demo_password(username), roles, unit_ids, ACTOR, title=title, is_demo=True,
+                     clock=clock)

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from adapters.driven.clock import utc_now as now
+from adapters.driven.clock import read
 from adapters.driven.db.models import Application, AuditEvent, Decision, DecisionUse, SignOff, SignOffOverride
 from adapters.driving.web.auth import Identity, aware
 from adapters.driving.web.scope import visible
 from decision.basis import COST_PREFIX, DISREGARD_PREFIX, INCOME_PREFIX, NORM_PREFIX
+from decision.ports import Clock
 
 QUEUE_STATES = ("proposed", "awaiting_second_signature")
 LINE_PREFIXES = (NORM_PREFIX, COST_PREFIX, INCOME_PREFIX, DISREGARD_PREFIX)
@@ -35,9 +36,11 @@ class QueueFilter:
     limit: int = 200
 
 
-def queue(s: Session, identity: Identity, f: QueueFilter) -> tuple[list[dict[str, Any]], list[str]]:
-    """Proposals awaiting sign-off in the person's scope, oldest first; and the finding codes present."""
-    at = now()
+def queue(s: Session, identity: Identity, f: QueueFilter, clock: Clock | None = None
+          ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Proposals awaiting sign-off in the person's scope, oldest first; and the finding codes present.
+    ``clock``: the bootstrap's (the page passes it); the waiting days count to its reading."""
+    at = read(clock)
     conds: list[ColumnElement[bool]] = [
         Application.state.in_(QUEUE_STATES if not f.state else [f.state] if f.state in QUEUE_STATES else []),
         visible(identity),

@@ -17,6 +17,7 @@ from adapters.driven.db.models import Application, UnitArea
 from adapters.driving.web.accounts import set_unit
 from adapters.driving.web.auth import AuthError, Identity
 from adapters.driving.web.roles import ALL_UNITS
+from decision.ports import Clock
 
 
 def _all_units(identity: Identity) -> bool:
@@ -48,7 +49,7 @@ def can_see(s: Session, identity: Identity, app: Application) -> bool:
     return unit is not None and unit in identity.units
 
 
-def load_units_file(db: Database, path: Path, actor: str) -> int:
+def load_units_file(db: Database, path: Path, actor: str, clock: Clock | None = None) -> int:
     """Load a unit mapping: ``units: [{id, name, municipalities: ["1287", "1287/Väster"]}]``."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("units"), list):
@@ -59,6 +60,6 @@ def load_units_file(db: Database, path: Path, actor: str) -> int:
         for item in unit.get("municipalities", []):
             municipality, _, district = str(item).partition("/")
             areas.append((municipality, district))
-        set_unit(db, str(unit["id"]), str(unit.get("name", unit["id"])), areas, actor)
+        set_unit(db, str(unit["id"]), str(unit.get("name", unit["id"])), areas, actor, clock)
         n += 1
     return n

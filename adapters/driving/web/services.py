@@ -39,10 +39,11 @@ class WebServices:
         self.store = CaseStore(db, person_key=lambda pnr: person_key(key, pnr))
         self.access = AccessLog(db, key, self.clock.now)
         self.sessions = SessionStore(
-            db, config.session_secret, SessionPolicy(config.idle_minutes, config.max_hours), config.protected_roles
+            db, config.session_secret, SessionPolicy(config.idle_minutes, config.max_hours), config.protected_roles,
+            self.clock,
         )
         self.authenticator = PasswordAuthenticator(
-            db, LoginPolicy(config.lockout_attempts, config.lockout_minutes, config.demo)
+            db, LoginPolicy(config.lockout_attempts, config.lockout_minutes, config.demo), self.clock
         )
         self.policy = Policy(config.four_eyes_threshold_ore, config.four_eyes_findings, config.reason_codes_dir)
         self.letters = LetterMaker(

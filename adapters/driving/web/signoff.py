@@ -8,13 +8,14 @@ reads the pages use (``pending_first``, ``signed_record``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters.driven.clock import SystemClock
 from adapters.driven.db.casefile import line_group
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, SignOff
@@ -63,11 +64,6 @@ def override_evaluator() -> Any:
     return PackEvaluator(Catalog())
 
 
-class _SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
 class _DefaultLetters:
     """The configured letters, built only when a letter is rendered (they read the settings)."""
 
@@ -78,8 +74,10 @@ class _DefaultLetters:
 
 
 def ports(policy: Policy, letters: LetterRenderer | None = None, clock: Clock | None = None) -> SignOffPorts:
+    """The sign-off's ports; ``clock`` is the bootstrap's (every page and the night pass theirs; tools and
+    tests without one get the system clock of adapters/driven/clock.py)."""
     return SignOffPorts(
-        clock=clock or _SystemClock(),
+        clock=clock if clock is not None else SystemClock(),
         reason_codes=lambda municipality: reason_codes.for_municipality(municipality, policy.reason_codes_dir),
         overrides=override_evaluator(),
         letters=letters if letters is not None else _DefaultLetters(),

@@ -26,11 +26,13 @@ from decision.uow import (
     AuditEntry,
     CaseView,
     Conflict,
+    ImpactCase,
     Move,
     NewDecision,
     NewLetter,
     NewRevision,
     NewSignOff,
+    PinnedDecision,
     SignOffView,
 )
 
@@ -147,6 +149,34 @@ class FakeDecisions:
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         for old, new in pairs:
             self.t.decisions[old]["superseded_by"] = new
+
+    def pinned(self, decision_ids: Sequence[str]) -> list[PinnedDecision]:
+        out = []
+        for i in decision_ids:
+            d = self.t.decisions.get(i)
+            if d is not None:
+                rev = self.t.revisions.get(d["revision_id"])
+                out.append(PinnedDecision(i, d["pack_hash"], d["guideline_hash"], d["code_version"], d["basis_json"],
+                                          rev["bundle_json"] if rev is not None else None))
+        return out
+
+    def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
+        apps = [a for a in self.t.applications.values()
+                if (not month_from or a["month"] >= month_from) and (not month_to or a["month"] <= month_to)]
+        cases = []
+        for a in sorted(apps, key=lambda a: a["id"]):
+            d = self.t.decisions.get(a["current_decision_id"] or "")
+            rev = self.t.revisions.get(d["revision_id"]) if d is not None else None
+            if d is None or rev is None or rev["id"] != a["current_revision_id"] or d["basis_json"] is None \
+                    or rev["bundle_json"] is None:
+                continue
+            cases.append(ImpactCase(a["id"], a["month"], bool(a["protected"]), rev["bundle_json"], d["basis_json"],
+                                    d["pack_hash"], d["guideline_hash"]))
+        return cases, len(apps) - len(cases)
+
+    def between(self, month_from: str, month_to: str) -> list[str]:
+        rows = [(d["decided_at"], i) for i, d in self.t.decisions.items() if month_from <= d["month"] <= month_to]
+        return [i for _, i in sorted(rows)]
 
 
 class FakeEvidence:

@@ -47,3 +47,28 @@ def test_no_driving_adapter_appends_to_the_chain_of_a_case_itself() -> None:
                  "adapters/driving/cli/case.py", "adapters/driving/api/routes.py"):
         calls = _calls(path)
         assert not calls & {"append_event", "append_events", "write_decisions", "add_fetched_revisions"}, path
+
+
+def test_fetch_replay_and_impact_go_through_their_use_cases() -> None:
+    assert "fetching.fetch" in _calls("adapters/driving/cli/case.py")
+    assert {"replaying.replay", "replaying.between", "verdict"} <= _calls("adapters/driving/cli/audit.py")
+    assert "redecide" in _calls("adapters/driving/lifecycle/impact_worker.py")
+    assert "impact.cases" in _calls("adapters/driving/lifecycle/impact.py")
+    assert "replay_pinned" in _calls("audit/replay.py")  # audit judges; the use case decides again
+
+
+def test_the_system_clock_is_read_only_in_the_clock_adapter() -> None:
+    """One clock from the bootstrap: no use path reads the time itself (the registry client's ``fetched_at``
+    default and the devtools aside; see docs/architecture.md, "The use cases")."""
+    allowed = {"adapters/driven/clock.py", "adapters/driven/ssbtek/client.py"}
+    offenders = []
+    for folder in ("decision", "rules", "audit", "adapters"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in allowed or rel.startswith(("adapters/devtools/", "adapters/driven/db/migrations/")):
+                continue
+            text = path.read_text(encoding="utf-8")
+            calls = _calls(rel)
+            if "utc_now" in text or "_SystemClock" in text or calls & {"datetime.now", "datetime.utcnow"}:
+                offenders.append(rel)
+    assert offenders == []

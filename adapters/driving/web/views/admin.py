@@ -24,7 +24,7 @@ def install(app: FastAPI) -> None:
     def admin_users(request: Request, error: str = "") -> Response:
         ctx = _ctx(request)
         ctx.require(Action.MANAGE_USERS)
-        return render(request, "admin_users.html", ctx=ctx, users=list_users(ctx.services.db),
+        return render(request, "admin_users.html", ctx=ctx, users=list_users(ctx.services.db, ctx.services.clock),
                       units=list_units(ctx.services.db), roles=list(Role), errors=[error[:200]] if error else [])
 
     @app.post("/admin/users", include_in_schema=False)
@@ -36,7 +36,7 @@ def install(app: FastAPI) -> None:
             add_user(ctx.services.db, str(form.get("username") or ""), str(form.get("display_name") or "")[:128],
                      str(form.get("password") or ""), [str(r) for r in form.getlist("roles")],
                      [str(u) for u in form.getlist("units")], ctx.identity.actor,
-                     title=str(form.get("title") or "")[:128] or None)
+                     title=str(form.get("title") or "")[:128] or None, clock=ctx.services.clock)
         except AuthError as e:
             return RedirectResponse(f"/admin/users?error={quote(str(e))}", status_code=303)
         return RedirectResponse("/admin/users", status_code=303)
@@ -49,11 +49,12 @@ def install(app: FastAPI) -> None:
         op = str(form.get("op") or "")
         try:
             if op == "roles":
-                set_roles(ctx.services.db, username, [str(r) for r in form.getlist("roles")], ctx.identity.actor)
+                set_roles(ctx.services.db, username, [str(r) for r in form.getlist("roles")], ctx.identity.actor,
+                          ctx.services.clock)
             elif op == "unlock":
-                unlock_user(ctx.services.db, username, ctx.identity.actor)
+                unlock_user(ctx.services.db, username, ctx.identity.actor, ctx.services.clock)
             elif op in ("disable", "enable"):
-                set_active(ctx.services.db, username, op == "enable", ctx.identity.actor)
+                set_active(ctx.services.db, username, op == "enable", ctx.identity.actor, ctx.services.clock)
             else:
                 raise PageForbidden()
         except AuthError as e:

@@ -31,5 +31,5 @@ def install(app: FastAPI) -> None:
         )
         ctx.record("view_queue", "queue", [])
         with ctx.services.db.read() as s:
-            rows, codes = queries.queue(s, ctx.identity, f)
+            rows, codes = queries.queue(s, ctx.identity, f, ctx.services.clock)
         return render(request, "queue.html", ctx=ctx, rows=rows, codes=codes, f=f)

@@ -1,0 +1,85 @@
+"""Impact re-decision: decide stored cases again with the draft pack beside their baseline (docs/rule-lifecycle.md).
+
+What ``finaid rules impact`` runs per case, in its own process or in spawned workers
+(adapters/driving/lifecycle/impact_worker.py builds the ports from the rules' evaluator): the baseline is
+the stored decision's pinned pack and guideline under today's code (so only the pack differs), the draft is
+evaluated under the same guideline. Nothing is stored and no clock is read (the packs are pinned; a draft
+covers its own months, or ``--as-month`` moves the case there). Only summaries leave: outcome, amounts in
+öre and finding codes — never a bundle, a name or a personnummer. :func:`cases` reads the caseload through
+the unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from decision.basis import DecisionBasis, canonical_json
+from decision.bundle import CaseBundle
+from decision.errors import FinaidError, InputError
+from decision.money import parse_sum
+from decision.uow import ImpactCase, UnitOfWork
+from decision.validation import parse_bundle
+
+
+@dataclass(frozen=True)
+class ImpactPorts:
+    """The evaluations impact needs: the pinned baseline, the draft, the draft's months, the month shift."""
+
+    baseline: Callable[[CaseBundle, str, str], DecisionBasis]  # bundle, pack hash, guideline hash
+    draft: Callable[[CaseBundle, str], DecisionBasis]  # bundle, guideline hash
+    covers: Callable[[str], bool]  # the draft covers this month
+    as_month: str | None = None
+    shift: Callable[[CaseBundle], CaseBundle] | None = None  # to ``as_month``; ValueError: a later month
+
+
+def summary(basis: DecisionBasis) -> dict[str, Any]:
+    a = basis.amounts
+    return {
+        "outcome": basis.outcome,
+        "proposed": parse_sum(a.proposed),
+        "norm": parse_sum(a.norm),
+        "costs": parse_sum(a.costs_accepted),
+        "income": parse_sum(a.income_counted),
+        "codes": sorted(f.code for f in basis.findings),
+    }
+
+
+def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
+    """One case: its baseline, whether that replays identically, and the draft's summary (or why not)."""
+    out: dict[str, Any] = {"application_id": case.application_id, "month": case.month, "protected": case.protected}
+    try:
+        bundle = parse_bundle(case.bundle_json)
+        base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash)
+    except FinaidError as e:
+        reason = f"the stored decision cannot be replayed ({type(e).__name__})"
+        return {**out, "status": "skipped", "reason": reason}
+    out["baseline"] = summary(base_basis)
+    out["replay_identical"] = base_basis.canonical_json() == canonical_json(json.loads(case.basis_json))
+    if ports.as_month is not None and ports.shift is not None:
+        try:
+            bundle = ports.shift(bundle)
+        except ValueError:
+            return {**out, "status": "skipped", "reason": f"applied for a month after {ports.as_month}"}
+        except InputError as e:
+            paths = sorted({err.path.split("[")[0] for err in e.errors})
+            return {**out, "status": "skipped", "reason": f"not valid in {ports.as_month}: {', '.join(paths)}"}
+    elif not ports.covers(bundle.application.month):
+        return {**out, "status": "skipped", "reason": "a month the draft does not cover (use --as-month)"}
+    try:
+        out["draft"] = summary(ports.draft(bundle, case.guideline_hash))
+    except FinaidError as e:
+        return {**out, "status": "failed", "reason": f"the draft could not decide it ({type(e).__name__}: {e})"}
+    out["status"] = "compared"
+    return out
+
+
+def cases(uow: UnitOfWork, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
+    """The caseload to re-decide: every application's current decision and sealed bundle; (cases, undecided)."""
+    with uow:
+        return uow.decisions.current(month_from, month_to)
+
+
+__all__ = ["ImpactPorts", "cases", "redecide", "summary"]
