@@ -21,14 +21,25 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def head() -> str:
+    """The newest migration's revision (file names start with it), without importing Alembic."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def upgrade(db: Database, revision: str = "head") -> list[str]:
+    """Migrate, then (on PostgreSQL) create the roles where allowed and grant them: what was done, by line."""
     from alembic import command
+
+    from adapters.driven.db import roles
 
     cfg = alembic_config()
     with db.engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
+        report = roles.apply(conn)
+        conn.commit()
+    return report
 
 
 def current(db: Database) -> str | None:

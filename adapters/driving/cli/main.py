@@ -91,8 +91,30 @@ def main() -> None:
             sys.exit(e.exit_code)
         if debug:
             raise
+        named = _database_error(e)
+        if named is not None:
+            print(f"error: {named}", file=sys.stderr)
+            sys.exit(1)
         print(f"error: finaid failed unexpectedly ({type(e).__name__}); run with --debug for details", file=sys.stderr)
         sys.exit(1)
+
+
+def _database_error(e: Exception) -> str | None:
+    """A database error that escaped a command, named by its cause (adapters/driven/db/problems.py)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not isinstance(e, SQLAlchemyError):
+        return None
+    from adapters.driven.db.problems import explain
+    from adapters.settings import settings
+
+    try:
+        cfg = settings()
+    except FinaidError:
+        return None
+    return str(explain(e, cfg.db_url, cfg.db_schema))
 
 
 if __name__ == "__main__":
