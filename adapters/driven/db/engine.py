@@ -43,7 +43,9 @@ def where(url: str, schema: str | None = None) -> str:
     if parsed.get_backend_name() == "sqlite":
         return f"SQLite file {parsed.database}"
     user = f"{parsed.username}@" if parsed.username else ""
-    text = f"PostgreSQL {user}{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
+    host = parsed.host or os.environ.get("PGHOST") or "localhost"
+    port = parsed.port or os.environ.get("PGPORT") or 5432
+    text = f"PostgreSQL {user}{host}:{port}/{parsed.database or os.environ.get('PGDATABASE', '')}"
     return text + (f" (schema {schema})" if schema else "")
 
 

@@ -112,13 +112,6 @@ def apply(conn: Connection) -> list[str]:
                       f"{', '.join(t for t in tables if t in APPEND_ONLY)}; SELECT on alembic_version; "
                       f"UPDATE on the case tables without their personal content; full DML on the others")
     if PURGE in present:
-        if RUNTIME in present:
-            try:
-                with conn.begin_nested():
-                    conn.execute(text(f"GRANT {RUNTIME} TO {PURGE}"))
-            except Exception:  # noqa: BLE001 - needs CREATEROLE; the purge role has the grants itself anyway
-                report.append(f"note: could not make {PURGE} a member of {RUNTIME} (needs CREATEROLE); "
-                              f"its own grants suffice")
         for privileges, t in runtime_grants(conn, tables):
             conn.execute(text(f"GRANT {privileges} ON {_q(t)} TO {PURGE}"))
         for t, cols in PERSONAL.items():

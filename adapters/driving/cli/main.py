@@ -22,6 +22,7 @@ from adapters.driving.cli import (
     case,
     db,
     demo,
+    doctor,
     registry,
     retention,
     rules,
@@ -46,7 +47,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (case, schema, demo, audit, db, retention, batch, sandbox, registry, web, users, units, tokens, rules):
+for group in (case, schema, demo, doctor, audit, db, retention, batch, sandbox, registry, web, users, units, tokens,
+              rules):
     app.add_typer(group.app, name=group.NAME)
 
 

@@ -25,8 +25,11 @@ def web_serve(
 
     from adapters.driving.web.app import create_app_from_services
 
+    from adapters.driving.cli.doctor import refuse_on_failures
+
     s = services(ctx)
     cfg = s.settings
+    refuse_on_failures(s, "web serve")  # production: not without an administrator, a session secret, …
     host = host or cfg.web_host
     port = port or cfg.web_port
     app = create_app_from_services(s, host)
