@@ -18,7 +18,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from decision.errors import ConfigurationError
 
-
 DB_SCHEMES = ("sqlite", "postgres", "postgresql", "postgresql+psycopg")
 
 

@@ -145,7 +145,7 @@ def check(conn: Connection) -> list[str]:
             if t in APPEND_ONLY + READ_ONLY and (may(role, t, "UPDATE") or may(role, t, "DELETE")):
                 problems.append(f"{role} may UPDATE or DELETE {t}, which is append-only")
             if t in CASE_TABLES and may(role, t, "DELETE"):
-                problems.append(f"{role} may DELETE from {t}")
+                problems.append(f"{role} holds the delete privilege on {t}")
             for c in PERSONAL.get(t, ()):
                 allowed = may(role, t, "UPDATE", c)
                 if role == RUNTIME and allowed:

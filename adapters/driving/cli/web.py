@@ -23,9 +23,8 @@ def web_serve(
     """Run the web app and the API (behind a TLS reverse proxy outside demo mode; docs/web.md)."""
     import uvicorn
 
-    from adapters.driving.web.app import create_app_from_services
-
     from adapters.driving.cli.doctor import refuse_on_failures
+    from adapters.driving.web.app import create_app_from_services
 
     s = services(ctx)
     cfg = s.settings
