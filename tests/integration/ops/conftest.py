@@ -23,7 +23,7 @@ import pytest
 BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(__file__).resolve().parents[3]
 FINAID = Path(sys.executable).with_name("finaid")
-GUIDE_ROLES = ("finaid_app", "finaid_gallring", "finaid_runtime", "finaid_purge", "finaid_owner")
+GUIDE_ROLES = ("finaid_app", "finaid_gallring", "finaid_stranger", "finaid_runtime", "finaid_purge", "finaid_owner")
 
 
 def _free_port() -> int:
