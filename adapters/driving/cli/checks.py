@@ -52,7 +52,11 @@ def _database(s: Services) -> list[Check]:
     from adapters.driven.db.problems import DatabaseProblem, explain, schema_revision
 
     cfg = s.settings
-    db = Database(cfg.db_url, cfg.db_schema)
+    try:
+        db = Database(cfg.db_url, cfg.db_schema)
+    except OSError as e:
+        return [Check("database", False, f"{where(cfg.db_url)}: {e.strerror or e}",
+                      "fix FINAID_DB_URL (the SQLite file's folder must be writable)", (WEB, BATCH))]
     place = where(db.url, db.schema)
     try:
         try:
@@ -70,7 +74,7 @@ def _database(s: Services) -> list[Check]:
         if db.engine.dialect.name == "sqlite" and current != want:
             out.append(Check("migrations", True, f"embedded SQLite at {current or 'nothing'}: migrated to {want} "
                              "on first use"))
-            return out
+            return [*out, _administrators(0, cfg.demo)]
         out.append(Check("migrations", current == want, f"schema at {current or 'nothing'}, finaid expects {want}",
                          "run `finaid db upgrade` as the owner role", (WEB, BATCH)))
         if current != want:
@@ -93,11 +97,14 @@ def _database(s: Services) -> list[Check]:
             admins = conn.execute(text(
                 "SELECT count(*) FROM users u JOIN user_roles r ON r.user_id = u.id "
                 "WHERE r.role = 'administrator' AND u.active AND NOT u.is_demo")).scalar_one()
-        out.append(Check("administrator", admins > 0 or cfg.demo, f"{admins} active administrator(s)",
-                         "add one: `finaid users add NAME --name '…' --role administrator`", (WEB,)))
-        return out
+        return [*out, _administrators(admins, cfg.demo)]
     finally:
         db.dispose()
+
+
+def _administrators(count: int, demo: bool) -> Check:
+    return Check("administrator", count > 0 or demo, f"{count} active administrator(s)",
+                 "add one: `finaid users add NAME --name '…' --role administrator`", (WEB,))
 
 
 def _keys(s: Services) -> list[Check]:
