@@ -1,6 +1,6 @@
 """PostgreSQL roles and their grants: least privilege for the running services (docs/operations.md).
 
-Three roles (docs/operations.md, docs/audit.md "PostgreSQL: roles"):
+Three roles (docs/operations.md; docs/audit.md "PostgreSQL: roles"):
 
 - the **owner** (any login role, e.g. ``finaid_owner``) owns the schema and runs ``finaid db upgrade``;
 - ``finaid_runtime`` (NOLOGIN; the services log in as a member of it): ``SELECT, INSERT`` only on the audit
