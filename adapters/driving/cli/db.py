@@ -4,13 +4,16 @@ create and grant the runtime and purge roles (adapters/driven/db/roles.py; docs/
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from adapters.driving.cli.common import services
 
 NAME = "db"
-app = typer.Typer(help="The database: apply migrations, create and grant the roles.", no_args_is_help=True)
+app = typer.Typer(help="The database: apply migrations, create and grant the roles, back up SQLite.",
+                  no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -39,3 +42,26 @@ def db_upgrade(ctx: typer.Context) -> None:
         print(line, file=sys.stderr)
     moved = f"from {before or 'an empty database'} to {after}" if before != after else f"already at {after}"
     print(f"database at revision {after} ({moved})", file=sys.stderr)
+
+
+@app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="Where backups go (created mode 0700).")],
+    keep_days: Annotated[int, typer.Option(help="Delete backups older than this (at most 90: gallring).")] = 35,
+) -> None:
+    """Back up the embedded SQLite database online (a consistent snapshot while finaid runs); rotate old ones.
+
+    The access-log key (FINAID_HMAC_KEY or access-log.key beside the database) is not in the backup: keep it
+    in the municipality's key backup. PostgreSQL: pg_dump (docs/operations.md "Backups").
+    """
+    from datetime import UTC, datetime
+
+    from adapters.driven.db.backup import backup, sqlite_file
+
+    cfg = services(ctx).settings
+    print(f"finaid: database SQLite file {sqlite_file(cfg.db_url)}", file=sys.stderr)
+    result = backup(cfg.db_url, folder, datetime.now(UTC), keep_days)
+    for old in result.deleted:
+        print(f"deleted {old} (older than {keep_days} days)", file=sys.stderr)
+    print(result.path)
