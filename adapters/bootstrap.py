@@ -14,7 +14,6 @@ The clock: one :class:`~decision.ports.Clock` per services object — the system
 from __future__ import annotations
 
 import getpass
-import sys
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -52,6 +51,7 @@ class Services:
         if unknown:
             raise TypeError(f"unknown services: {', '.join(unknown)} (known: {', '.join(MEMBERS)})")
         self._given_settings = settings
+        self.database_named: str | None = None
         for name, value in overrides.items():
             self.__dict__[name] = value  # a cached_property reads its value from the instance dict first
 
@@ -114,9 +114,10 @@ class Services:
     def database(self) -> Database:
         """The configured database; an embedded SQLite file is migrated on first use.
 
-        Says which database on stderr (without credentials: a command never writes to a database it does
-        not name); a PostgreSQL schema that is missing or old, an unreachable server, a refused password or
-        a missing grant is a ``ConfigurationError`` naming the cause (adapters/driven/db/problems.py).
+        Names it in ``database_named`` (without credentials; the CLI's ``main`` prints it on stderr when the
+        command ends: a command never writes to a database it does not name); a PostgreSQL schema that is
+        missing or old, an unreachable server, a refused password or a missing grant is a ``ConfigurationError``
+        naming the cause (adapters/driven/db/problems.py).
         """
         from adapters.driven.db.engine import Database, where
         from adapters.driven.db.migrate import head
@@ -124,7 +125,7 @@ class Services:
 
         cfg = self.settings
         db = Database(cfg.db_url, cfg.db_schema)
-        print(f"finaid: database {where(db.url, db.schema)}", file=sys.stderr)
+        self.database_named = where(db.url, db.schema)  # main() says it on stderr when the command ends
         if db.engine.dialect.name == "sqlite":
             if schema_revision(db.engine, db.url) != head():
                 from adapters.driven.db import migrate

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from adapters.bootstrap import bootstrap
+from adapters.bootstrap import Services, bootstrap
 from adapters.driving.cli import (
     audit,
     batch,
@@ -64,8 +64,17 @@ def _root(
 def main() -> None:
     """Console entry point: build the services once, run the command, map finaid's errors to exit codes."""
     debug = "--debug" in sys.argv[1:]
+    services = bootstrap()
     try:
-        code = app(standalone_mode=False, obj=bootstrap())
+        _run(services, debug)
+    finally:
+        if services.database_named:  # which database this command used (never with a password)
+            print(f"finaid: database {services.database_named}", file=sys.stderr)
+
+
+def _run(services: Services, debug: bool) -> None:
+    try:
+        code = app(standalone_mode=False, obj=services)
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
             sys.exit(code)
     except InputError as e:
