@@ -51,6 +51,7 @@ class Services:
         if unknown:
             raise TypeError(f"unknown services: {', '.join(unknown)} (known: {', '.join(MEMBERS)})")
         self._given_settings = settings
+        self.database_named: str | None = None
         for name, value in overrides.items():
             self.__dict__[name] = value  # a cached_property reads its value from the instance dict first
 
@@ -111,17 +112,27 @@ class Services:
     # ---------------------------------------------------------------- storage
     @cached_property
     def database(self) -> Database:
-        """The configured database; an embedded SQLite file is migrated on first use."""
-        from adapters.driven.db.engine import Database
+        """The configured database; an embedded SQLite file is migrated on first use.
+
+        Names it in ``database_named`` (without credentials; the CLI's ``main`` prints it on stderr when the
+        command ends: a command never writes to a database it does not name); a PostgreSQL schema that is
+        missing or old, an unreachable server, a refused password or a missing grant is a ``ConfigurationError``
+        naming the cause (adapters/driven/db/problems.py).
+        """
+        from adapters.driven.db.engine import Database, where
+        from adapters.driven.db.migrate import head
+        from adapters.driven.db.problems import require_current, schema_revision
 
         cfg = self.settings
         db = Database(cfg.db_url, cfg.db_schema)
-        if not _schema_current(db):
-            if db.engine.dialect.name != "sqlite":
-                raise ConfigurationError("the database schema is missing or old: run `finaid db upgrade` first")
-            from adapters.driven.db import migrate
+        self.database_named = where(db.url, db.schema)  # main() says it on stderr when the command ends
+        if db.engine.dialect.name == "sqlite":
+            if schema_revision(db.engine, db.url) != head():
+                from adapters.driven.db import migrate
 
-            migrate.upgrade(db)
+                migrate.upgrade(db)
+            return db
+        require_current(db.engine, db.url, db.schema, head())
         return db
 
     @cached_property
@@ -215,22 +226,6 @@ class Services:
 
         source = self.registry_source(db, evidence)
         return Pipeline(PackEvaluator(Catalog()), source, clock=self.clock)
-
-
-def _schema_current(db: Database) -> bool:
-    """Whether the schema is at the newest migration, without importing Alembic (CLI start-up time)."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    from adapters.driven.db.migrate import MIGRATIONS
-
-    head = max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
-    try:
-        with db.engine.connect() as conn:
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except DBAPIError:
-        return False
-    return current == head
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:

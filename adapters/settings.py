@@ -6,16 +6,19 @@ Secrets are never logged or echoed: their fields are ``SecretStr`` and ``__repr_
 from __future__ import annotations
 
 import os
+import re
 import stat
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from decision.errors import ConfigurationError
+
+DB_SCHEMES = ("sqlite", "postgres", "postgresql", "postgresql+psycopg")
 
 
 class Settings(BaseSettings):
@@ -143,6 +146,17 @@ class Settings(BaseSettings):
     )
     api_max_list: int = Field(default=100, ge=1, le=1000, description="most items an API listing returns")
 
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in DB_SCHEMES or not rest.strip("/"):
+            raise ValueError(
+                "must be a database URL: sqlite:///path/to/finaid.db, or postgresql://user@host:port/database "
+                "(postgres:// and postgresql+psycopg:// are accepted too)"
+            )
+        return value
+
     @property
     def demo(self) -> bool:
         return self.mode == "demo"
@@ -158,9 +172,28 @@ def _named(e: ValidationError) -> ConfigurationError:
     """A settings error naming each bad variable (``FINAID_TODAY: …``), never echoing its value."""
     parts = []
     for err in e.errors():
-        name = "FINAID_" + "_".join(str(p) for p in err.get("loc", ())).upper()
-        parts.append(f"{name}: {err.get('msg', 'invalid')}")
+        loc = err.get("loc", ())
+        name = "FINAID_" + "_".join(str(p) for p in loc).upper()
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{name}: {msg}{_allowed(str(loc[0]) if loc else '')}")
     return ConfigurationError("; ".join(parts) or "invalid settings")
+
+
+def _allowed(field: str) -> str:
+    """`` (allowed: …)`` for a setting: its range, or its type's spelling (a Literal's message lists its choices)."""
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return ""
+    bounds = {k: getattr(m, k) for m in info.metadata for k in ("gt", "ge", "le") if getattr(m, k, None) is not None}
+    kind = str(info.annotation)
+    if "ge" in bounds and "le" in bounds:
+        return f" (allowed: {bounds['ge']} to {bounds['le']})"
+    if "gt" in bounds and "le" in bounds:
+        return f" (allowed: more than {bounds['gt']}, at most {bounds['le']})"
+    for word, spelled in (("bool", "true or false"), ("date", "a date YYYY-MM-DD"), ("dict", "a JSON object")):
+        if word in kind:
+            return f" (allowed: {spelled})"
+    return ""
 
 
 @lru_cache(maxsize=1)
@@ -176,3 +209,7 @@ def settings() -> Settings:
         return Settings()
     except ValidationError as e:
         raise _named(e) from None
+    except SettingsError as e:  # a complex value (JSON) that does not parse
+        found = re.search(r'field "(\w+)"', str(e))
+        name = f"FINAID_{found.group(1).upper()}" if found else "a FINAID_ setting"
+        raise ConfigurationError(f"{name}: not valid JSON{_allowed(found.group(1) if found else '')}") from None

@@ -239,7 +239,11 @@ def test_runtime_role_may_only_insert_and_select_audit_rows(database: TestDataba
             for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
         }
         assert privileges == {"SELECT": True, "INSERT": True, "UPDATE": False, "DELETE": False, "TRUNCATE": False}
-    assert database.scalar("SELECT has_table_privilege('finaid_runtime', :t, 'UPDATE')", t=f"{schema}.decision")
+    # it updates a decision's state columns, never its personal content (only finaid_purge may: docs/operations.md)
+    assert database.scalar("SELECT has_column_privilege('finaid_runtime', :t, 'superseded_by', 'UPDATE')",
+                           t=f"{schema}.decision")
+    assert not database.scalar("SELECT has_column_privilege('finaid_runtime', :t, 'basis_json', 'UPDATE')",
+                               t=f"{schema}.decision")
     # even with the triggers out of the way, the runtime role cannot rewrite history
     _decide_some(database, 1)
     for sql in ("UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event", "TRUNCATE audit_event"):

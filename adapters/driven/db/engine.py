@@ -17,6 +17,36 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/finaid.db"
+PG_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg")
+
+
+def normalize_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (libpq's spellings) mean psycopg 3, the driver finaid ships."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in PG_SCHEMES[:2]:
+        return "postgresql+psycopg://" + rest
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password (for messages and logs)."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown by its scheme only
+        return url.partition("://")[0] + "://…"
+    return parsed.set(password=None).render_as_string(hide_password=False)
+
+
+def where(url: str, schema: str | None = None) -> str:
+    """``host:port/database (schema s)`` or the SQLite file, for "which database" lines."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    user = f"{parsed.username}@" if parsed.username else ""
+    host = parsed.host or os.environ.get("PGHOST") or "localhost"
+    port = parsed.port or os.environ.get("PGPORT") or 5432
+    text = f"PostgreSQL {user}{host}:{port}/{parsed.database or os.environ.get('PGDATABASE', '')}"
+    return text + (f" (schema {schema})" if schema else "")
 
 
 def _prepare_sqlite_file(database: str) -> None:
@@ -29,6 +59,7 @@ def _prepare_sqlite_file(database: str) -> None:
 
 
 def make_engine(url: str, schema: str | None = None, **kw: Any) -> Engine:
+    url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -65,7 +96,7 @@ class Database:
     """An engine and its session factory; one per process."""
 
     def __init__(self, url: str, schema: str | None = None) -> None:
-        self.url = url
+        self.url = normalize_url(url)
         self.schema = schema
         self.engine = make_engine(url, schema)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -21,14 +21,29 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def head() -> str:
+    """The newest migration's revision (file names start with it), without importing Alembic."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def upgrade(db: Database, revision: str = "head") -> list[str]:
+    """Migrate, then (on PostgreSQL) create the roles where allowed and grant them: what was done, by line."""
     from alembic import command
+
+    from adapters.driven.db import roles
 
     cfg = alembic_config()
     with db.engine.connect() as conn:
+        before = roles.existing_roles(conn) if conn.dialect.name == "postgresql" else set()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
+        if revision != "head":  # an older schema keeps that release's grants (tests of upgrades)
+            return []
+        report = roles.apply(conn)
+        conn.commit()
+        created = sorted(roles.existing_roles(conn) - before) if conn.dialect.name == "postgresql" else []
+    return [f"created role {r}" for r in created if f"created role {r}" not in report] + report
 
 
 def current(db: Database) -> str | None:

@@ -33,6 +33,9 @@ def batch_run(
     s = services(ctx)
     cfg_s = s.settings
     s.database  # noqa: B018 - migrate an embedded database on first use
+    from adapters.driving.cli.doctor import refuse_on_failures
+
+    refuse_on_failures(s, "batch run")  # production: not without the access-log key, a current schema, …
     cfg = BatchConfig(
         db_url=cfg_s.db_url, db_schema=cfg_s.db_schema, workers=workers, limit=limit, lease_seconds=lease,
         budget=budget, registry_budget=budget, actor=batch_actor(), report_dir=str(cfg_s.report_dir),

@@ -15,13 +15,14 @@ from typing import Annotated
 
 import typer
 
-from adapters.bootstrap import bootstrap
+from adapters.bootstrap import Services, bootstrap
 from adapters.driving.cli import (
     audit,
     batch,
     case,
     db,
     demo,
+    doctor,
     registry,
     retention,
     rules,
@@ -46,7 +47,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (case, schema, demo, audit, db, retention, batch, sandbox, registry, web, users, units, tokens, rules):
+for group in (case, schema, demo, doctor, audit, db, retention, batch, sandbox, registry, web, users, units, tokens,
+              rules):
     app.add_typer(group.app, name=group.NAME)
 
 
@@ -62,8 +64,17 @@ def _root(
 def main() -> None:
     """Console entry point: build the services once, run the command, map finaid's errors to exit codes."""
     debug = "--debug" in sys.argv[1:]
+    services = bootstrap()
     try:
-        code = app(standalone_mode=False, obj=bootstrap())
+        _run(services, debug)
+    finally:
+        if services.database_named:  # which database this command used (never with a password)
+            print(f"finaid: database {services.database_named}", file=sys.stderr)
+
+
+def _run(services: Services, debug: bool) -> None:
+    try:
+        code = app(standalone_mode=False, obj=services)
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
             sys.exit(code)
     except InputError as e:
@@ -91,8 +102,30 @@ def main() -> None:
             sys.exit(e.exit_code)
         if debug:
             raise
+        named = _database_error(e)
+        if named is not None:
+            print(f"error: {named}", file=sys.stderr)
+            sys.exit(1)
         print(f"error: finaid failed unexpectedly ({type(e).__name__}); run with --debug for details", file=sys.stderr)
         sys.exit(1)
+
+
+def _database_error(e: Exception) -> str | None:
+    """A database error that escaped a command, named by its cause (adapters/driven/db/problems.py)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not isinstance(e, SQLAlchemyError):
+        return None
+    from adapters.driven.db.problems import explain
+    from adapters.settings import settings
+
+    try:
+        cfg = settings()
+    except FinaidError:
+        return None
+    return str(explain(e, cfg.db_url, cfg.db_schema))
 
 
 if __name__ == "__main__":

@@ -23,10 +23,12 @@ def web_serve(
     """Run the web app and the API (behind a TLS reverse proxy outside demo mode; docs/web.md)."""
     import uvicorn
 
+    from adapters.driving.cli.doctor import refuse_on_failures
     from adapters.driving.web.app import create_app_from_services
 
     s = services(ctx)
     cfg = s.settings
+    refuse_on_failures(s, "web serve")  # production: not without an administrator, a session secret, …
     host = host or cfg.web_host
     port = port or cfg.web_port
     app = create_app_from_services(s, host)
