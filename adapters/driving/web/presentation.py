@@ -83,6 +83,14 @@ def finding_sv(code: str) -> str:
     return FINDING_SV.get(code, "Fynd att bedöma")
 
 
+def codes_sv(text: str) -> str:
+    """A rules' text that names finding codes (``(cost.other, income.registry_mismatch)``) with their Swedish
+    labels instead: the page shows no code as text outside the small-type code label."""
+    for code in sorted(FINDING_SV, key=len, reverse=True):
+        text = text.replace(code, FINDING_SV[code].lower())
+    return text
+
+
 def signed_kr(ore: int, sign: int) -> str:
     """An amount with the sign it has in the calculation (``+ 1 200 kr``, ``− 300 kr``)."""
     value = sign * ore

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jinja2
 
-from adapters.driven.render.templating import environment_over, month_sv
 from adapters.driven.db.casefile import amount_ore
-from adapters.driving.web.presentation import fact_value, when
+from adapters.driven.render.templating import environment_over, month_sv
+from adapters.driving.web.presentation import codes_sv, fact_value, when
 from decision.money import format_kr_sv
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -31,4 +31,5 @@ def environment() -> jinja2.Environment:
     env.filters["ore_kr"] = format_kr_sv
     env.filters["kr_ore"] = amount_ore
     env.filters["fact_value"] = fact_value
+    env.filters["codes_sv"] = codes_sv
     return env

@@ -116,10 +116,12 @@ def install(app: FastAPI) -> None:
         ctx.require(Action.SIGN)
         form = await _form(request, ctx)
         action = str(form.get("action") or "")
-        if action not in ("approve", "amend", "reject", "preview", "confirm_approve", "confirm_reject"):
+        if action not in ("approve", "amend", "reject", "preview", "confirm_approve", "confirm_reject", "edit"):
             raise PageForbidden()
         with ctx.services.db.read() as s:
             case = visible_case(ctx, s, app_id)
+        if action == "edit":  # Ändra: the amount fields, what was filled in kept
+            return _show_case(request, ctx, app_id, "", [], dict(form), edit=True)
         overrides, errors = _overrides(case, form)
         resolutions = tuple(
             Resolution(i, str(form.get(f"resolution_{i}") or ""), str(form.get(f"resolution_motivation_{i}") or ""))
