@@ -76,7 +76,11 @@ def fact_value(value: Any) -> str:
         return FACT_VALUE_SV[value]
     if isinstance(value, int):
         return str(value)
-    return LABOUR_VALUE_SV.get(str(value), str(value))
+    text = str(value)
+    status, sep, rest = text.partition(": ")
+    if status in ANSWER_SV:  # a registry answer: "unavailable: HTTP 503: …"
+        return ANSWER_SV[status] + (f" ({rest})" if sep else "")
+    return LABOUR_VALUE_SV.get(text, text)
 
 
 def finding_sv(code: str) -> str:
