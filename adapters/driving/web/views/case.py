@@ -79,7 +79,8 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
         letter = s.execute(select(Letter.id, Letter.html_sha256, Letter.pdf_sha256, Letter.template_hash)
                            .where(Letter.sign_off_id == final.id)).first() if final else None
         replaced = s.get(Decision, earlier) if earlier else None
-        if replaced is not None and replaced.application_id == case.app.id and replaced.id != case.decision.id:
+        if replaced is not None and replaced.application_id == case.app.id and replaced.id != case.decision.id \
+                and replaced.basis_json is not None:
             fetched = fetched or fetch_comparison(case, DecisionBasis.model_validate_json(replaced.basis_json),
                                                   case.basis, kept=False)
     ctx.record("view_case", f"application:{case.app.id}", case.household)
