@@ -91,7 +91,8 @@ def codes_sv(text: str) -> str:
     """A rules' text that names finding codes (``(cost.other, income.registry_mismatch)``) with their Swedish
     labels instead: the page shows no code as text outside the small-type code label."""
     for code in sorted(FINDING_SV, key=len, reverse=True):
-        text = text.replace(code, FINDING_SV[code].lower())
+        label = FINDING_SV[code]
+        text = text.replace(code, label[:1].lower() + label[1:])
     return text
 
 
