@@ -43,6 +43,14 @@ EVENT_SV = {
 }
 ACTION_SV = {"approve": "godkänt som föreslaget", "amend": "ändrat", "reject": "avslag", "return": "återförd",
              "countersign": "andra underskrift", "refuse": "nekad underskrift"}
+ACCESS_SV = {
+    "view_case": "Läste ärendet", "view_previous_month": "Läste föregående månad", "view_letter": "Läste beslutsbrevet",
+    "view_letter_pdf": "Läste beslutsbrevet (PDF)", "view_queue": "Läste kön", "view_statistics": "Läste statistiken",
+    "view_access_log": "Läste åtkomstloggen", "decide": "Registeruppgifter hämtade och förslag framtaget",
+    "fetch_again_kept": "Registeruppgifter hämtade igen (förslaget behölls)", "list": "Listade ansökningar",
+}
+PURPOSE_SV = {"handlaggning": "handläggning", "revision": "revision", "drift": "drift", "tillsyn": "tillsyn"}
+CHANNEL_SV = {"web": "webb", "cli": "kommandorad", "api": "API", "batch": "nattkörning"}
 ANSWER_SV = {"ok": "Svar", "no_data": "Inga uppgifter", "unavailable": "Svarade inte"}
 FACT_VALUE_SV = {True: "ja", False: "nej", None: "–"}
 

@@ -104,6 +104,7 @@ def render(request: Request, name: str, status: int = 200, ctx: Ctx | None = Non
         ctx=ctx, csrf=ctx.session.csrf_token if ctx else "", identity=ctx.identity if ctx else None,
         ROLE_SV=ROLE_SV, STATE_SV=STATE_SV, PROPOSAL_SV=PROPOSAL_SV, OUTCOME_SV=OUTCOME_SV, month_sv=month_sv,
         demo=_services(request).config.demo, EVENT_SV=presentation.EVENT_SV, ANSWER_SV=presentation.ANSWER_SV,
+        ACCESS_SV=presentation.ACCESS_SV, CHANNEL_SV=presentation.CHANNEL_SV, PURPOSE_SV=presentation.PURPOSE_SV,
         event_details=presentation.event_details, finding_sv=presentation.finding_sv, **data,
     )
     return HTMLResponse(html, status_code=status)
