@@ -269,6 +269,10 @@ def test_no_page_shows_a_code_or_a_python_value_outside_the_code_label(site: Sit
         assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T", page.inner_text("body")), number  # Stockholm time
     page.goto(f"{site.url}/case/{app_id('01')}/letter")
     found["letter"] = _raw_codes(page)
+    page.close()
+    page = login(chromium, site.url, "auditor1")
+    page.goto(f"{site.url}/access-log")
+    found["access-log"] = _raw_codes(page)
     report = _report(site, tmp_path)
     page.goto(report.as_uri())
     found["report"] = _raw_codes(page)
