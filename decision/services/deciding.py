@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from decision.bundle import CaseBundle
+from decision.bundle import AnswerStatus, CaseBundle
 from decision.money import parse_sum
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import AccessRecorder, Clock
@@ -29,6 +29,7 @@ class Outcome:
     decided: Decided
     decision_id: str
     created: bool
+    kept: bool = False  # fetch_again: a source failed, nothing stored, the current proposal stays current
 
 
 @dataclass(frozen=True)
@@ -233,11 +234,29 @@ def fail(uow: UnitOfWork, clock: Clock, application_id: str, reason: str, *, act
 def fetch_again(
     uow: UnitOfWork, pipeline: Pipeline, packs: PackCoverage, access: AccessRecorder, clock: Clock,
     bundle: CaseBundle, *, actor: str, code_version: str, purpose: str, channel: str,
+    keep_current_if_failed: bool = False,
 ) -> Outcome:
-    """Ask the registry again for a decided case (the web's "hämta igen") and decide the new answers."""
+    """Ask the registry again for a decided case (the web's "hämta igen") and decide the new answers.
+
+    ``keep_current_if_failed``: when a source did not answer, the new proposal is evaluated and returned
+    (``kept`` True) but NOT stored, and the current proposal stays current; the read is still in the
+    access log. The handler then sees both and may choose the new one (a call without the flag).
+    """
     unsealed = bundle.model_copy(update={"registry": None})
-    return decide(uow, pipeline, packs, access, clock, unsealed, actor=actor, code_version=code_version,
-                  purpose=purpose, channel=channel)
+    if not keep_current_if_failed:
+        return decide(uow, pipeline, packs, access, clock, unsealed, actor=actor, code_version=code_version,
+                      purpose=purpose, channel=channel)
+    at = clock.now()
+    as_of = decision_day(at)
+    packs.pack_for(bundle.application.month, as_of)
+    sealed = pipeline.seal(unsealed)
+    if not any(e.status is AnswerStatus.UNAVAILABLE for e in sealed.registry or []):
+        return decide(uow, pipeline, packs, access, clock, sealed, actor=actor, code_version=code_version,
+                      purpose=purpose, channel=channel)
+    decided = pipeline.evaluate(sealed, as_of=as_of)
+    access.record(actor, purpose, channel, "fetch_again_kept", f"application:{bundle.application.id}",
+                  [m.personnummer for m in sealed.application.household])
+    return Outcome(decided, "", False, kept=True)
 
 __all__ = ["Outcome", "ToStore", "decide", "decide_many", "fail", "fetch_again",
            "store_decisions", "store_one", "uses_of"]

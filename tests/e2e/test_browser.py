@@ -9,68 +9,25 @@ run as root); without it the test is skipped with that message.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from adapters.driven.db import migrate
-from adapters.driven.db.access import AccessLog
-from adapters.driven.db.engine import Database
-from adapters.driven.db.store import CaseStore
 from adapters.driving.web.app import WebConfig, create_app
-from audit.access import person_key
-from decision.validation import parse_bundle
-from tests.decide import decide_and_store
-from tests.services import SERVICES
+from tests.e2e.browserkit import CHROMIUM, KEY, NO_CHROMIUM, OUT, ROOT, decided_database, serve
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "test-output" / "browser"
-KEY = b"finaid-browser-test-hmac-key-0123456789"
-CHROMIUM = shutil.which("chromium")
 MANUAL_CASE = "APP-2026-001011"  # example 11: a cost of kind other and an income mismatch
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed: run `apt-get install -y chromium` (make test does it as root)"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    path = tmp_path_factory.mktemp("browser") / "finaid.db"
-    db = Database(f"sqlite:///{path}")
-    migrate.upgrade(db)
-    store = CaseStore(db, person_key=lambda p: person_key(KEY, p))
-    access = AccessLog(db, KEY)
-    pipeline = SERVICES.pipeline
-    for file in sorted((ROOT / "examples" / "bundles").glob("*.json")):
-        decide_and_store(parse_bundle(file.read_bytes()), pipeline=pipeline, catalog=SERVICES.catalog,
-                         store=store, access=access, actor="system:batch:demo")
-    app = create_app(WebConfig(demo=True, secure_cookies=False, hmac_key=KEY), db)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    db = decided_database(tmp_path_factory.mktemp("browser") / "finaid.db")
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve(create_app(WebConfig(demo=True, secure_cookies=False, hmac_key=KEY), db)) as url:
+            yield url
     finally:
-        srv.should_exit = True
-        thread.join(timeout=5)
         db.dispose()
 
 
@@ -104,10 +61,13 @@ def test_a_handler_amends_a_manual_case_and_a_supervisor_countersigns(server: st
                 findings.nth(i).select_option("fynd.underlag_inkommit")
             for i, area in enumerate(page.locator("textarea[name^=resolution_motivation_]").all()):
                 area.fill(f"Underlag har kommit in ({i + 1}).")
+            page.click("#amend-link")  # Ändra: the amount fields appear, the assessments above are kept
             row = page.locator("tr", has=page.locator("span.code", has_text="cost.other"))
             row.locator("input.amount").fill("2400")
             row.locator("select").select_option("kostnad.skalig_individuellt")
             row.locator("input[name^=motivation_]").fill("Akut tandvård enligt kostnadsförslag.")
+            page.click("button[value=preview]")  # the rules recompute the total before anything is signed
+            page.screenshot(path=str(OUT / "03a-amend-preview.png"), full_page=True)
             page.click("button[value=amend]")
             expect(page.locator(".message")).to_contain_text("andra underskrift")
             expect(page.locator("h1 .state")).to_have_text("Väntar på andra underskrift")

@@ -77,7 +77,7 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
     web = settings().web_url.rstrip("/")
 
     def link(app_id: str) -> str:
-        return f"decisions/{app_id}.html" if link_base else f"{web}/cases/{app_id}"
+        return f"decisions/{app_id}.html" if link_base else f"{web}/case/{app_id}"
 
     return {
         "schema": "finaid.batch-report/1",

@@ -8,6 +8,8 @@ reads the pages use (``pending_first``, ``signed_record``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -25,6 +27,7 @@ from adapters.driving.web import reason_codes
 from adapters.driving.web.auth import Identity
 from adapters.driving.web.roles import Action, Role, allowed
 from decision.errors import FinaidError
+from decision.overrides import LineOverride
 from decision.ports import Clock
 from decision.services import signoff as use_case
 from decision.services.signoff_types import (
@@ -44,7 +47,8 @@ from decision.services.signoff_types import (
     record_hash,
 )
 
-__all__ = ["FROM_PROPOSAL", "OUTCOME_SV", "SCHEMA", "Forbidden", "Override", "Policy", "Resolution", "Result",
+__all__ = ["FROM_PROPOSAL", "OUTCOME_SV", "SCHEMA", "Forbidden", "Override", "Policy", "Preview", "Resolution",
+           "Result", "preview",
            "SignOffError", "SignRequest", "countersign", "override_evaluator", "derive_outcome", "pending_first",
            "record_hash", "refuse", "return_for_information", "sign", "signed_record"]
 
@@ -129,6 +133,35 @@ def return_for_information(db: Database, identity: Identity, application_id: str
     return use_case.return_for_information(SqlUnitOfWork(db), ports(policy, None, clock),
                                            _signer(identity, Role.HANDLER), application_id, decision_id,
                                            reason_code, motivation)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What signing would decide, before anything is signed: the rules' recomputation of the changed amounts
+    (``PackEvaluator.apply_overrides`` with the proposal's pinned pack), the total and the outcome."""
+
+    decided: tuple[int, ...]  # öre per line of the basis
+    norm: int
+    costs: int
+    income: int
+    total: int
+    outcome: str  # beviljat, delvis_beviljat, avslag (decision/services/signoff_types.py)
+    changed: int  # how many lines were changed
+
+
+def preview(case: Any, overrides: Sequence[Override], reject: bool = False) -> Preview:
+    """The amounts the sign-off use case would record for these overrides (no reason labels needed: nothing
+    is stored). An approval without changes keeps the proposal's own outcome, as the use case does."""
+    computed = override_evaluator().apply_overrides(case.bundle, case.basis, [
+        LineOverride(o.line, o.amount_ore, o.reason_code, o.reason_code) for o in overrides])
+    if reject:
+        outcome, total = "avslag", 0
+    elif not overrides and case.basis.outcome in FROM_PROPOSAL:
+        outcome, total = FROM_PROPOSAL[case.basis.outcome], computed.total
+    else:
+        outcome, total = derive_outcome(computed.total, computed.applied_total), computed.total
+    return Preview(tuple(computed.decided), computed.norm, computed.costs, computed.income, total, outcome,
+                   len(overrides))
 
 
 # ------------------------------------------------------------------------------------------ reads

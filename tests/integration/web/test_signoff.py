@@ -181,8 +181,14 @@ def test_fetch_again_makes_a_new_proposal_that_supersedes_the_old(web: Web, ids:
     web.make_app(registry_factory=lambda db: registry)
     c = web.login("handlaggare1")
     old = web.decision_id(app_id)
-    r = c.post(f"/case/{app_id}/fetch", data={"csrf_token": csrf(c.get("/queue").text)}, follow_redirects=False)
-    assert r.headers["location"].endswith("msg=fetched") and registry.calls == 1
+    # Försäkringskassan still does not answer: the current proposal stays current, both are shown
+    kept = c.post(f"/case/{app_id}/fetch", data={"csrf_token": csrf(c.get("/queue").text)}, follow_redirects=False)
+    assert kept.status_code == 200 and web.decision_id(app_id) == old and registry.calls == 1
+    assert "det tidigare förslaget gäller fortfarande" in kept.text and "Svarade inte: Försäkringskassan" in kept.text
+    # the handler chooses the new one
+    r = c.post(f"/case/{app_id}/fetch", data={"csrf_token": csrf(c.get("/queue").text), "use_new": "1"},
+               follow_redirects=False)
+    assert r.headers["location"].endswith("msg=fetched") and registry.calls == 2
     new = web.decision_id(app_id)
     assert new != old and web.state(app_id) == "proposed"
     assert web.scalar("SELECT superseded_by FROM decision WHERE id = :i", i=old) == new

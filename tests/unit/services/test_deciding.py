@@ -158,3 +158,40 @@ def test_a_guard_that_refuses_stores_nothing(env: Env, catalog: Any) -> None:
     with pytest.raises(Lost):
         intake.receive(env.uow, example("08"), ACTOR, AT, guard)
     assert env.applications() == {} and env.events() == []
+
+
+class _Answers:
+    """A registry source answering with example 08's own answers (Försäkringskassan unavailable) or, ``up``,
+    with every source answering."""
+
+    def __init__(self, up: bool) -> None:
+        self.up = up
+
+    async def fetch(self, bundle: Any) -> list[Any]:
+        from decision.bundle import AnswerStatus
+
+        entries = list(example("08").registry or [])
+        if self.up:
+            entries = [e.model_copy(update={"status": AnswerStatus.NO_DATA, "error": None})
+                       if e.status is AnswerStatus.UNAVAILABLE else e for e in entries]
+        return entries
+
+
+def test_fetch_again_keeps_the_current_proposal_when_a_source_fails(env: Env, catalog: Any) -> None:
+    bundle = example("08")
+    first = _decide(env, SERVICES.pipeline, catalog, bundle)
+    events = env.events()
+    access = Access()
+    down = Pipeline(SERVICES.pipeline.evaluator, registry=_Answers(up=False))
+    kept = deciding.fetch_again(env.uow, down, catalog, access, Clock(), bundle, actor=ACTOR, code_version="test-1",
+                                purpose="handlaggning", channel="web", keep_current_if_failed=True)
+    assert kept.kept and not kept.created and kept.decision_id == ""
+    assert any(f.code == "registry.unavailable" for f in kept.decided.basis.findings)
+    assert env.events() == events  # nothing stored: the current proposal stays current
+    assert env.applications()[bundle.application.id]["current_decision_id"] == first.decision_id
+    assert [row[3] for row in access.rows] == ["fetch_again_kept"]  # the registry read is logged
+    up = Pipeline(SERVICES.pipeline.evaluator, registry=_Answers(up=True))
+    new = deciding.fetch_again(env.uow, up, catalog, access, Clock(), bundle, actor=ACTOR, code_version="test-1",
+                               purpose="handlaggning", channel="web", keep_current_if_failed=True)
+    assert not new.kept and new.created and new.decision_id != first.decision_id
+    assert not any(f.code == "registry.unavailable" for f in new.decided.basis.findings)

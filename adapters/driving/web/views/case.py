@@ -14,23 +14,26 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from adapters.driven.db.casefile import CaseFile, applied_for, line_group
-from adapters.driven.db.models import Letter, SignOff
+from adapters.driven.db.casefile import CaseFile, line_group
+from adapters.driven.db.models import Decision, Letter, SignOff
 from adapters.driving.web import queries, reason_codes
 from adapters.driving.web.roles import Action
 from adapters.driving.web.signoff import (
     Forbidden,
     Override,
+    Preview,
     Resolution,
     SignOffError,
     SignRequest,
     countersign,
     pending_first,
+    preview,
     refuse,
     return_for_information,
     sign,
     signed_record,
 )
+from adapters.driving.web.views.case_view import HINTS, case_view, fetch_comparison
 from adapters.driving.web.views.common import (
     STATE_SV,
     Ctx,
@@ -40,6 +43,7 @@ from adapters.driving.web.views.common import (
     render,
     visible_case,
 )
+from decision.basis import DecisionBasis
 from decision.errors import ConfigurationError, FinaidError, InputError
 from decision.overrides import line_ore
 from decision.states import State
@@ -51,67 +55,61 @@ MESSAGES = {
     "countersigned": "Beslutet är underskrivet och beslutsbrevet är skapat.",
     "refused": "Beslutet är återvisat till handläggaren.",
     "returned": "Ärendet är återfört för komplettering.",
-    "fetched": "Registeruppgifterna är hämtade igen; ett nytt förslag har ersatt det tidigare.",
+    "fetched": "Registeruppgifterna är hämtade igen och alla källor svarade; det nya förslaget gäller nu.",
     "no_registry": "Registret är inte konfigurerat: uppgifterna kan inte hämtas igen. Kontakta systemförvaltningen.",
 }
-HINTS = {
-    "application.first": "Förstagångsansökan: utred hushållets situation (besök, underlag) innan beslut.",
-    "application.household_changed": "Hushållet har ändrats: kontrollera vilka som ingår och från när.",
-    "registry.unavailable": "En källa svarade inte: välj Hämta igen, eller begär underlag från den sökande.",
-    "registry.not_consulted": "En källa har inte tillfrågats: välj Hämta igen.",
-    "registry.stale": "Uppgifterna är gamla: välj Hämta igen.",
-    "income.registry_mismatch": "Uppgiven inkomst skiljer sig från registret: begär lönespecifikation eller "
-                                "utbetalningsbesked.",
-    "identity.protected": "Skyddade personuppgifter: hantera enligt rutin; adress får inte framgå.",
-    "cost.other": "Övrig kostnad: pröva individuellt och ange beslutat belopp i beräkningen.",
-    "assets.above_buffer": "Tillgångar över buffert: bedöm om de ska användas först.",
-    "labour.not_registered": "Står den vuxne till arbetsmarknadens förfogande? Finns godtagbart skäl?",
-    "labour.studying": "Studier: är studierna förenliga med rätten till bistånd?",
-    "labour.af_not_confirmed": "Arbetsförmedlingen bekräftar inte inskrivning: kontrollera.",
-    "labour.missing": "Uppgift om arbetsmarknad saknas för en vuxen: komplettera.",
-    "residence.not_valid": "Uppehållsrätt: kontrollera beslut från Migrationsverket.",
-    "income.child_other_kind": "Barnets egen inkomst: bedöm hur mycket som ska gå till hushållet.",
-    "household.young_adult_separate": "Ung vuxen som inte går i skolan: egen hushållsbedömning.",
-    "norm.preschool_lunch_unknown": "Förskolelunch: normbelopp saknas för året – bedöm normen.",
-}
+def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: list[str] | None = None,
+              form: dict[str, Any] | None = None, status: int = 200, *, edit: bool = False,
+              preview: Preview | None = None, confirm: str = "", fetched: dict[str, Any] | None = None,
+              earlier: str = "") -> Response:
+    """The case page; ``edit`` shows the amount fields (Ändra), ``preview`` the rules' recomputation of the
+    changed amounts, ``confirm`` the confirmation of an approval or a rejection before signing,
+    ``fetched`` the comparison after Hämta igen (``earlier``: the decision it replaced)."""
+    with ctx.services.db.read() as s:
+        case = visible_case(ctx, s, app_id)
+        previous = queries.previous_month(s, ctx.identity, case.app)
+        hist = queries.history(s, case.app.id)
+        waiting = pending_first(s, case.app.id, case.decision.id) if case.app.state == \
+            State.AWAITING_SECOND_SIGNATURE else None
+        final = signed_record(s, case.app.id)
+        returned = s.execute(
+            select(SignOff).where(SignOff.application_id == case.app.id, SignOff.action == "return")
+            .order_by(SignOff.at.desc()).limit(1)
+        ).scalar_one_or_none() if case.app.state == State.RETURNED else None
+        letter = s.execute(select(Letter.id, Letter.html_sha256, Letter.pdf_sha256, Letter.template_hash)
+                           .where(Letter.sign_off_id == final.id)).first() if final else None
+        replaced = s.get(Decision, earlier) if earlier else None
+        if replaced is not None and replaced.application_id == case.app.id and replaced.id != case.decision.id \
+                and replaced.basis_json is not None:
+            fetched = fetched or fetch_comparison(case, DecisionBasis.model_validate_json(replaced.basis_json),
+                                                  case.basis, kept=False)
+    ctx.record("view_case", f"application:{case.app.id}", case.household)
+    if previous is not None:
+        ctx.record("view_previous_month", f"application:{previous['app'].id}", case.household)
+    codes = reason_codes.for_municipality(case.app.municipality, ctx.services.config.reason_codes_dir)
+    today = ctx.services.clock.now().date()
+    override_codes = codes.offered("override", today)
+    return render(
+        request, "case.html", status, ctx=ctx, case=case,
+        view=case_view(case, override_codes, preview.decided if preview and edit else None), previous=previous,
+        history=hist, waiting=_record(waiting), waiting_row=waiting, final=_record(final), final_row=final,
+        returned=_record(returned), letter=letter, message=MESSAGES.get(msg),
+        finding_codes=codes.offered("finding", today),
+        reject_codes=codes.offered("reject", today), return_codes=codes.offered("return", today),
+        refuse_codes=codes.offered("refuse", today), hints=HINTS, errors=errors or [],
+        form={k: str(v) for k, v in (form or {}).items()}, edit=edit, preview=preview,
+        confirm=confirm, fetched=fetched, reason_label=codes.label,
+    )
 
 
 def install(app: FastAPI) -> None:
-    def _show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: list[str] | None = None,
-                   form: dict[str, Any] | None = None, status: int = 200) -> Response:
-        with ctx.services.db.read() as s:
-            case = visible_case(ctx, s, app_id)
-            previous = queries.previous_month(s, ctx.identity, case.app)
-            hist = queries.history(s, case.app.id)
-            waiting = pending_first(s, case.app.id, case.decision.id) if case.app.state == \
-                State.AWAITING_SECOND_SIGNATURE else None
-            final = signed_record(s, case.app.id)
-            returned = s.execute(
-                select(SignOff).where(SignOff.application_id == case.app.id, SignOff.action == "return")
-                .order_by(SignOff.at.desc()).limit(1)
-            ).scalar_one_or_none() if case.app.state == State.RETURNED else None
-            letter = s.execute(select(Letter.id, Letter.html_sha256, Letter.pdf_sha256, Letter.template_hash)
-                               .where(Letter.sign_off_id == final.id)).first() if final else None
-        ctx.record("view_case", f"application:{case.app.id}", case.household)
-        if previous is not None:
-            ctx.record("view_previous_month", f"application:{previous['app'].id}", case.household)
-        codes = reason_codes.for_municipality(case.app.municipality, ctx.services.config.reason_codes_dir)
-        today = ctx.services.clock.now().date()
-        return render(
-            request, "case.html", status, ctx=ctx, case=case, view=_case_view(case), previous=previous,
-            history=hist, waiting=_record(waiting), waiting_row=waiting, final=_record(final), final_row=final,
-            returned=_record(returned), letter=letter, message=MESSAGES.get(msg),
-            override_codes=codes.offered("override", today), finding_codes=codes.offered("finding", today),
-            reject_codes=codes.offered("reject", today), return_codes=codes.offered("return", today),
-            refuse_codes=codes.offered("refuse", today), hints=HINTS, errors=errors or [],
-            form={k: str(v) for k, v in (form or {}).items()},
-        )
+    _show_case = show_case
 
     @app.get("/case/{app_id}", include_in_schema=False)
-    def case_page(request: Request, app_id: str, msg: str = "") -> Response:
+    def case_page(request: Request, app_id: str, msg: str = "", andra: str = "", fore: str = "") -> Response:
         ctx = _ctx(request)
         ctx.require(Action.VIEW_CASE)
-        return _show_case(request, ctx, app_id, msg)
+        return _show_case(request, ctx, app_id, msg, edit=andra == "1", earlier=fore[:64])
 
     @app.post("/case/{app_id}/sign", include_in_schema=False)
     async def case_sign(request: Request, app_id: str) -> Response:
@@ -119,28 +117,24 @@ def install(app: FastAPI) -> None:
         ctx.require(Action.SIGN)
         form = await _form(request, ctx)
         action = str(form.get("action") or "")
-        if action not in ("approve", "amend", "reject"):
+        if action not in ("approve", "amend", "reject", "preview", "confirm_approve", "confirm_reject", "edit"):
             raise PageForbidden()
         with ctx.services.db.read() as s:
             case = visible_case(ctx, s, app_id)
-        errors: list[str] = []
-        overrides = []
-        for i, line in enumerate(case.basis.lines):
-            raw = form.get(f"amount_{i}")
-            if raw is None or line_group(line.rule) == "result":
-                continue
-            amount = _parse_amount(str(raw))
-            if amount is None:
-                errors.append(f"Rad {i + 1}: {FORM_MESSAGE}")
-                continue
-            if amount == line_ore(line.amount):
-                continue  # the proposal's own amount, however it was written: not a change
-            overrides.append(Override(i, amount, str(form.get(f"reason_{i}") or ""),
-                                      str(form.get(f"motivation_{i}") or "")))
+        if action == "edit":  # Ändra: the amount fields, what was filled in kept
+            return _show_case(request, ctx, app_id, "", [], dict(form), edit=True)
+        overrides, errors = _overrides(case, form)
         resolutions = tuple(
             Resolution(i, str(form.get(f"resolution_{i}") or ""), str(form.get(f"resolution_motivation_{i}") or ""))
             for i, f in enumerate(case.basis.findings) if f.severity == "manual"
         )
+        if action in ("preview", "confirm_approve", "confirm_reject"):
+            errors += _before_confirming(action, case, overrides, resolutions, form)
+            if errors:
+                return _show_case(request, ctx, app_id, "", errors, dict(form), 422, edit=action == "preview")
+            shown = preview(case, overrides, reject=action == "confirm_reject")
+            return _show_case(request, ctx, app_id, "", [], dict(form), edit=action == "preview", preview=shown,
+                              confirm="" if action == "preview" else action[len("confirm_"):])
         req = SignRequest(
             action=action,  # type: ignore[arg-type]
             decision_id=str(form.get("decision_id") or ""),
@@ -159,7 +153,7 @@ def install(app: FastAPI) -> None:
             else:
                 msg = "awaiting" if result.needs_second else "signed"
                 return RedirectResponse(f"/case/{quote(app_id)}?msg={msg}", status_code=303)
-        return _case_with_errors(request, ctx, app_id, errors, dict(form))
+        return _show_case(request, ctx, app_id, "", errors, dict(form), 422, edit=action == "amend")
 
     def _case_with_errors(request: Request, ctx: Ctx, app_id: str, errors: list[str],
                           form: dict[str, Any]) -> Response:
@@ -220,14 +214,17 @@ def install(app: FastAPI) -> None:
 
     @app.post("/case/{app_id}/fetch", include_in_schema=False)
     async def case_fetch(request: Request, app_id: str) -> Response:
+        """Hämta igen: when a source does not answer the current proposal stays current and both are shown;
+        the handler may choose the new one (``use_new``: the registry is asked again and its answer used)."""
         ctx = _ctx(request)
         ctx.require(Action.FETCH_AGAIN)
-        await _form(request, ctx)
+        form = await _form(request, ctx)
+        use_new = form.get("use_new") == "1"
         with ctx.services.db.read() as s:
             case = visible_case(ctx, s, app_id)
         if case.app.state not in (State.PROPOSED, State.RETURNED):
             return _case_with_errors(request, ctx, app_id, [f"Uppgifterna kan inte hämtas igen i läget "
-                                                            f"{STATE_SV.get(case.app.state, case.app.state)}."], {})
+                                                            f"{STATE_SV.get(case.app.state, 'okänt')}."], {})
         factory = ctx.services.config.registry_factory
         try:
             source = factory(ctx.services.db) if factory is not None else None
@@ -242,14 +239,60 @@ def install(app: FastAPI) -> None:
 
         services = ctx.services
         try:
-            await run_in_threadpool(lambda: deciding.fetch_again(
+            outcome = await run_in_threadpool(lambda: deciding.fetch_again(
                 services.uow(), Pipeline(PackEvaluator(services.catalog), registry=source), services.catalog,
                 services.access, services.clock, case.bundle, actor=ctx.identity.actor,
-                code_version=code_version(), purpose=ctx.purpose, channel="web",
+                code_version=code_version(), purpose=ctx.purpose, channel="web", keep_current_if_failed=not use_new,
             ))
-        except (FinaidError, InputError) as e:
-            return _case_with_errors(request, ctx, app_id, [f"Hämtningen misslyckades ({type(e).__name__})."], {})
-        return RedirectResponse(f"/case/{quote(app_id)}?msg=fetched", status_code=303)
+        except (FinaidError, InputError):
+            return _case_with_errors(request, ctx, app_id, ["Hämtningen misslyckades: registret kunde inte "
+                                                            "frågas. Försök igen senare."], {})
+        if outcome.kept:
+            fetched = fetch_comparison(case, case.basis, outcome.decided.basis, kept=True,
+                                       bundle=outcome.decided.bundle)
+            return _show_case(request, ctx, app_id, "", [], {}, fetched=fetched)
+        return RedirectResponse(f"/case/{quote(app_id)}?fore={quote(case.decision.id)}&msg=fetched", status_code=303)
+
+
+def _overrides(case: CaseFile, form: FormData) -> tuple[list[Override], list[str]]:
+    """The changed amounts of the form (a field equal in öre to the proposal is not a change)."""
+    errors: list[str] = []
+    overrides = []
+    for i, line in enumerate(case.basis.lines):
+        raw = form.get(f"amount_{i}")
+        if raw is None or line_group(line.rule) == "result":
+            continue
+        amount = _parse_amount(str(raw))
+        if amount is None:
+            errors.append(f"Rad {i + 1}: {FORM_MESSAGE}")
+            continue
+        if amount == line_ore(line.amount):
+            continue  # the proposal's own amount, however it was written: not a change
+        overrides.append(Override(i, amount, str(form.get(f"reason_{i}") or ""),
+                                  str(form.get(f"motivation_{i}") or "")))
+    return overrides, errors
+
+
+def _before_confirming(action: str, case: CaseFile, overrides: list[Override], resolutions: tuple[Resolution, ...],
+                       form: FormData) -> list[str]:
+    """What must be filled in before the confirmation (or the preview) is shown; the use case checks it
+    all again when the decision is signed."""
+    errors = []
+    if action == "preview" and not overrides:
+        errors.append("Ändra: inget belopp är ändrat – ändra minst ett belopp, eller godkänn förslaget som det är")
+    for o in overrides:
+        if not o.reason_code or not o.motivation.strip():
+            errors.append(f"Rad {o.line + 1}: välj en orsak och skriv en motivering till ändringen")
+    if action == "confirm_approve" and overrides:
+        errors.append("Godkänn: förslaget godkänns utan ändrade belopp (välj Ändra för att ändra)")
+    motivation = str(form.get("reject_motivation") or "").strip()
+    if action == "confirm_reject" and (not form.get("reject_reason") or not motivation):
+        errors.append("Avslag: välj en orsak och skriv en motivering")
+    if action != "confirm_reject":
+        for r in resolutions:
+            if not r.reason_code or not r.motivation.strip():
+                errors.append(f"Fynd {r.finding + 1}: ange hur fyndet har bedömts, med motivering")
+    return errors
 
 
 def _parse_amount(text: str) -> int | None:
@@ -265,50 +308,3 @@ def _record(row: SignOff | None) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(row.record_json)
     return data
-
-
-def _case_view(case: CaseFile) -> dict[str, Any]:
-    """What the case page shows, in the basis's order: lines with the amount applied for, persons by label."""
-    basis = case.basis
-    unverified = {i for f in basis.findings if f.code == "parameter.not_verified" for i in f.inputs}
-    lines = []
-    for i, line in enumerate(basis.lines):
-        claimed = applied_for(case.bundle, line)
-        lines.append({
-            "index": i, "line": line, "group": line_group(line.rule), "applied": claimed,
-            "unverified": any(x in unverified for x in line.inputs),
-        })
-    labels: dict[str, str] = {}
-    children = 0
-    for m in case.bundle.application.household:
-        if m.role.value == "child":
-            children += 1
-            labels[m.personnummer] = f"child:{children}"
-        else:
-            labels[m.personnummer] = m.role.value
-    registry = [
-        {"source": e.source.value, "person": labels.get(e.person, "?"), "status": e.status.value,
-         "fetched_at": e.fetched_at.isoformat(), "request_id": e.request_id, "error": e.error,
-         "facts": [_fact_text(f) for f in e.facts]}
-        for e in case.bundle.registry or []
-    ]
-    return {
-        "lines": lines,
-        "manual": [(i, f) for i, f in enumerate(basis.findings) if f.severity == "manual"],
-        "notices": [f for f in basis.findings if f.severity == "notice"],
-        "registry": registry,
-        "members": [labels[m.personnummer] for m in case.bundle.application.household],
-        "facts": [f for f in basis.facts if f.source != "application" and not f.id.startswith("param:")],
-    }
-
-
-def _fact_text(fact: Any) -> str:
-    kind = getattr(fact, "kind", "")
-    kind = getattr(kind, "value", kind)
-    if hasattr(fact, "amount"):
-        from decision.money import format_kr_sv
-
-        return f"{kind} {fact.month}: {format_kr_sv(fact.amount)}"
-    value = getattr(fact, "value", None)
-    value = getattr(value, "value", value)
-    return f"{kind}: {value}"

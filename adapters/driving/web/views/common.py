@@ -18,7 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from adapters.driven.db.casefile import CaseFile, CaseNotFound, load_case
+from adapters.driving.web import presentation
 from adapters.driving.web.auth import ActiveSession
+from adapters.driving.web.presentation import PROPOSAL_SV
 from adapters.driving.web.roles import ROLE_SV, Action, allowed, purpose_for
 from adapters.driving.web.scope import can_see
 from adapters.driving.web.services import WebServices
@@ -36,7 +38,6 @@ STATE_SV = {
     "returned": "Återförd för komplettering", "auto_approved": "Automatiserat beslut", "failed": "Tekniskt fel",
     "failed_permanent": "Tekniskt fel (kräver drift)",
 }
-PROPOSAL_SV = {"GRANT": "Bifall", "PARTIAL": "Delvis bifall", "REJECT": "Avslag", "MANUAL": "Bedömning krävs"}
 
 
 class LoginRequired(Exception):
@@ -102,7 +103,9 @@ def render(request: Request, name: str, status: int = 200, ctx: Ctx | None = Non
     html = template.render(
         ctx=ctx, csrf=ctx.session.csrf_token if ctx else "", identity=ctx.identity if ctx else None,
         ROLE_SV=ROLE_SV, STATE_SV=STATE_SV, PROPOSAL_SV=PROPOSAL_SV, OUTCOME_SV=OUTCOME_SV, month_sv=month_sv,
-        demo=_services(request).config.demo, **data,
+        demo=_services(request).config.demo, EVENT_SV=presentation.EVENT_SV, ANSWER_SV=presentation.ANSWER_SV,
+        ACCESS_SV=presentation.ACCESS_SV, CHANNEL_SV=presentation.CHANNEL_SV, PURPOSE_SV=presentation.PURPOSE_SV,
+        event_details=presentation.event_details, finding_sv=presentation.finding_sv, **data,
     )
     return HTMLResponse(html, status_code=status)
 

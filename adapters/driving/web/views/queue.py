@@ -8,12 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from adapters.driving.web import queries
+from adapters.driving.web.presentation import PROPOSAL_SV
 from adapters.driving.web.roles import Action
-from adapters.driving.web.views.common import (
-    PROPOSAL_SV,
-    _ctx,
-    render,
-)
+from adapters.driving.web.views.common import _ctx, render
 
 
 def install(app: FastAPI) -> None:
