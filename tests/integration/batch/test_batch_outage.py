@@ -40,13 +40,19 @@ def night(database: TestDatabase, proxy: TcpProxy, *args: str, retry_s: float) -
     )
 
 
-def wait_for_decisions(database: TestDatabase, proc: subprocess.Popen[str], at_least: int) -> int:
+def cut_mid_run(
+    database: TestDatabase, proxy: TcpProxy, folder: Path, seed: int, *args: str, retry_s: float
+) -> tuple[int, subprocess.Popen[str]]:
+    """300 applications submitted, a night started through the proxy, the line cut after 20 decisions."""
+    n = submit(database, write_bundles(folder, 300, seed=seed))
+    proc = night(database, proxy, *args, retry_s=retry_s)
     deadline = time.monotonic() + 180
-    while (done := database.count("decision")) < at_least:
+    while database.count("decision") < 20:
         assert proc.poll() is None, proc.communicate()[1]
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.05)
-    return done
+    proxy.cut()
+    return n, proc
 
 
 def report(database: TestDatabase) -> tuple[dict[str, object], str]:
@@ -57,10 +63,7 @@ def report(database: TestDatabase) -> tuple[dict[str, object], str]:
 def test_workers_wait_out_a_30_second_outage_and_decide_everything_once(
     database: TestDatabase, proxy: TcpProxy, tmp_path: Path
 ) -> None:
-    n = submit(database, write_bundles(tmp_path / "bundles", 300, seed=30))
-    proc = night(database, proxy, "--workers", "2", retry_s=90)
-    wait_for_decisions(database, proc, 20)
-    proxy.cut()
+    n, proc = cut_mid_run(database, proxy, tmp_path / "bundles", 30, "--workers", "2", retry_s=90)
     before = database.count("decision")
     time.sleep(30)
     assert database.count("decision") == before, "nothing is written while the database is unreachable"
@@ -81,10 +84,7 @@ def test_workers_wait_out_a_30_second_outage_and_decide_everything_once(
 def test_beyond_the_bound_the_run_stops_with_exit_3_and_the_next_run_resumes(
     database: TestDatabase, proxy: TcpProxy, tmp_path: Path
 ) -> None:
-    n = submit(database, write_bundles(tmp_path / "bundles", 300, seed=31))
-    proc = night(database, proxy, "--lease", "3", retry_s=3)
-    wait_for_decisions(database, proc, 20)
-    proxy.cut()
+    n, proc = cut_mid_run(database, proxy, tmp_path / "bundles", 31, "--lease", "3", retry_s=3)
     try:
         out, err = proc.communicate(timeout=120)
     finally:
