@@ -88,6 +88,10 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="where handlers open cases (report links)"
     )
     report_dir: Path = Field(default=Path("var/reports"), description="where batch reports are written")
+    batch_db_retry_s: float = Field(
+        default=60.0, ge=0, le=3600,
+        description="how long batch workers wait for an unreachable database before the run stops (exit 3)",
+    )
     db_url: str = Field(default="sqlite:///var/finaid.db", description="SQLAlchemy URL of the database")
     db_schema: str | None = Field(default=None, description="PostgreSQL schema (search_path) to use")
     hmac_key: SecretStr | None = Field(

@@ -25,6 +25,15 @@ class BatchConfig:
     actor: str = ""
     report_dir: str = "var/reports"
     demo: bool = False
+    db_retry_s: float = 60.0  # FINAID_BATCH_DB_RETRY_S: how long a worker waits for an unreachable database
+
+
+@dataclass(frozen=True)
+class WorkerEnd:
+    """How a worker's loop ended: seconds the database was unreachable; whether it stopped early."""
+
+    db_unreachable_s: float = 0.0
+    stopped: bool = False
 
 
 @dataclass
@@ -35,6 +44,12 @@ class BatchOutcome:
     results: list[CaseResult] = field(default_factory=list)
     report_json: Path | None = None
     report_html: Path | None = None
+    db_unreachable_s: float = 0.0  # the longest any worker waited for the database
+    stopped: bool = False  # a worker stopped early: the database was unreachable beyond the bound
+
+    def ended(self, end: WorkerEnd) -> None:
+        self.db_unreachable_s = max(self.db_unreachable_s, end.db_unreachable_s)
+        self.stopped = self.stopped or end.stopped
 
     @property
     def technical_failures(self) -> int:
@@ -42,7 +57,7 @@ class BatchOutcome:
 
     @property
     def exit_code(self) -> int:
-        return 3 if self.technical_failures else 0
+        return 3 if self.technical_failures or self.stopped else 0
 
 
 def batch_actor() -> str:

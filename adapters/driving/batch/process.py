@@ -3,11 +3,12 @@ bootstrap — one of the entry points allowed to (adapters/bootstrap.py) — and
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from adapters.bootstrap import Services, bootstrap
-from adapters.driving.batch.config import BatchConfig
+from adapters.driving.batch.config import BatchConfig, WorkerEnd
 from adapters.driving.batch.loop import worker_loop
 
 
@@ -25,7 +26,8 @@ def process_main(cfg: BatchConfig, worker_id: str, run_started: datetime, queue:
             remaining.value -= take
             return int(take)
 
+    end = WorkerEnd(0.0, True)  # a worker that dies on its way stopped early
     try:
-        worker_loop(cfg, worker_services(), worker_id, run_started, reserve, lambda r: queue.put(r.to_json()))
+        end = worker_loop(cfg, worker_services(), worker_id, run_started, reserve, lambda r: queue.put(r.to_json()))
     finally:
-        queue.put(None)
+        queue.put({"end": asdict(end)})

@@ -59,4 +59,5 @@ class Reporter:
         self.log.info(
             "batch.done", batch_id=outcome.batch_id, cases=len(outcome.results), seconds=round(seconds, 2),
             manual=self.manual, failed=self.failed, exit_code=outcome.exit_code,
+            db_unreachable_s=round(outcome.db_unreachable_s), stopped=outcome.stopped,
         )

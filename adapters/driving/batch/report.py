@@ -68,8 +68,7 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
             slot[1] += bad
     per_call = [r.registry_seconds / r.calls for r in results if r.calls]
     seconds = (outcome.finished_at - outcome.started_at).total_seconds()
-    with db.read() as s:
-        states = dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
+    states = _states(db)
     started_local = outcome.started_at.astimezone(STOCKHOLM)
     link_base = cfg.report_dir if cfg.demo else None
     from adapters.settings import settings
@@ -112,6 +111,9 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
             "p95": round(1000 * _percentile(per_call, 0.95), 1) if per_call else None,
         },
         "protected_identity_cases": len(protected),
+        "db_unreachable_seconds": round(outcome.db_unreachable_s),
+        "db_unreachable": _unreachable_sv(outcome.db_unreachable_s) if outcome.db_unreachable_s else None,
+        "stopped": outcome.stopped,
         "failures": [
             {"application": r.application_id, "status": r.status, "reason": r.reason, "link": link(r.application_id)}
             for r in results if r.status not in ("decided",) and not r.protected
@@ -129,6 +131,23 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
     }
 
 
+def _states(db: Database) -> dict[Any, Any]:
+    """Applications per state; empty when the database is unreachable (the run stopped because of it)."""
+    from adapters.driving.batch.outage import transient
+
+    try:
+        with db.read() as s:
+            return dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
+    except Exception as e:
+        if transient(e):
+            return {}
+        raise
+
+
+def _unreachable_sv(seconds: float) -> str:
+    return f"databasen gick inte att nå i {round(seconds)} s"
+
+
 def write_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: str) -> tuple[Path, Path]:
     folder = Path(cfg.report_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -139,7 +158,7 @@ def write_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     template = environment().get_template("batch_report.html")
     html_path.write_text(template.render(r=data, finding_sv=FINDING_SV), encoding="utf-8")
-    if cfg.demo:
+    if cfg.demo and not outcome.stopped:
         _write_decision_files(db, folder / "decisions", [r.decision_id for r in outcome.results
                                                            if r.decision_id and not r.protected])
     for p in (json_path, html_path):

@@ -2,6 +2,11 @@
 
 Each worker process builds its own rule engine (durable_rules scales by processes). Every write is
 guarded by the claim (lease + attempt number), so a worker whose lease expired writes nothing.
+
+A poison application never stops a night: an error while loading, deciding or storing one application
+marks exactly that application failed with its reason (``failed_permanent`` once the budget is spent)
+and the rest of its chunk is decided. A lost database connection is not such an error: the step waits
+and retries within ``FINAID_BATCH_DB_RETRY_S`` (adapters/driving/batch/outage.py).
 """
 
 from __future__ import annotations
@@ -18,18 +23,18 @@ from typing import Any
 
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.claims import Claim, Claims, LeaseLost
-from adapters.driven.db.models import Revision
+from adapters.driven.db.models import Application, Revision
 from adapters.driven.db.store import CaseStore, uow_guard
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.evidence import BufferedEvidenceStore
+from adapters.driving.batch.outage import DatabaseUnreachable, Outage
 from decision.bundle import AnswerStatus, CaseBundle, Role
-from decision.errors import FinaidError
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import Clock
 from decision.services import deciding, intake
 from decision.services.deciding import ToStore
 from decision.states import REGISTRY_UNAVAILABLE
-from decision.uow import Conflict, Stored, UnitOfWork
+from decision.uow import Stored, UnitOfWork
 from decision.validation import parse_bundle
 from rules.version import code_version
 
@@ -114,6 +119,7 @@ class Worker:
     def __init__(
         self, store: CaseStore, pipeline: Pipeline, claims: Claims, actor: str, budget: int,
         registry_budget: int, clock: Clock | None = None, evidence: BufferedEvidenceStore | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
@@ -124,6 +130,7 @@ class Worker:
         self.version = code_version()
         self.clock: Clock = clock or pipeline.clock or SystemClock()
         self.evidence = evidence
+        self.outage = outage or Outage(0.0)
         # one event loop and one registry connection pool for the worker's life
         self.loop = asyncio.new_event_loop()
         self._session: Any = None
@@ -146,15 +153,19 @@ class Worker:
                 self.evidence.clear()  # what was not stored with a revision belongs to no decision
 
     async def _chunk(self, claims: list[Claim]) -> list[CaseResult]:
-        loaded = self._load(claims)
+        results = {c.application_id: CaseResult(c.application_id, "decided") for c in claims}
+        loaded, unreadable = self.outage.run(lambda: self._load(claims))
+        for claim in claims:
+            if claim.application_id in unreadable:  # stored before today's parser, or lost: this one only
+                self._fail(claim, results[claim.application_id], unreadable[claim.application_id])
+        live = [c for c in claims if c.application_id in loaded]
         as_of = decision_day(self.clock.now())  # the chunk's decisions select their pack as of this date
-        sealed = await asyncio.gather(*(self._seal(loaded[c.application_id][0]) for c in claims))
-        results: dict[str, CaseResult] = {}
+        sealed = await asyncio.gather(*(self._seal(loaded[c.application_id][0]) for c in live))
         pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]] = []
-        for claim, (outcome, seconds) in zip(claims, sealed, strict=True):
+        for claim, (outcome, seconds) in zip(live, sealed, strict=True):
             bundle = loaded[claim.application_id][0]
-            result = CaseResult(claim.application_id, "decided", registry_seconds=seconds)
-            results[claim.application_id] = result
+            result = results[claim.application_id]
+            result.registry_seconds = seconds
             try:
                 if isinstance(outcome, Exception):
                     raise outcome
@@ -163,21 +174,17 @@ class Worker:
                     result.agencies = agency_counts(outcome)
                     result.calls = len({e.person for e in outcome.registry or []})
                     if registry_down(outcome) and claim.failures + 1 < self.registry_budget:
-                        result.reason = REGISTRY_UNAVAILABLE
-                        result.status = deciding.fail(
-                            self.store.uow(), self.clock, claim.application_id, REGISTRY_UNAVAILABLE,
-                            actor=self.actor, budget=self.registry_budget, permanent_reason=False,
-                            guard=uow_guard(self.claims.guard(claim)),
-                        )
+                        self._fail(claim, result, REGISTRY_UNAVAILABLE, budget=self.registry_budget,
+                                   permanent_reason=False)
                         continue
                 cpu = time.process_time()
                 decided = self.pipeline.evaluate(outcome, as_of=as_of)
                 result.cpu_seconds = time.process_time() - cpu
                 pending.append((claim, outcome, fetched, decided, result))
-            except LeaseLost as e:
-                result.status, result.reason = "lease_lost", str(e)
+            except (LeaseLost, DatabaseUnreachable):
+                raise
             except Exception as e:  # noqa: BLE001 - a technical failure of this case: retried with a budget
-                self._fail(claim, result, f"error: {type(e).__name__}")
+                self._fail(claim, result, f"tekniskt fel vid beslut: {type(e).__name__}")
         if pending:
             self._commit(pending, loaded)
         rss = _rss_kb()
@@ -203,15 +210,25 @@ class Worker:
             assert isinstance(uow, SqlUnitOfWork)
             return self.claims.still_ours(uow.session, claims)
 
+        tries = [0]
+
+        def store() -> list[tuple[str, bool] | None]:
+            tries[0] += 1
+            return deciding.decide_many(self.store.uow(), items, actor=self.actor, code_version=self.version,
+                                        at=at, keep=keep)
+
         try:
-            written = deciding.decide_many(self.store.uow(), items, actor=self.actor, code_version=self.version,
-                                           at=at, keep=keep)
-        except Conflict:
-            # a concurrent writer stored one of these decisions first: fall back to one by one
+            written = self.outage.run(store)
+        except DatabaseUnreachable:
+            raise
+        except Exception:  # noqa: BLE001 - a concurrent writer (Conflict) or one poison case: one by one
             for claim, sealed, fetched, decided, result in pending:
                 self._commit_one(claim, sealed, fetched, decided, result, loaded)
             return
-        for (_, _, _, decided, result), out in zip(pending, written, strict=True):
+        for (claim, _, _, decided, result), first in zip(pending, written, strict=True):
+            out = first
+            if out is None and tries[0] > 1:  # the first try may have committed before the connection was lost
+                out = self.outage.run(lambda c=claim: self._stored_before(c))  # type: ignore[misc]
             if out is None:
                 result.status, result.reason = "lease_lost", "the claim was taken over"
                 continue
@@ -233,25 +250,38 @@ class Worker:
         at = self.clock.now()
         try:
             stored = (
-                intake.receive(self.store.uow(), sealed, self.actor, at, guard)
+                self.outage.run(lambda: intake.receive(self.store.uow(), sealed, self.actor, at, guard))
                 if fetched
                 else Stored(claim.revision_id, loaded[claim.application_id][1], False)
             )
-            decision_id, created = deciding.store_one(self.store.uow(), stored, decided, self.actor, self.version, at,
-                                                      guard)
-            if created:
-                self._auto(decision_id, claim.application_id)
-            self._record(result, decision_id, decided)
+            decision_id, created = self.outage.run(lambda: deciding.store_one(
+                self.store.uow(), stored, decided, self.actor, self.version, at, guard))
         except LeaseLost as e:
             result.status, result.reason = "lease_lost", str(e)
-        except Exception as e:  # noqa: BLE001
-            self._fail(claim, result, f"error: {type(e).__name__}")
+            return
+        except DatabaseUnreachable:
+            raise
+        except Exception as e:  # noqa: BLE001 - this case only cannot be stored: retried with a budget
+            self._fail(claim, result, f"tekniskt fel vid lagring: {type(e).__name__}")
+            return
+        if created:
+            self._auto(decision_id, claim.application_id)
+        self._record(result, decision_id, decided)
+
+    def _stored_before(self, claim: Claim) -> tuple[str, bool] | None:
+        """After a chunk's commit was retried: its decision if the first try did commit (claim released)."""
+        with self.store.db.read() as s:
+            app = s.get(Application, claim.application_id)
+            # store_decisions releases the claim; a takeover would have raised the attempt number
+            if app is None or app.claimed_by is not None or app.claim_attempt != claim.attempt:
+                return None
+            return (app.current_decision_id, True) if app.current_decision_id else None
 
     def _auto(self, decision_id: str, application_id: str) -> None:
         """Automated decisions, where a municipality enabled them (off by default; adapters/driving/web/auto.py)."""
         from adapters.driving.web.auto import maybe_auto_approve
 
-        maybe_auto_approve(self.store.db, decision_id, application_id, clock=self.clock)
+        self.outage.run(lambda: maybe_auto_approve(self.store.db, decision_id, application_id, clock=self.clock))
 
     @staticmethod
     def _record(result: CaseResult, decision_id: str, decided: Decided) -> None:
@@ -262,25 +292,34 @@ class Worker:
         result.manual = sorted({f.code for f in basis.findings if f.severity == "manual"})
         result.protected = "identity.protected" in result.manual
 
-    def _fail(self, claim: Claim, result: CaseResult, reason: str) -> None:
+    def _fail(self, claim: Claim, result: CaseResult, reason: str, *, budget: int | None = None,
+              permanent_reason: bool = True) -> None:
+        """This application only: ``failed`` with its reason (``failed_permanent`` once the budget is spent)."""
         result.reason = reason
         try:
-            result.status = deciding.fail(
-                self.store.uow(), self.clock, claim.application_id, reason, actor=self.actor, budget=self.budget,
+            result.status = self.outage.run(lambda: deciding.fail(
+                self.store.uow(), self.clock, claim.application_id, reason, actor=self.actor,
+                budget=self.budget if budget is None else budget, permanent_reason=permanent_reason,
                 guard=uow_guard(self.claims.guard(claim)),
-            )
+            ))
         except LeaseLost:
             result.status = "lease_lost"
 
-    def _load(self, claims: list[Claim]) -> dict[str, tuple[CaseBundle, str]]:
+    def _load(self, claims: list[Claim]) -> tuple[dict[str, tuple[CaseBundle, str]], dict[str, str]]:
+        """The claimed revisions, parsed; and the reason for each one that cannot be read."""
+        out: dict[str, tuple[CaseBundle, str]] = {}
+        unreadable: dict[str, str] = {}
         with self.store.db.read() as s:
-            out = {}
             for c in claims:
                 rev = s.get(Revision, c.revision_id)
                 if rev is None or rev.bundle_json is None:
-                    raise FinaidError(f"application {c.application_id}: its revision is missing")
-                out[c.application_id] = (parse_bundle(rev.bundle_json), rev.content_hash)
-            return out
+                    unreadable[c.application_id] = "sparad ansökan saknas"
+                    continue
+                try:
+                    out[c.application_id] = (parse_bundle(rev.bundle_json), rev.content_hash)
+                except Exception as e:  # noqa: BLE001 - stored before today's strict parser: this one fails
+                    unreadable[c.application_id] = f"sparad ansökan kan inte läsas: {_named(e)}"
+        return out, unreadable
 
     async def _seal(self, bundle: CaseBundle) -> tuple[CaseBundle | Exception, float]:
         start = time.perf_counter()
@@ -289,6 +328,12 @@ class Worker:
         except Exception as e:  # noqa: BLE001 - becomes a failure of this case only
             return e, time.perf_counter() - start
         return sealed, time.perf_counter() - start
+
+
+def _named(error: Exception) -> str:
+    """The error's kind and, for input errors, the field it names (never a value: no personal data)."""
+    path = getattr(error, "path", None)
+    return f"{type(error).__name__} ({path})" if isinstance(path, str) and path else type(error).__name__
 
 
 def summarise(results: list[CaseResult]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def batch_run(
     cfg = BatchConfig(
         db_url=cfg_s.db_url, db_schema=cfg_s.db_schema, workers=workers, limit=limit, lease_seconds=lease,
         budget=budget, registry_budget=budget, actor=batch_actor(), report_dir=str(cfg_s.report_dir),
-        demo=cfg_s.demo,
+        demo=cfg_s.demo, db_retry_s=cfg_s.batch_db_retry_s,
     )
     reporter = Reporter(sys.stderr.isatty())
     start = time.perf_counter()
@@ -53,13 +53,17 @@ def batch_run(
 
 @app.command("status")
 def batch_status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show pending, claimed, failed and failed_permanent applications and the last runs."""
+    """Show pending, claimed, failed and failed_permanent applications and the last runs.
+
+    A run whose process was killed shows as ``abandoned`` once its lease has passed."""
     from sqlalchemy import func, select
 
     from adapters.driven.clock import SystemClock
     from adapters.driven.db.models import Application, BatchRun
+    from adapters.driving.batch.heartbeat import shown_status
 
     db = services(ctx).database
+    at = now()
     with db.read() as s:
         states = dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
         # leases run on the wall clock (adapters/driven/db/claims.py), whatever the decisions' clock says
@@ -72,8 +76,10 @@ def batch_status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
             "failed_permanent": int(states.get("failed_permanent", 0)),
             "states": {str(k): int(v) for k, v in states.items()},
             "runs": [
-                {"id": r.id, "started_at": r.started_at.isoformat(timespec="seconds"), "status": r.status,
-                 "workers": r.workers, "counts": json.loads(r.counts) if r.counts else None, "report": r.report_path}
+                {"id": r.id, "started_at": r.started_at.isoformat(timespec="seconds"),
+                 "status": shown_status(r.status, r.counts, at),
+                 "workers": r.workers, "counts": json.loads(r.counts) if r.counts and r.finished_at else None,
+                 "report": r.report_path}
                 for r in runs
             ],
         }
