@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from adapters.driven.clock import utc_now as now
+from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import BatchRun
+
+_LEASES = SystemClock()  # leases run on the wall clock, like the claims (adapters/driven/db/claims.py)
 
 
 def _lease_until(counts: str | None) -> datetime | None:
@@ -59,7 +61,7 @@ class Heartbeat:
         with self.db.transaction() as s:
             run = s.get(BatchRun, self.batch_id)
             if run is not None and run.status == "running":
-                run.counts = json.dumps({"lease_until": (now() + self.lease).isoformat()})
+                run.counts = json.dumps({"lease_until": (_LEASES.now() + self.lease).isoformat()})
 
     def _loop(self) -> None:
         while not self._stop.wait(self.lease.total_seconds() / 3):

@@ -63,7 +63,7 @@ def batch_status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     from adapters.driving.batch.heartbeat import shown_status
 
     db = services(ctx).database
-    at = now()
+    at = SystemClock().now()  # the lease clock: the wall clock, like the claims
     with db.read() as s:
         states = dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
         # leases run on the wall clock (adapters/driven/db/claims.py), whatever the decisions' clock says

@@ -14,7 +14,7 @@ import socket
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -216,7 +216,7 @@ def _system(s: Services) -> list[Check]:
 
     out: list[Check] = []
     try:
-        offset = datetime.now(ZoneInfo("Europe/Stockholm")).utcoffset()
+        offset = s.clock.now().astimezone(ZoneInfo("Europe/Stockholm")).utcoffset()
         out.append(Check("time zone", True, f"Europe/Stockholm known (now UTC{offset})"))
     except ZoneInfoNotFoundError:
         out.append(Check("time zone", False, "Europe/Stockholm is unknown", "install tzdata", (WEB, BATCH)))

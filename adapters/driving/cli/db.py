@@ -55,13 +55,11 @@ def db_backup(
     The access-log key (FINAID_HMAC_KEY or access-log.key beside the database) is not in the backup: keep it
     in the municipality's key backup. PostgreSQL: pg_dump (docs/operations.md "Backups").
     """
-    from datetime import UTC, datetime
-
     from adapters.driven.db.backup import backup, sqlite_file
 
     cfg = services(ctx).settings
     print(f"finaid: database SQLite file {sqlite_file(cfg.db_url)}", file=sys.stderr)
-    result = backup(cfg.db_url, folder, datetime.now(UTC), keep_days)
+    result = backup(cfg.db_url, folder, services(ctx).clock.now(), keep_days)
     for old in result.deleted:
         print(f"deleted {old} (older than {keep_days} days)", file=sys.stderr)
     print(result.path)
