@@ -7,11 +7,12 @@ guideline's parameters ``guideline.plausibility.<cost kind>`` (kr per month) and
 limit is counted at the limit and gives the engine a ``plausibility`` fact (the pack's finding compares
 claimed with limit); the proposal gives one ``proposal`` fact. The result line cites the total limit and
 the four-eyes total (``guideline.four_eyes.total``) so that automation and sign-off read the figures
-the decision used from its basis (decision/services/limits.py).
+the decision used from its basis (decision/limits.py).
 """
 
 from __future__ import annotations
 
+from decision.limits import FOUR_EYES_PARAM, TOTAL_PARAM
 from decision.money import format_kr_sv
 from rules.evaluator.context import Context
 from rules.evaluator.facts import EngineFact
@@ -21,8 +22,6 @@ from rules.parameters import ParamValue
 COST_RULE = "cost.plausibility"
 TOTAL_RULE = "proposal.plausibility"
 LIMIT_PREFIX = "guideline.plausibility."
-TOTAL_PARAM = "guideline.plausibility.proposal_total"
-FOUR_EYES_PARAM = "guideline.four_eyes.total"
 
 
 def applies(ctx: Context) -> bool:
