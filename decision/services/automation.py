@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from decision.bundle import CaseBundle, IncomeKind, LabourStatus
+from decision.limits import TOTAL_PARAM, above
+from decision.money import parse_sum
 from decision.ports import Clock
 from decision.services.signoff_types import (
     SCHEMA,
@@ -76,6 +78,8 @@ def why_not(case: CaseView, cfg: AutoConfig | None) -> str | None:
         return "first_application"
     if case.basis.outcome != "GRANT":
         return "outcome"
+    if above(case.basis, TOTAL_PARAM, parse_sum(case.basis.amounts.proposed)):
+        return "above_limit"  # never above the guideline's total (docs/domain.md section 3b)
     if case.app.protected:
         return "protected_identity"
     if any(f.severity == "manual" for f in case.basis.findings):

@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 from decision.basis import DecisionBasis, canonical_json
 from decision.bundle import CaseBundle
 from decision.errors import FinaidError
+from decision.limits import FOUR_EYES_PARAM, above
 from decision.money import parse_sum
 from decision.overrides import LineOverride, Recomputed
 from decision.ports import Clock
@@ -139,6 +140,8 @@ def four_eyes_reasons(basis: DecisionBasis, proposed: int, decided: int, policy:
     reasons = []
     if abs(decided - proposed) > policy.threshold_ore:
         reasons.append("amount")
+    if above(basis, FOUR_EYES_PARAM, decided):
+        reasons.append("total")  # above the guideline's four-eyes total (docs/domain.md section 3b)
     for f in basis.findings:
         if f.code in policy.findings and f"finding:{f.code}" not in reasons:
             reasons.append(f"finding:{f.code}")

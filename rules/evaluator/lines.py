@@ -18,6 +18,7 @@ from rules.adjustments import LINE_PREFIXES, Adjustment, AdjustmentContext, Inco
 from rules.evaluator.context import Context
 from rules.evaluator.facts import EngineFact
 from rules.evaluator.labels import COST_SV, cap_note_sv, person_sv, persons_sv
+from rules.evaluator.plausibility import cost_fact, cost_limit, limit_note_sv
 from rules.formulas.norm import WITHOUT_LUNCH_MAX_AGE, band_label_sv
 from rules.parameters import ParamValue
 
@@ -142,6 +143,12 @@ def cost_lines(ctx: Context, size: int) -> tuple[int, list[EngineFact]]:
             refs.append(cap_value.input_id)
         accepted = int(f.cost_accepted(claimed, cap))
         note = cap_note_sv(cap is not None and accepted < claimed, size)
+        limit = cost_limit(ctx, cost.kind.value)  # None unless the pack applies plausibility limits
+        if limit is not None:
+            refs.append(limit.input_id)
+            facts.append(cost_fact(cost.kind.value, claimed, limit, tuple(refs)))
+            if accepted > limit.ore:
+                accepted, note = int(f.cost_accepted(accepted, limit.ore)), limit_note_sv(limit.ore)
         ctx.line(
             f"cost.{cost.kind.value}", accepted, refs,
             claimed_sv=format_kr_sv(claimed), accepted_sv=format_kr_sv(accepted), cap_note=note,

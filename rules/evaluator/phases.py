@@ -28,6 +28,7 @@ from rules.evaluator.incomes import income_lines
 from rules.evaluator.labels import COST_SV, reason
 from rules.evaluator.lines import adjustment_lines, cost_lines, disregard_lines, norm_lines
 from rules.evaluator.overrides import recompute
+from rules.evaluator.plausibility import total_facts, total_refs
 from rules.why_not import MARGIN_PARAMETER, ReducedCost, why_not_steps
 
 RULESETS = ("eligibility", "findings", "outcome")
@@ -100,7 +101,7 @@ class PackEvaluator:
         ctx.line(
             "result.proposed",
             proposed,
-            (),
+            total_refs(ctx),
             norm_sv=format_kr_sv(norm_total),
             costs_sv=format_kr_sv(cost_total),
             income_sv=format_kr_sv(counted),
@@ -109,6 +110,7 @@ class PackEvaluator:
         # 3. findings
         facts = finding_facts(ctx, in_norm, lunch_unknown, cost_facts, income_facts)
         facts.extend(adjustment_facts)
+        facts.extend(total_facts(ctx, proposed))
         ctx.steps.extend(self._fire(ctx, "findings", facts))
 
         # 4. outcome: the routing, over one result fact

@@ -3,24 +3,41 @@
 Example 01 plus a union fee of 999 999 999,99 kr proposes more than the nine-digit contract limit;
 it used to be accepted (202, ``case submit``) and then fail while the decision was stored. Now it
 decides, stores (64-bit öre, SQLite and PostgreSQL), renders and is shown by ``audit why``.
+
+The sums are decided as of 2026-12-02, with the ``_v1`` packs, which accept such a fee as declared: from
+2026-12-03 the ``_v2`` packs count it at the guideline's plausibility limit (issue 18, second part;
+tests/unit/services/test_plausibility.py), so no proposal could reach these sums any more, yet a stored
+``_v1`` decision still holds them.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.driven.clock import FixedClock
 from adapters.driven.db.audit_store import load_why
 from adapters.driven.render.html import render_basis_html
 from audit.why import render_text
 from decision.money import format_kr_sv, parse_sum
+from decision.services.deciding import Outcome
 from decision.strict import MAX_KRONOR_ORE
 from decision.validation import parse_bundle
-from tests.integration.conftest import EXAMPLES, TestDatabase
+from tests.decide import decide_and_store
+from tests.integration.conftest import ACTOR, EXAMPLES, TestDatabase
+from tests.services import SERVICES
 
 WORKED = EXAMPLES / "01-worked-example-couple-two-children.json"
 WORKED_PROPOSED_ORE = 836000
+BEFORE_V2 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the _v1 packs are selected (the _v2 from 2026-12-03)
+V1_ENV = {"FINAID_MODE": "demo", "FINAID_TODAY": "2026-12-02"}  # the CLI's clock on that date
+
+
+def decide_v1(database: TestDatabase, bundle: Any) -> Outcome:
+    return decide_and_store(bundle, pipeline=database.pipeline, catalog=SERVICES.catalog, store=database.store,
+                            access=database.access, actor=ACTOR, clock=FixedClock(BEFORE_V2))
 
 
 def huge_union_fee() -> dict[str, Any]:
@@ -38,7 +55,7 @@ def every_cost_at_the_limit() -> dict[str, Any]:
 
 def test_a_proposal_above_the_contract_limit_decides_and_stores(database: TestDatabase) -> None:
     bundle = parse_bundle(json.dumps(huge_union_fee()))
-    out = database.decide(bundle)
+    out = decide_v1(database, bundle)
     proposed = out.decided.basis.amounts.proposed
     proposed_ore = parse_sum(proposed)
     assert proposed_ore > MAX_KRONOR_ORE, proposed
@@ -55,7 +72,7 @@ def test_a_proposal_above_the_contract_limit_decides_and_stores(database: TestDa
 
 
 def test_the_largest_sums_the_contract_allows_are_stored_exactly(database: TestDatabase) -> None:
-    out = database.decide(parse_bundle(json.dumps(every_cost_at_the_limit())))
+    out = decide_v1(database, parse_bundle(json.dumps(every_cost_at_the_limit())))
     costs_ore = parse_sum(out.decided.basis.amounts.costs_accepted)
     assert costs_ore == 200 * MAX_KRONOR_ORE
     proposed_ore = parse_sum(out.decided.basis.amounts.proposed)
@@ -66,9 +83,9 @@ def test_the_largest_sums_the_contract_allows_are_stored_exactly(database: TestD
 def test_the_cli_submits_decides_and_shows_it(database: TestDatabase, tmp_path: Path) -> None:
     bundle_file = tmp_path / "huge.json"
     bundle_file.write_text(json.dumps(huge_union_fee()), encoding="utf-8")
-    submitted = database.cli("case", "submit", bundle_file)
+    submitted = database.cli("case", "submit", bundle_file, env=V1_ENV)
     assert submitted.returncode == 0, submitted.stderr
-    decided = database.cli("case", "decide", bundle_file, "--json")
+    decided = database.cli("case", "decide", bundle_file, "--json", env=V1_ENV)
     assert decided.returncode == 0, decided.stderr
     assert "Traceback" not in decided.stderr
     basis = json.loads(decided.stdout)

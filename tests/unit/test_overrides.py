@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,8 @@ def decided(evaluator: PackEvaluator) -> list[tuple[CaseBundle, DecisionBasis]]:
     for text in texts:
         bundle = parse_bundle(text)
         out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle))))
+        # and with the _v1 packs, selected as of the day before the _v2 packs were published
+        out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle, as_of=date(2026, 12, 2)))))
     return out
 
 
@@ -182,7 +185,7 @@ def test_overrides_recompute_exactly_as_sign_off_did(
     assert groups_overridden == {"norm", "cost", "income", "disregard"}
     assert compared > 1000
     packs = {basis.rules.pack for _, basis in decided}
-    assert packs == {"sol2001_453_v1", "sol2025_400_v1"}
+    assert packs == {"sol2001_453_v1", "sol2025_400_v1", "sol2001_453_v2", "sol2025_400_v2"}
 
 
 def test_a_negative_adjustment_line_is_overridden_like_any_other(evaluator: PackEvaluator) -> None:

@@ -23,6 +23,7 @@ from rules.evaluator import PackEvaluator
 from rules.lock import LockEntry, read_lock, write_lock
 
 PUBLISHED = ("sol2001_453_v1", "sol2025_400_v1")
+PUBLISHED_V2 = ("sol2001_453_v2", "sol2025_400_v2")  # plausibility limits (issue 18), from 2026-12-03
 
 
 def rules_root(tmp_path: Path) -> Path:
@@ -65,15 +66,19 @@ def draft_from(root: Path, source: Path, new_id: str, months: tuple[str, str] | 
 # ------------------------------------------------------------------------------------ immutability
 def test_the_installed_packs_and_guideline_are_published_and_unchanged() -> None:
     catalog = Catalog([PACKAGE_DIR])
-    assert {p.id: p.state for p in catalog.packs.values()} == dict.fromkeys(PUBLISHED, "published")
+    assert {p.id: p.state for p in catalog.packs.values()} == dict.fromkeys((*PUBLISHED, *PUBLISHED_V2), "published")
     assert catalog.guidelines["default_v1"].state == "published"
+    assert catalog.guidelines["default_v2"].state == "published"
     lock = read_lock(PACKAGE_DIR, "pack")
     for pid in PUBLISHED:
         assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
         assert lock[pid].published_at == catalog.packs[pid].published_at == date(2026, 11, 23)
+    for pid in PUBLISHED_V2:
+        assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
+        assert lock[pid].published_at == catalog.packs[pid].published_at == date(2026, 12, 3)
     report = verify([PACKAGE_DIR])
     assert report.ok, report.problems
-    assert report.checked == {"pack": 2, "guideline": 1}
+    assert report.checked == {"pack": 4, "guideline": 2}
 
 
 @pytest.mark.parametrize(
@@ -118,11 +123,11 @@ def test_changing_a_published_packs_tests_does_not_fail_verify(tmp_path: Path) -
 
 def test_a_pack_in_packs_that_was_never_published_fails_verify_and_is_never_selected(tmp_path: Path) -> None:
     root = rules_root(tmp_path)
-    folder = draft_from(root, root / "packs" / "sol2025_400_v1", "sol2025_400_v2", ("2026-01", "2026-12"))
-    shutil.move(str(folder), str(root / "packs" / "sol2025_400_v2"))
+    folder = draft_from(root, root / "packs" / "sol2025_400_v1", "sol2025_400_v3", ("2026-01", "2026-12"))
+    shutil.move(str(folder), str(root / "packs" / "sol2025_400_v3"))
     report = verify([root])
-    assert any("sol2025_400_v2" in p and "not published" in p for p in report.problems)
-    with pytest.raises(RulesError, match="sol2025_400_v2 .* is not published"):
+    assert any("sol2025_400_v3" in p and "not published" in p for p in report.problems)
+    with pytest.raises(RulesError, match="sol2025_400_v3 .* is not published"):
         Catalog([root]).pack_for("2026-03")
 
 
@@ -169,11 +174,11 @@ def test_a_draft_is_never_selected_even_when_its_months_cover_the_application(tm
     catalog = Catalog([root])
     assert "sol2025_400_draft_v2" not in catalog.packs
     assert catalog.draft_pack("sol2025_400_draft_v2").covers("2026-03")
-    far = date(2099, 1, 1)
-    assert catalog.pack_for("2026-03", far).id == "sol2025_400_v1"
+    far = date(2099, 1, 1)  # the latest published pack covering 2026-03 is sol2025_400_v2 (from 2026-12-03)
+    assert catalog.pack_for("2026-03", far).id == "sol2025_400_v2"
     bundle = single_adult("2026-03")
     decided = Pipeline(PackEvaluator(catalog)).decide(bundle, as_of=far)
-    assert decided.basis.rules.pack == "sol2025_400_v1"
+    assert decided.basis.rules.pack == "sol2025_400_v2"
     # a draft's hash is no replay target either
     with pytest.raises(RulesError, match="no installed rule pack has hash"):
         catalog.pack_by_hash(catalog.draft_pack("sol2025_400_draft_v2").hash)
@@ -233,7 +238,7 @@ def test_the_changelog_must_name_the_pack_with_what_why_and_source(tmp_path: Pat
 
 def test_the_project_changelog_describes_the_first_published_packs() -> None:
     log = PACKAGE_DIR.parent / "CHANGELOG.md"
-    for ident in (*PUBLISHED, "default_v1"):
+    for ident in (*PUBLISHED, "default_v1", *PUBLISHED_V2, "default_v2"):
         assert check_changelog(log, ident) == [], ident
 
 
