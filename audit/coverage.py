@@ -39,7 +39,9 @@ Stored = tuple[dict[str, Any], dict[str, Any]]  # all columns, extra covered fie
 class RecordSource(Protocol):
     """The stored rows verify reads (adapters/driven/db/audit_store.py)."""
 
-    def events_named(self, events: tuple[str, ...]) -> Iterable[Event]: ...
+    def events_named(self, events: tuple[str, ...]) -> Iterable[Event]:
+        """The events named, and every event whose payload records row hashes, in chain order."""
+        ...
 
     def stored(self, table: str) -> Iterable[Stored]: ...
 

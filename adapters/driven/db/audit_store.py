@@ -75,7 +75,8 @@ class SqlTrail:
 
     def events_named(self, events: tuple[str, ...]) -> Iterable[tuple[int, str, str, str, str]]:
         q = (select(AuditEvent.seq, AuditEvent.actor, AuditEvent.event, AuditEvent.subject, AuditEvent.payload)
-             .where(AuditEvent.event.in_(events)).order_by(AuditEvent.seq))
+             .where(or_(AuditEvent.event.in_(events), AuditEvent.payload.like('%"records":{%')))
+             .order_by(AuditEvent.seq))
         return ((e.seq, e.actor, e.event, e.subject, e.payload) for e in self.s.execute(q.execution_options(yield_per=1000)))
 
     def stored(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
