@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from adapters.driven.db.audit_store import heads
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, Decision, Revision
 from adapters.driven.render.html import environment, render_stored_basis_html
@@ -70,6 +71,7 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
     seconds = (outcome.finished_at - outcome.started_at).total_seconds()
     with db.read() as s:
         states = dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
+        chain_heads = heads(s)  # published outside the database: `audit verify --expected-head/--expected-access-head`
     started_local = outcome.started_at.astimezone(STOCKHOLM)
     link_base = cfg.report_dir if cfg.demo else None
     from adapters.settings import settings
@@ -112,6 +114,7 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
             "p95": round(1000 * _percentile(per_call, 0.95), 1) if per_call else None,
         },
         "protected_identity_cases": len(protected),
+        "chain_heads": {"audit": chain_heads.get("audit"), "access": chain_heads.get("access")},
         "failures": [
             {"application": r.application_id, "status": r.status, "reason": r.reason, "link": link(r.application_id)}
             for r in results if r.status not in ("decided",) and not r.protected
