@@ -243,9 +243,10 @@ def check_records(source: RecordSource, problems: list[str], lawful: list[str]) 
 
 def _states(r: Recorded, applications: Iterable[tuple[str, str]], problems: list[str]) -> None:
     expected: dict[str, tuple[int, str]] = {}
-    for subject, (seq, state) in r.states.items():
-        if subject.startswith("decision:"):
-            app = r.decision_apps.get(subject.partition(":")[2])
+    for named, (seq, state) in r.states.items():
+        subject = named
+        if named.startswith("decision:"):
+            app = r.decision_apps.get(named.partition(":")[2])
             if app is None:
                 continue  # the decision is gone: reported as deleted
             subject = f"application:{app}"

@@ -77,7 +77,8 @@ class SqlTrail:
         q = (select(AuditEvent.seq, AuditEvent.actor, AuditEvent.event, AuditEvent.subject, AuditEvent.payload)
              .where(or_(AuditEvent.event.in_(events), AuditEvent.payload.like('%"records":{%')))
              .order_by(AuditEvent.seq))
-        return ((e.seq, e.actor, e.event, e.subject, e.payload) for e in self.s.execute(q.execution_options(yield_per=1000)))
+        rows = self.s.execute(q.execution_options(yield_per=1000))
+        return ((e.seq, e.actor, e.event, e.subject, e.payload) for e in rows)
 
     def stored(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Every row of a covered table as a dict of its columns, with the rows it covers (uses, overrides)."""

@@ -231,7 +231,7 @@ class SqlEvidence:
         if rows:
             self.s.execute(insert(Evidence), rows)
         for row in rows:
-            stage(self.s, f"registry_evidence:{row['request_id']}", "registry_evidence", row, _columns(Evidence))
+            stage(self.s, f"registry_evidence:{row['request_id']!s}", "registry_evidence", row, _columns(Evidence))
 
 
 class SqlAudit:

@@ -24,7 +24,6 @@ from adapters.driving.web.views.common import (
     render,
 )
 
-
 CLIENT_FAILURES = 20  # failed logins per client (whatever the usernames, known or not) …
 CLIENT_WINDOW = 600.0  # … within this many seconds; then the client waits (429) without a password check
 
@@ -83,10 +82,10 @@ def install(app: FastAPI) -> None:
         client = request.client.host if request.client else "unknown"
         wait = throttle.wait(client)
         if wait is not None:
-            response = render(request, "error.html", 429, title="För många inloggningsförsök",
-                              message="För många misslyckade inloggningar härifrån. Försök igen om en stund.")
-            response.headers["Retry-After"] = str(int(wait + 0.999))
-            return response
+            refused = render(request, "error.html", 429, title="För många inloggningsförsök",
+                             message="För många misslyckade inloggningar härifrån. Försök igen om en stund.")
+            refused.headers["Retry-After"] = str(int(wait + 0.999))
+            return refused
         result = services.authenticator.authenticate(username, password)
         if not result.ok or result.user_id is None:
             throttle.failed(client)
