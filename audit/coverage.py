@@ -134,6 +134,12 @@ class Checker:
         elif not ok:
             self.problems.append(f"{key}: the stored {what} does not match its hash (altered)")
 
+    def _against(self, key: str, row: dict[str, Any], seq: int, recorded: dict[str, Any], absent: bool = True) -> None:
+        """Columns against the values an event recorded (``absent``: a value the event lacks is not judged)."""
+        for column, value in recorded.items():
+            if (value is not None or not absent) and row[column] != value:
+                self.problems.append(f"{key}: {column} differs from its event {seq} (altered)")
+
     def decision(self, row: dict[str, Any], extra: dict[str, Any]) -> None:
         key = f"decision:{row['id']}"
         self.r.decision_apps[row["id"]] = row["application_id"]
@@ -141,9 +147,7 @@ class Checker:
         got = self.r.proposed.get(row["id"])  # none: named by audit/verify.py
         if got is not None:
             seq, payload = got
-            for name, column in PROPOSED.items():
-                if name in payload and payload[name] != row[column]:
-                    self.problems.append(f"{key}: {column} differs from its 'proposed' event {seq} (altered)")
+            self._against(key, row, seq, {column: payload.get(name) for name, column in PROPOSED.items()})
         by = self.r.superseded.get(row["id"])
         if row["superseded_by"] != by:
             self.problems.append(f"{key}: superseded_by differs from its 'superseded' events (altered)")
@@ -165,10 +169,8 @@ class Checker:
             self.problems.append(f"{key} has no audit event")
         else:
             seq, actor, payload = got
-            named = {"actor": actor, "record_hash": payload.get("record_hash"), "decision_id": payload.get("decision")}
-            for column, value in named.items():
-                if value is not None and row[column] != value:
-                    self.problems.append(f"{key}: {column} differs from its event {seq} (altered)")
+            self._against(key, row, seq, {"actor": actor, "record_hash": payload.get("record_hash"),
+                                          "decision_id": payload.get("decision")})
         body = row["record_json"]
         self._content(key, row["application_id"], body is None, row["purged_at"],
                       body is not None and _sha(canonical_json(json.loads(body))) == row["record_hash"],
@@ -182,9 +184,8 @@ class Checker:
             self.problems.append(f"{key} has no 'letter_created' audit event")
         else:
             seq, payload = got
-            for name, column in LETTER.items():
-                if payload.get(name) != row[column]:
-                    self.problems.append(f"{key}: {column} differs from its event {seq} (altered)")
+            self._against(key, row, seq, {column: payload.get(name) for name, column in LETTER.items()},
+                          absent=False)
         html, pdf = row["html"], row["pdf"]
         ok = html is not None and _sha(html) == row["html_sha256"] and (
             row["pdf_sha256"] is None or (pdf is not None and _sha(pdf) == row["pdf_sha256"]))
