@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.driven.db.audit_store import heads, purge, verify
+from adapters.driven.db.audit_store import heads, load_why, purge, verify
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.web.signoff import Override, SignRequest, countersign, sign
 from decision.services.retention import Exemptions
@@ -231,3 +231,14 @@ def test_verify_passes_after_retention_and_names_lawful_deletions_in_every_cover
     assert report.ok, report.all_problems()
     kinds = {line.split(":")[0].split(" ")[0] for line in report.lawful}
     assert {"decision", "revision", "sign_off", "letter", "registry_evidence"} <= kinds, report.lawful
+
+
+@pytest.mark.parametrize("kind", ["outcome", "proposed_ore", "trace"])
+def test_why_does_not_call_an_altered_decision_intact(web: Web, signed: Signed, kind: str) -> None:
+    with tampering(web) as conn:
+        name = TAMPERING[kind](web, conn, signed)
+    with web.db.read() as s:
+        assert load_why(s, name.split(":", 1)[1]).basis_intact is False
+    untouched = web.decision_id(signed.four_eyes)
+    with web.db.read() as s:
+        assert load_why(s, untouched).basis_intact is True
