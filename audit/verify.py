@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from audit.chain import ChainReport, Row, walk
+from audit.coverage import RecordSource, check_records
 from decision.basis import canonical_json
 
 
-class TrailSource(Protocol):
+class TrailSource(RecordSource, Protocol):
     """What verification reads from storage (adapters/driven/db/audit_store.py): both chains with their heads,
     the recording events, and every stored decision and revision."""
 
@@ -45,6 +46,8 @@ class VerifyReport:
     lawful: list[str] = field(default_factory=list)
     checked_decisions: int = 0
     checked_revisions: int = 0
+    legacy: dict[str, int] = field(default_factory=dict)  # rows per table from before record hashes
+    unjudged: list[str] = field(default_factory=list)  # record checks failing against a broken audit chain
 
     @property
     def ok(self) -> bool:
@@ -62,12 +65,14 @@ def _sha(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check(source: TrailSource, expected_head: tuple[int, str] | None = None) -> VerifyReport:
-    """Verify the chains and every stored record against the hash its audit event recorded."""
+def check(source: TrailSource, expected_head: tuple[int, str] | None = None,
+          expected_access_head: tuple[int, str] | None = None) -> VerifyReport:
+    """Verify both chains (each against its published head, when given) and every stored record against
+    the hashes its audit events recorded (audit/coverage.py)."""
     audit_rows, audit_head = source.chain("audit")
     access_rows, access_head = source.chain("access")
     report = VerifyReport(walk("audit", audit_rows, audit_head, expected_head),
-                          walk("access", access_rows, access_head))
+                          walk("access", access_rows, access_head, expected_access_head))
     proposed: dict[str, str] = {}
     received: dict[str, str] = {}
     purged_apps: set[str] = set()
@@ -75,7 +80,7 @@ def check(source: TrailSource, expected_head: tuple[int, str] | None = None) -> 
         payload: dict[str, Any] = json.loads(body)
         if event == "proposed":
             proposed[subject.split(":", 1)[1]] = payload.get("basis_hash", "")
-        elif event in ("received", "fetched"):
+        elif event in ("received", "fetched") and "revision" in payload:
             received[payload.get("revision", "")] = payload.get("content_hash", "")
         else:
             purged_apps.add(subject.split(":", 1)[1])
@@ -98,6 +103,15 @@ def check(source: TrailSource, expected_head: tuple[int, str] | None = None) -> 
             other_hash="its content hash differs from the audit event's",
             deleted="bundle deleted without a purge event", altered="the stored bundle does not match its hash",
         )
+        received.pop(r_id, None)
+    for r_id in sorted(received):
+        report.problems.append(f"revision {r_id}: named by its 'received' event but no longer stored (deleted)")
+    found: list[str] = []
+    report.legacy = check_records(source, found, report.lawful)
+    if report.audit.ok:
+        report.problems.extend(found)
+    else:  # verify already fails on the chain; what a broken chain recorded cannot judge a record (no cascade)
+        report.unjudged = found
     return report
 
 

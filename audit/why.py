@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from audit.records import digest, fields
 from decision.errors import FinaidError
+from decision.strict import parse_sum
 
 
 class WhySource(Protocol):
@@ -52,6 +54,20 @@ class Why:
         }
 
 
+def _shown_as_recorded(d: Mapping[str, Any], history: list[dict[str, Any]]) -> bool:
+    """The outcome, amount and trace shown are those recorded: the outcome and amount as in the basis, the
+    amount and trace against the personal hash its event recorded (rows before record hashes: the basis only)."""
+    basis = json.loads(d["basis_json"])
+    if basis.get("outcome") != d["outcome"] or parse_sum(basis["amounts"]["proposed"]) != d["proposed_ore"]:
+        return False
+    key = f"decision:{d['id']}"
+    recorded = [e["payload"]["records"][key] for e in history if key in e["payload"].get("records", {})]
+    if not recorded or "personal" not in recorded[-1]:
+        return True
+    _, personal = fields("decision", d)
+    return personal is not None and digest(personal) == recorded[-1]["personal"]
+
+
 def why_of(source: WhySource, decision_id: str) -> Why:
     d = source.decision(decision_id)
     if d is None:
@@ -65,6 +81,7 @@ def why_of(source: WhySource, decision_id: str) -> Why:
     intact: bool | None = None
     if d["basis_json"] is not None:
         intact = "sha256:" + hashlib.sha256(d["basis_json"].encode("utf-8")).hexdigest() == d["basis_hash"]
+        intact = intact and _shown_as_recorded(d, history)
     return Why(
         decision={
             "id": d["id"], "application": d["application_id"], "revision": d["revision_id"],

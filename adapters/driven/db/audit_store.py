@@ -17,7 +17,20 @@ from sqlalchemy.orm import Session
 
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
-from adapters.driven.db.models import AccessEntry, AuditEvent, ChainHead, Decision, DecisionUse, Revision
+from adapters.driven.db.models import (
+    AccessEntry,
+    AccessPerson,
+    Application,
+    AuditEvent,
+    ChainHead,
+    Decision,
+    DecisionUse,
+    Evidence,
+    Letter,
+    Revision,
+    SignOff,
+    SignOffOverride,
+)
 from adapters.driven.db.uow import SqlUnitOfWork
 from audit.chain import Row, access_hash, audit_hash
 from audit.query import Filters
@@ -61,6 +74,44 @@ class SqlTrail:
         return ((r.id, r.application_id, r.content_hash, r.bundle_json)
                 for r in self.s.execute(q.execution_options(yield_per=1000)))
 
+    def events_named(self, events: tuple[str, ...]) -> Iterable[tuple[int, str, str, str, str]]:
+        q = (select(AuditEvent.seq, AuditEvent.actor, AuditEvent.event, AuditEvent.subject, AuditEvent.payload)
+             .where(or_(AuditEvent.event.in_(events), AuditEvent.payload.like('%"records":{%')))
+             .order_by(AuditEvent.seq))
+        rows = self.s.execute(q.execution_options(yield_per=1000))
+        return ((e.seq, e.actor, e.event, e.subject, e.payload) for e in rows)
+
+    def stored(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every row of a covered table as a dict of its columns, with the rows it covers (uses, overrides)."""
+        model = _MODELS[table]
+        columns = [c.key for c in model.__table__.columns]
+        extras: dict[str, list[list[str]]] = {}
+        if table == "decision":
+            for u in self.s.execute(select(DecisionUse.decision_id, DecisionUse.kind, DecisionUse.ref)):
+                extras.setdefault(u.decision_id, []).append([u.kind, u.ref])
+        elif table == "sign_off":
+            for o in self.s.execute(select(SignOffOverride.sign_off_id, SignOffOverride.rule,
+                                           SignOffOverride.reason_code)):
+                extras.setdefault(o.sign_off_id, []).append([o.rule, o.reason_code])
+        name = {"decision": "uses", "sign_off": "overrides"}.get(table)
+        q = select(*(getattr(model, c) for c in columns)).execution_options(yield_per=500)
+        for r in self.s.execute(q):
+            row = dict(zip(columns, r, strict=True))
+            yield row, ({name: sorted(extras.get(row["id"], []))} if name else {})
+
+    def applications(self) -> Iterable[tuple[str, str]]:
+        return ((a.id, a.state) for a in self.s.execute(
+            select(Application.id, Application.state).execution_options(yield_per=1000)))
+
+    def access_persons(self) -> Iterator[tuple[int, frozenset[str], frozenset[str]]]:
+        indexed: dict[int, set[str]] = {}
+        for p in self.s.execute(select(AccessPerson.seq, AccessPerson.person_key)):
+            indexed.setdefault(p.seq, set()).add(p.person_key)
+        for e in self.s.execute(select(AccessEntry.seq, AccessEntry.person_keys).execution_options(yield_per=1000)):
+            yield e.seq, frozenset(e.person_keys.split()), frozenset(indexed.pop(e.seq, ()))
+        for seq, keys in sorted(indexed.items()):
+            yield seq, frozenset(), frozenset(keys)
+
     def decision(self, decision_id: str) -> Mapping[str, Any] | None:
         d = self.s.get(Decision, decision_id)
         if d is None:
@@ -74,6 +125,9 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
+_MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence}
+
+
 def _audit_recompute(r: AuditEvent, prev: str, seq: int) -> str:
     return audit_hash(prev, seq, r.at, r.actor, r.event, r.subject, r.payload)
 
@@ -82,9 +136,15 @@ def _access_recompute(r: AccessEntry, prev: str, seq: int) -> str:
     return access_hash(prev, r, seq)
 
 
-def verify(s: Session, expected_head: tuple[int, str] | None = None) -> VerifyReport:
+def verify(s: Session, expected_head: tuple[int, str] | None = None,
+           expected_access_head: tuple[int, str] | None = None) -> VerifyReport:
     """``finaid audit verify`` on a session (audit.verify.check over :class:`SqlTrail`)."""
-    return check(SqlTrail(s), expected_head)
+    return check(SqlTrail(s), expected_head, expected_access_head)
+
+
+def heads(s: Session) -> dict[str, str]:
+    """Both chains' heads as SEQ:HASH (to publish outside the database: the morning report prints them)."""
+    return {h.chain: f"{h.seq}:{h.hash}" for h in s.execute(select(ChainHead)).scalars()}
 
 
 def load_why(s: Session, decision_id: str) -> Why:

@@ -28,6 +28,7 @@ from adapters.driven.db.models import (
     SignOff,
     SignOffOverride,
 )
+from adapters.driven.db.records import stage
 from adapters.driven.db.trail import append_access, append_events
 from audit.access import check_access, person_key
 from decision.basis import DecisionBasis
@@ -194,6 +195,9 @@ class SqlDecisions(DecisionReads):
             raise Conflict("a decision of these inputs was stored concurrently") from e
         if uses:
             self.s.execute(insert(DecisionUse), uses)
+        for row, d in zip(rows, decisions, strict=True):
+            stage(self.s, f"decision:{d.id}", "decision", row, _columns(Decision),
+                  {"uses": sorted([k, r] for k, r in d.uses)})
 
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         if pairs:
@@ -227,6 +231,8 @@ class SqlEvidence:
             seen.add(sha)
         if rows:
             self.s.execute(insert(Evidence), rows)
+        for row in rows:
+            stage(self.s, f"registry_evidence:{row['request_id']!s}", "registry_evidence", row, _columns(Evidence))
 
 
 class SqlAudit:
@@ -290,6 +296,9 @@ class SqlSignOffs:
         for rule, code in row.overrides:
             self.s.add(SignOffOverride(sign_off_id=row.id, rule=rule, reason_code=code))
         self.s.flush()
+        written = self.s.get(SignOff, row.id)
+        stage(self.s, f"sign_off:{row.id}", "sign_off", _values(written), _columns(SignOff),
+              {"overrides": sorted({(r, c) for r, c in row.overrides})})
 
     def add_letter(self, letter: NewLetter, at: datetime) -> None:
         self.s.add(Letter(
@@ -298,6 +307,15 @@ class SqlSignOffs:
             template_hash=letter.template_hash, created_at=at,
         ))
         self.s.flush()
+        stage(self.s, f"letter:{letter.id}", "letter", _values(self.s.get(Letter, letter.id)), _columns(Letter))
+
+
+def _columns(model: Any) -> tuple[str, ...]:
+    return tuple(c.key for c in model.__table__.columns)
+
+
+def _values(row: Any) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in _columns(type(row))}
 
 
 def pending_first_row(s: Session, application_id: str, decision_id: str) -> SignOff | None:

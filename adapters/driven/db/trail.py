@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from adapters.driven.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
+from adapters.driven.db.records import take
 from audit.chain import access_hash, audit_hash, canonical
 
 AuditEntry = tuple[str, str, str, dict[str, Any]]
@@ -25,9 +26,13 @@ def _lock_head(session: Session, chain: str) -> ChainHead:
 
 
 def append_events(session: Session, events: Sequence[AuditEntry], at: datetime) -> None:
-    """Append several events (actor, event, subject, payload) with one head lock and one bulk insert."""
+    """Append several events (actor, event, subject, payload) with one head lock and one bulk insert.
+
+    The record hashes of rows written earlier in the transaction (adapters/driven/db/records.py) go into
+    the payload of the event that names the row, else of the last event."""
     if not events:
         return
+    events = _with_records(list(events), take(session))
     head = _lock_head(session, "audit")
     seq, prev = head.seq, head.hash
     rows = []
@@ -41,6 +46,20 @@ def append_events(session: Session, events: Sequence[AuditEntry], at: datetime) 
     session.execute(insert(AuditEvent), rows)
     head.seq, head.hash = seq, prev
     session.flush()
+
+
+def _with_records(events: list[AuditEntry], pending: dict[str, dict[str, str]]) -> list[AuditEntry]:
+    if not pending:
+        return events
+    out: list[AuditEntry] = []
+    for actor, event, subject, payload in events:
+        named = {f"{t}:{payload[t]}" for t in ("sign_off", "letter") if isinstance(payload.get(t), str)} | {subject}
+        mine = {k: pending.pop(k) for k in sorted(named & set(pending))}
+        out.append((actor, event, subject, {**payload, "records": mine} if mine else payload))
+    if pending:
+        actor, event, subject, payload = out[-1]
+        out[-1] = (actor, event, subject, {**payload, "records": {**payload.get("records", {}), **pending}})
+    return out
 
 
 def append_event(

@@ -98,12 +98,19 @@ def _status(s: Any, app: Application) -> Status:
 
 
 def _app(s: Session, app_id: str) -> Application:
+    """The application, if the API may answer for it. The API's visibility rule is the listing's: a
+    protected identity (skyddade personuppgifter) is never answered — no token has a role that may see
+    it — so it is 404 exactly like an application that does not exist (docs/web.md, "Visibility")."""
     if not re.fullmatch(APP_ID, app_id):
         raise ApiError(404, "no such application")
     app = s.get(Application, app_id)
-    if app is None or app.purged_at is not None:
+    if app is None or not _answerable(app.protected, app.purged_at):
         raise ApiError(404, "no such application")
     return app
+
+
+def _answerable(protected: Any, purged_at: Any) -> bool:
+    return not protected and purged_at is None
 
 
 def _schema_components(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from adapters.driven.db.audit_store import heads
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, Decision, Revision
 from adapters.driven.render.html import environment, render_stored_basis_html
@@ -68,7 +69,8 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
             slot[1] += bad
     per_call = [r.registry_seconds / r.calls for r in results if r.calls]
     seconds = (outcome.finished_at - outcome.started_at).total_seconds()
-    states = _states(db)
+    # the heads are published outside the database: `audit verify --expected-head/--expected-access-head`
+    states, chain_heads = _states(db)
     started_local = outcome.started_at.astimezone(STOCKHOLM)
     link_base = cfg.report_dir if cfg.demo else None
     from adapters.settings import settings
@@ -114,6 +116,7 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
         "db_unreachable_seconds": round(outcome.db_unreachable_s),
         "db_unreachable": _unreachable_sv(outcome.db_unreachable_s) if outcome.db_unreachable_s else None,
         "stopped": outcome.stopped,
+        "chain_heads": {"audit": chain_heads.get("audit"), "access": chain_heads.get("access")},
         "failures": [
             {"application": r.application_id, "status": r.status, "reason": r.reason, "link": link(r.application_id)}
             for r in results if r.status not in ("decided",) and not r.protected
@@ -131,16 +134,18 @@ def build_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
     }
 
 
-def _states(db: Database) -> dict[Any, Any]:
-    """Applications per state; empty when the database is unreachable (the run stopped because of it)."""
+def _states(db: Database) -> tuple[dict[Any, Any], dict[str, Any]]:
+    """Applications per state and the chains' heads; empty when the database is unreachable (the run stopped
+    because of it)."""
     from adapters.driving.batch.outage import transient
 
     try:
         with db.read() as s:
-            return dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
+            states = dict(s.execute(select(Application.state, func.count()).group_by(Application.state)).all())
+            return states, heads(s)
     except Exception as e:
         if transient(e):
-            return {}
+            return {}, {}
         raise
 
 

@@ -24,32 +24,40 @@ app = typer.Typer(
 )
 
 
-def _parse_head(text: str | None) -> tuple[int, str] | None:
+def _parse_head(text: str | None, option: str = "--expected-head") -> tuple[int, str] | None:
     if text is None:
         return None
     seq, _, digest = text.partition(":")
-    if not seq.isdigit() or len(digest) != 64:
-        raise InputError([FieldError("--expected-head", "must be SEQ:HASH (as printed by `finaid audit head`)")])
+    if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InputError([FieldError(option, "must be SEQ:HASH (as printed by `finaid audit head`)")])
     return int(seq), digest
 
 
 @app.command("head")
-def audit_head(ctx: typer.Context) -> None:
-    """Print the audit chain's head as SEQ:HASH — publish or countersign it elsewhere."""
-    from sqlalchemy import select
-
-    from adapters.driven.db.models import ChainHead
+def audit_head(
+    ctx: typer.Context,
+    access: Annotated[bool, typer.Option("--access", help="The access log's head instead.")] = False,
+    both: Annotated[bool, typer.Option("--both", help="Both heads, one per line: audit, then access.")] = False,
+) -> None:
+    """Print the audit chain's head as SEQ:HASH — publish or countersign it elsewhere (docs/audit.md)."""
+    from adapters.driven.db.audit_store import heads
 
     with services(ctx).database.read() as s:
-        head = s.execute(select(ChainHead).where(ChainHead.chain == "audit")).scalar_one()
-    print(f"{head.seq}:{head.hash}")
+        got = heads(s)
+    if both:
+        print(f"audit {got['audit']}\naccess {got['access']}")
+    else:
+        print(got["access" if access else "audit"])
 
 
 @app.command("verify")
 def audit_verify(
     ctx: typer.Context,
     expected_head: Annotated[
-        str | None, typer.Option(help="A published head SEQ:HASH the chain must still contain.")
+        str | None, typer.Option(help="A published audit-chain head SEQ:HASH the chain must still contain.")
+    ] = None,
+    expected_access_head: Annotated[
+        str | None, typer.Option(help="A published access-log head SEQ:HASH (`finaid audit head --access`).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -61,8 +69,9 @@ def audit_verify(
     from adapters.driven.db.audit_store import verify
 
     head = _parse_head(expected_head)
+    access_head = _parse_head(expected_access_head, "--expected-access-head")
     with services(ctx).database.read() as s:
-        report = verify(s, head)
+        report = verify(s, head, access_head)
     problems = report.all_problems()
     if as_json:
         print(json.dumps({
@@ -70,11 +79,17 @@ def audit_verify(
             "head": f"{report.audit.head_seq}:{report.audit.head_hash}", "problems": problems,
             "lawful_deletions": report.lawful, "decisions": report.checked_decisions,
             "revisions": report.checked_revisions,
+            "access_head": f"{report.access.head_seq}:{report.access.head_hash}",
+            "rows_before_record_hashes": report.legacy, "not_judged_against_a_broken_chain": report.unjudged,
         }, indent=2))
     else:
         print(f"audit log: {report.audit.events} events, head {report.audit.head_seq}:{report.audit.head_hash}")
-        print(f"access log: {report.access.events} entries")
+        print(f"access log: {report.access.events} entries, head {report.access.head_seq}:{report.access.head_hash}")
         print(f"checked {report.checked_decisions} decisions and {report.checked_revisions} revisions")
+        for table, n in sorted(report.legacy.items()):
+            print(f"{table}: {n} row(s) from before record hashes, checked against their events' fields")
+        if report.unjudged:
+            print(f"{len(report.unjudged)} record check(s) not judged against the broken audit chain")
         for line in report.lawful:
             print(f"lawful deletion: {line}")
         for p in problems:

@@ -25,7 +25,14 @@ def _all_units(identity: Identity) -> bool:
 
 
 def visible(identity: Identity, municipality: Any = None, protected: Any = None) -> ColumnElement[bool]:
-    """A WHERE clause over ``municipality`` and ``protected`` columns (Application's by default)."""
+    """THE visibility rule, as a WHERE clause over ``municipality`` and ``protected`` columns (Application's
+    by default): every listing, search, report and the case page itself (:func:`can_see`) use it.
+
+    A unit sees a municipality's cases when it handles the whole municipality (its area's district is
+    empty). Cases carry no district, so a district-level unit (``1287/Väster``) sees none of them — the
+    queue shows nothing that would open as 404 (docs/roles.md, "Units"). Protected identities only for
+    the roles configured for them.
+    """
     municipality = Application.municipality if municipality is None else municipality
     protected = Application.protected if protected is None else protected
     conds: list[ColumnElement[bool]] = []
@@ -33,20 +40,16 @@ def visible(identity: Identity, municipality: Any = None, protected: Any = None)
         conds.append(protected.is_(False))
     if not _all_units(identity):
         conds.append(municipality.in_(
-            select(UnitArea.municipality).where(UnitArea.unit_id.in_(sorted(identity.units)))
+            select(UnitArea.municipality).where(UnitArea.unit_id.in_(sorted(identity.units)), UnitArea.district == "")
         ))
     return and_(true(), *conds)
 
 
 def can_see(s: Session, identity: Identity, app: Application) -> bool:
-    if app.protected and not identity.protected_access:
-        return False
-    if _all_units(identity):
-        return True
-    unit = s.execute(
-        select(UnitArea.unit_id).where(UnitArea.municipality == app.municipality, UnitArea.district == "")
-    ).scalar_one_or_none()
-    return unit is not None and unit in identity.units
+    """The case page's check: the same rule as every listing (:func:`visible`), on one application."""
+    return s.execute(
+        select(Application.id).where(Application.id == app.id, visible(identity))
+    ).first() is not None
 
 
 def load_units_file(db: Database, path: Path, actor: str, clock: Clock | None = None) -> int:

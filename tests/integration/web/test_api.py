@@ -108,3 +108,19 @@ def test_openapi_document_names_every_operation_and_the_contract(web: Web) -> No
                                   "/api/v1/applications/{application_id}/basis",
                                   "/api/v1/applications/{application_id}/decision"}
     assert "CaseBundle" in spec["components"]["schemas"] and "DecisionBasis" in spec["components"]["schemas"]
+
+
+def test_protected_identity_is_answered_by_no_endpoint_as_no_listing_shows_it(web: Web, ids: dict[str, str]) -> None:
+    """Issue 18, finding 8: the single-application endpoints follow the listing's rule (404, access log untouched)."""
+    protected = ids["09"]
+    assert web.scalar("SELECT protected FROM application WHERE id = :i", i=protected) in (1, True)
+    c = web.client()
+    h = _token(web, "status:read", "basis:read", "decision:read")
+    listed = {a["id"] for a in c.get("/api/v1/applications", headers=h).json()["applications"]}
+    assert protected not in listed and ids["01"] in listed
+    before = web.scalar("SELECT count(*) FROM access_log WHERE channel = 'api'")
+    for tail in ("", "/basis", "/decision"):
+        r = c.get(f"/api/v1/applications/{protected}{tail}", headers=h)
+        assert r.status_code == 404 and r.json() == {"errors": [{"path": "", "message": "no such application"}]}
+    assert web.scalar("SELECT count(*) FROM access_log WHERE channel = 'api'") == before
+    assert c.get(f"/api/v1/applications/{ids['01']}", headers=h).status_code == 200
