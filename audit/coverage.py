@@ -89,7 +89,9 @@ def read_events(events: Iterable[Event]) -> Recorded:
             r.revisions[str(payload["revision"])] = seq
         if "sign_off" in payload and event in (*TARGET, "signed"):
             r.signoffs[str(payload["sign_off"])] = (seq, actor, payload)
-        target = TARGET.get(event) or (
+        # a new application created with its registry answers is fetched at once (decision/services/intake.py)
+        sealed = event == "received" and payload.get("sealed") is True
+        target = ("fetched" if sealed else TARGET.get(event)) or (
             ("signed" if payload.get("complete") else "awaiting_second_signature") if event == "signed" else None
         )
         if target is not None:
