@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from decision.errors import FieldError, InputError
@@ -78,10 +79,12 @@ def _int(text: str) -> int:
     return int(text)
 
 
-def _float(text: str) -> float:
+def _decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, kept exact (never a float: amounts are integer öre, and
+    the contract writes them as strings, so the schema refuses a number where an amount belongs)."""
     if len(text) > MAX_NUMBER_DIGITS + 10:
         raise ValueError(f"a number has more than {MAX_NUMBER_DIGITS} digits")
-    return float(text)
+    return Decimal(text)
 
 
 def _constant(name: str) -> Any:
@@ -150,7 +153,7 @@ def load_json(raw: bytes | str, *, max_bytes: int = MAX_BYTES, max_depth: int = 
         raise InputError([FieldError("", f"the JSON is nested more than {max_depth} levels deep")])
     try:
         data = json.loads(
-            text, object_pairs_hook=pairs_hook, parse_int=_int, parse_float=_float, parse_constant=_constant
+            text, object_pairs_hook=pairs_hook, parse_int=_int, parse_float=_decimal, parse_constant=_constant
         )
     except json.JSONDecodeError as e:
         raise InputError([FieldError("", f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}")]) from None
