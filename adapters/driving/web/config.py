@@ -3,13 +3,13 @@ by tests directly — no monkeypatching (docs/web.md)."""
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from adapters.driven.ssbtek.config import is_loopback
 from adapters.driving.web.auth import DEMO_SECRET
 from adapters.driving.web.roles import Role
 from decision.errors import ConfigurationError
@@ -53,7 +53,7 @@ class WebConfig:
         from adapters.settings import settings
 
         cfg = cfg or settings()
-        plain_http_ok = cfg.demo and _loopback(host or cfg.web_host)
+        plain_http_ok = cfg.demo and is_loopback(host or cfg.web_host)
         secure = cfg.web_secure_cookies
         if secure is None:
             secure = not plain_http_ok
@@ -83,11 +83,3 @@ class WebConfig:
             registry_factory=registry_factory,
         )
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
