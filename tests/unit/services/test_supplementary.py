@@ -75,8 +75,14 @@ def _decide(env: Env, pipeline: Pipeline, bundle: Any, at: datetime | None = Non
 
 
 def _sign(env: Env, app_id: str, decision_id: str) -> None:
+    """Approve as proposed, every MANUAL finding resolved (a supplement is always MANUAL under the /2 packs)."""
     ports = SignOffPorts(Clock(), reason_codes.for_municipality, override_evaluator(), Letters(), line_group)
-    signoff.sign(env.uow, ports, HANDLER, app_id, signoff.SignRequest("approve", decision_id), signoff.Policy())
+    with env.uow as uow:
+        case = uow.signoffs.case(app_id)
+    resolutions = tuple(signoff.Resolution(i, "fynd.underlag_inkommit", "Underlag finns.")
+                        for i, f in enumerate(case.basis.findings) if f.severity == "manual")
+    signoff.sign(env.uow, ports, HANDLER, app_id, signoff.SignRequest("approve", decision_id, resolutions=resolutions),
+                 signoff.Policy())
 
 
 def test_a_supplement_without_a_signed_decision_is_refused_naming_the_kind(env: Env, pipeline: Pipeline) -> None:
