@@ -143,3 +143,23 @@ def test_a_supplement_is_never_decided_automatically(env: Env, pipeline: Pipelin
     assert automation.why_not(case, cfg) == "supplementary"
     assert not automation.uses_health_data(out.decided.bundle)
     assert automation.uses_health_data(supplement(glasses=True))  # glasses are health data
+
+
+def test_a_version_the_selected_pack_refuses_stores_nothing(env: Env, pipeline: Pipeline) -> None:
+    """``decide`` asks the catalog whether the pack the month selects takes the bundle's version before it
+    stores anything (rules.catalog.Catalog.check_accepts, where the catalog has it)."""
+    from decision.errors import FieldError
+
+    class Packs:
+        def pack_for(self, month: str, as_of: Any = None) -> object:
+            return SERVICES.catalog.pack_for(month, as_of)
+
+        def check_accepts(self, pack: Any, schema: str) -> None:
+            if schema != "finaid.case-bundle/1":
+                raise InputError([FieldError("schema", f"{schema} tas inte emot av regelpaketet {pack.id}")])
+
+    bundle = supplement()
+    with pytest.raises(InputError) as e:
+        deciding.decide(env.uow, pipeline, Packs(), Access(), Clock(), bundle, actor="user:test", code_version="t")
+    assert [err.path for err in e.value.errors] == ["schema"]
+    assert env.count("application_revision") == 0
