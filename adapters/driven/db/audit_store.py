@@ -24,6 +24,7 @@ from adapters.driven.db.models import (
     AuditEvent,
     ChainHead,
     Decision,
+    DecisionEarlier,
     DecisionUse,
     Evidence,
     Letter,
@@ -38,6 +39,7 @@ from audit.replay import ReplayResult, replay
 from audit.verify import VerifyReport, check
 from audit.why import Why, why_of
 from decision.pipeline import Pipeline
+from decision.ports import EarlierDecision
 from decision.services import retention
 from decision.services.retention import Exemptions, PurgeResult
 
@@ -153,7 +155,10 @@ def load_why(s: Session, decision_id: str) -> Why:
 
 def replay_one(s: Session, pipeline: Pipeline, decision: Decision, code_version: str) -> ReplayResult:
     revision = s.get(Revision, decision.revision_id) if decision.basis_json is not None else None
-    return replay(pipeline, decision, revision.bundle_json if revision is not None else None, code_version)
+    row = s.get(DecisionEarlier, decision.id)  # a supplementary application: replayed against the same one
+    earlier = EarlierDecision(row.earlier_decision_id, row.month, row.total_ore, row.signed_at) \
+        if row is not None and row.total_ore is not None else None
+    return replay(pipeline, decision, revision.bundle_json if revision is not None else None, code_version, earlier)
 
 
 def decisions_between(s: Session, month_from: str, month_to: str) -> Iterator[Decision]:

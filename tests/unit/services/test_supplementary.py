@@ -120,6 +120,13 @@ def test_a_supplement_is_decided_against_the_signed_decision_and_replayed_with_i
     [again] = replaying.replay(env.uow, pipeline, [out.decision_id])
     assert again.decision.earlier == earlier
     assert again.basis == out.decided.basis.canonical_json()
+    if env.kind == "sqlite":  # `finaid audit replay` reads the earlier decision too
+        from adapters.driven.db.audit_store import replay_one
+        from adapters.driven.db.models import Decision
+        from audit.replay import IDENTICAL
+
+        with env.db.read() as s:
+            assert replay_one(s, pipeline, s.get(Decision, out.decision_id), "test-1").verdict == IDENTICAL
 
 
 def test_a_second_supplement_counts_what_the_first_added(env: Env, pipeline: Pipeline) -> None:
