@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -10,6 +11,18 @@ from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle, RegistryEntry
 from decision.overrides import LineOverride, Recomputed
 from decision.trace import Evaluation
+
+
+@dataclass(frozen=True)
+class EarlierDecision:
+    """The household's signed, final decision for a month (after amendments and corrections): what a
+    supplementary application (tilläggsansökan) is decided against. Found by the deciding service, never
+    read from the bundle."""
+
+    decision_id: str
+    month: str
+    total_ore: int
+    signed_at: datetime
 
 
 class Evaluator(Protocol):
@@ -21,9 +34,10 @@ class Evaluator(Protocol):
         pack_hash: str | None = None,
         guideline_hash: str | None = None,
         as_of: date | None = None,
+        earlier: EarlierDecision | None = None,
     ) -> Evaluation:
         """Decide with the pack the month selects as of ``as_of`` (the decision's date), or exactly the
-        pinned ones (replay)."""
+        pinned ones (replay); ``earlier``: the signed decision a supplementary application is decided against."""
         ...
 
     def apply_overrides(
