@@ -15,9 +15,12 @@ from decision.trace import Evaluation
 
 @dataclass(frozen=True)
 class EarlierDecision:
-    """The household's signed, final decision for a month (after amendments and corrections): what a
-    supplementary application (tilläggsansökan) is decided against. Found by the deciding service, never
-    read from the bundle."""
+    """The household's signed, final decision for a month (after amendments and corrections), which a
+    supplementary application (``application.kind = "supplementary"``) is decided against.
+
+    The deciding service finds it (never the bundle) and stores which one it used, so replay passes the
+    same one. ``total_ore`` is the total decided for the month, in öre.
+    """
 
     decision_id: str
     month: str
@@ -37,7 +40,8 @@ class Evaluator(Protocol):
         earlier: EarlierDecision | None = None,
     ) -> Evaluation:
         """Decide with the pack the month selects as of ``as_of`` (the decision's date), or exactly the
-        pinned ones (replay); ``earlier``: the signed decision a supplementary application is decided against."""
+        pinned ones (replay). ``earlier`` is the signed decision a supplementary application is decided
+        against (None for every other application)."""
         ...
 
     def apply_overrides(
