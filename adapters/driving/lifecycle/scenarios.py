@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from decision.basis import build_basis
 from decision.errors import FieldError, InputError
 from decision.money import parse_kronor
 from decision.pipeline import Decided
+from decision.ports import EarlierDecision
 from decision.validation import parse_bundle
 from rules.catalog import DRAFT, Catalog, Guideline, RulePack, draft_kind
 from rules.evaluator import PackEvaluator
@@ -77,6 +78,18 @@ def _variant(guideline: Guideline, overrides: dict[str, Any]) -> Guideline:
     return dataclasses.replace(guideline, id=f"{guideline.id}+test", hash=f"test:{suffix}", parameters=params)
 
 
+def _earlier(given: dict[str, Any]) -> EarlierDecision | None:
+    """``given.earlier``: the signed decision a supplementary application is decided against."""
+    e = given.get("earlier")
+    if not e:
+        return None
+    return EarlierDecision(
+        decision_id=str(e.get("decision_id", "DEC-EARLIER-1")), month=str(given["month"]),
+        total_ore=parse_kronor(str(e["total"])),
+        signed_at=datetime.fromisoformat(str(e.get("signed_at", f"{given['month']}-02T10:00:00+01:00"))),
+    )
+
+
 class ScenarioRunner:
     """Decides scenarios with one rule engine (per process)."""
 
@@ -101,7 +114,10 @@ class ScenarioRunner:
         if sc.given.get("guideline_parameters"):
             guideline = _variant(guideline, dict(sc.given["guideline_parameters"]))
         sealed = bundle if bundle.registry is not None else bundle.model_copy(update={"registry": []})
-        evaluation = self.evaluator.evaluate_with(sealed, chosen, guideline)
+        try:
+            evaluation = self.evaluator.evaluate_with(sealed, chosen, guideline, _earlier(sc.given))
+        except InputError as e:
+            return e
         return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of)
 
     def run_all(self, packs: list[RulePack]) -> Iterator[tuple[RulePack, Scenario, Decided | InputError]]:
