@@ -6,8 +6,9 @@ pack's scenarios are decided the way a real decision is, by selection: as of the
 date the pack must be the one its months select (an uncovered month is an input error). A draft is
 never selected, so its scenarios are decided with the draft pinned (an uncovered month is still an
 input error). ``given.guideline_parameters`` adds or replaces guideline parameters for one scenario
-(for example the optional ``guideline.why_not.grant_margin``): the scenario then runs with a variant
-of the guideline that exists only in the test.
+(for example the optional ``guideline.why_not.grant_margin``; ``null`` removes one): the scenario then
+runs with a variant of the guideline that exists only in the test. ``given.earlier`` is the signed
+decision a supplementary application is decided against.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def scenario_packs(catalog: Catalog, drafts: bool = True) -> list[RulePack]:
 def _variant(guideline: Guideline, overrides: dict[str, Any]) -> Guideline:
     params = dict(guideline.parameters)
     for path, raw in overrides.items():
+        if raw is None:  # `null`: the variant has no such parameter
+            params.pop(str(path), None)
+            continue
         value = ParamValue(
             path=str(path), since=date(2000, 1, 1), value=parse_kronor(str(raw)), status=Status.UNVERIFIED,
             source="scenario test", legal_reference="kommunens riktlinjer", unit="SEK/month",
