@@ -22,6 +22,7 @@ from rules.engine import Match
 from rules.evaluator.bundle2_aid import aid_facts, disregard_lines_v3
 from rules.evaluator.bundle2_costs import cost_lines_v3
 from rules.evaluator.bundle2_facts import (
+    activity_facts,
     adjustment_facts,
     asset_facts,
     earlier_line,
@@ -91,6 +92,7 @@ def decide_v3(
     adjustments = adjustment_facts(ctx, norm_total, cost_total, counted, proposed)
     facts.extend(adjustments)
     facts.extend(supplement_facts(ctx, total, earlier_total))
+    facts.extend(activity_facts(ctx, in_norm))
     fired = run(ctx, "findings", facts)
     ctx.steps.extend(_with_adjustment(step(ctx, m, facts), m) for m in fired)
 

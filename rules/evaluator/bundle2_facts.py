@@ -165,3 +165,31 @@ def supplement_facts(ctx: Context, total: int, earlier_total: int) -> list[Engin
             "earlier_sv": format_kr_sv(earlier_total), "diff_sv": format_kr_sv(abs(total - earlier_total)),
         },
     )]
+
+
+def activity_facts(ctx: Context, in_norm: list[int]) -> list[EngineFact]:
+    """One ``activity`` fact per adult: the individual plan (prop. 2025/26:207) and the months on aid in a
+    row. Only the draft ``activity_requirement_2026_v1`` matches them (never selected: docs/rule-lifecycle.md)."""
+    app = ctx.bundle.application
+    plans = {lm.person: (k, _v(getattr(lm, "individual_plan", None) or "none")) for k, lm in enumerate(app.labour_market)}
+    in_row = {h.person: h.months_on_aid_in_row for h in (getattr(app, "aid_history", None) or [])}
+    out = []
+    for i in in_norm:
+        m = app.household[i]
+        if m.role is Role.CHILD:
+            continue
+        label = ctx.labels[i]
+        k, plan = plans.get(m.personnummer, (None, "none"))
+        refs = [ctx.member_ref(i)]
+        if k is not None:
+            refs.append(ctx.declared(f"/application/labour_market/{k}", "labour_market", person=label,
+                                     value=_v(app.labour_market[k].status)))
+        out.append(EngineFact(
+            {"t": "activity", "person": label, "plan": plan, "in_row": int(in_row.get(m.personnummer, 0)),
+             "month": int(app.month[:4]) * 12 + int(app.month[5:7])},
+            tuple(refs),
+            {"person_sv": person_sv(label), "plan_sv": {"missing": "saknas", "declined": "har tackat nej"}.get(plan, plan),
+             "in_row": str(in_row.get(m.personnummer, 0))},
+            person=label,
+        ))
+    return out

@@ -87,7 +87,11 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
     elif labour_spec is None:
         labour = [{"person": ids[i], "status": "registered_at_af"} for i in adults]
     else:
-        labour = [{"person": ids[int(x["person"])], "status": x["status"]} for x in labour_spec]
+        labour = [
+            {"person": ids[int(x["person"])], "status": x["status"],
+             **({"individual_plan": x["individual_plan"]} if "individual_plan" in x else {})}
+            for x in labour_spec
+        ]
     app: dict[str, Any] = {
         "id": app_id,
         "municipality": str(given.get("municipality", "1287")),
