@@ -90,7 +90,7 @@ def _aid_refs(ctx: Context, k: int, label: str, h: object, mapped: bool) -> list
             ctx.declared("/application/previous_aid/consecutive_months", "previous_aid",
                          value=getattr(h, "months_on_aid_in_row", 0)),
             ctx.declared("/application/previous_aid/jobbstimulans_months_used", "jobbstimulans_months_used",
-                         value=max(0, month_index(app.month) - month_index(str(h.jobbstimulans_first_month)))
+                         value=max(0, month_index(app.month) - month_index(str(getattr(h, "jobbstimulans_first_month", ""))))
                          if getattr(h, "jobbstimulans_first_month", None) else 0),
         ]
     return [ctx.declared(
@@ -131,7 +131,8 @@ def disregard_lines_v3(
         if m.role is not Role.CHILD or label not in salary_by_person:
             continue
         salary, refs = salary_by_person[label]
-        rows = [r for r, inc in enumerate(app.incomes) if inc.person == m.personnummer and inc.kind is IncomeKind.SALARY]
+        rows = [r for r, inc in enumerate(app.incomes)
+                if inc.person == m.personnummer and inc.kind is IncomeKind.SALARY]
         ytd = sum(app.incomes[r].year_to_date or 0 for r in rows)
         ytd_refs = [
             ctx.declared(f"/application/incomes/{r}/year_to_date", "year_to_date", person=label,

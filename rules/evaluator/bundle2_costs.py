@@ -26,7 +26,9 @@ from rules.evaluator.labels import COST_SV, cap_note_sv, persons_sv
 from rules.evaluator.lines import rent_cap
 from rules.evaluator.plausibility import cost_fact, cost_limit, limit_note_sv
 
-LIVING = ("medical_care", "prescription_medicine", "emergency_dental_care", "glasses", "preschool_fee", "after_school_fee")
+LIVING = (
+    "medical_care", "prescription_medicine", "emergency_dental_care", "glasses", "preschool_fee", "after_school_fee"
+)
 HEALTH = ("medical_care", "prescription_medicine", "emergency_dental_care", "glasses")
 HEALTH_SV = {
     "medical_care": "läkarvård",

@@ -21,6 +21,7 @@ from rules.evaluator.facts import EngineFact
 from rules.evaluator.labels import person_sv
 
 EARLIER_REF = "earlier:/decision"
+PLAN_SV = {"missing": "saknas", "declined": "har tackat nej"}
 OTHERS_SV = {"young_adult_separate_household": "en ung vuxen som är ett eget hushåll", "other_adult": "en annan vuxen"}
 DIRECTION_SV = {"raise": "Höjd", "lower": "Sänkt"}
 REASON_SV = {
@@ -125,7 +126,8 @@ def adjustment_facts(ctx: Context, norm: int, costs: int, counted: int, proposed
             {
                 "direction_sv": DIRECTION_SV.get(direction, direction), "person_sv": person_sv(label),
                 "reason_sv": REASON_SV.get(_v(adj.reason), _v(adj.reason)), "description": adj.description,
-                "without_sv": format_kr_sv(proposed), "delta_sv": ("+" if delta >= 0 else "−") + format_kr_sv(abs(delta)),
+                "without_sv": format_kr_sv(proposed),
+                "delta_sv": ("+" if delta >= 0 else "−") + format_kr_sv(abs(delta)),
                 "with_sv": format_kr_sv(with_adj),
             },
             person=label,
@@ -171,7 +173,9 @@ def activity_facts(ctx: Context, in_norm: list[int]) -> list[EngineFact]:
     """One ``activity`` fact per adult: the individual plan (prop. 2025/26:207) and the months on aid in a
     row. Only the draft ``activity_requirement_2026_v1`` matches them (never selected: docs/rule-lifecycle.md)."""
     app = ctx.bundle.application
-    plans = {lm.person: (k, _v(getattr(lm, "individual_plan", None) or "none")) for k, lm in enumerate(app.labour_market)}
+    plans = {
+        lm.person: (k, _v(getattr(lm, "individual_plan", None) or "none")) for k, lm in enumerate(app.labour_market)
+    }
     in_row = {h.person: h.months_on_aid_in_row for h in (getattr(app, "aid_history", None) or [])}
     out = []
     for i in in_norm:
@@ -188,7 +192,7 @@ def activity_facts(ctx: Context, in_norm: list[int]) -> list[EngineFact]:
             {"t": "activity", "person": label, "plan": plan, "in_row": int(in_row.get(m.personnummer, 0)),
              "month": int(app.month[:4]) * 12 + int(app.month[5:7])},
             tuple(refs),
-            {"person_sv": person_sv(label), "plan_sv": {"missing": "saknas", "declined": "har tackat nej"}.get(plan, plan),
+            {"person_sv": person_sv(label), "plan_sv": PLAN_SV.get(plan, plan),
              "in_row": str(in_row.get(m.personnummer, 0))},
             person=label,
         ))
