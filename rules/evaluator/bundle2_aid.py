@@ -15,7 +15,7 @@ notice. See docs/domain.md section 7b.
 
 from __future__ import annotations
 
-from decision.bundle import IncomeKind, Role
+from decision.bundle import AidHistory, IncomeKind, Role
 from decision.money import format_kr_sv
 from rules.evaluator.context import Context
 from rules.evaluator.facts import EngineFact
@@ -83,20 +83,19 @@ def aid_facts(ctx: Context, in_norm: list[int], mapped: bool) -> tuple[list[Engi
     return out, period_month
 
 
-def _aid_refs(ctx: Context, k: int, label: str, h: object, mapped: bool) -> list[str]:
-    if mapped:  # a /1 bundle: the household's counters, as declared
-        app = ctx.bundle.application
+def _aid_refs(ctx: Context, k: int, label: str, h: AidHistory, mapped: bool) -> list[str]:
+    if mapped:  # a /1 bundle: the household's counters, as declared (as_v2 keeps them)
+        aid = ctx.bundle.application.previous_aid
         return [
             ctx.declared("/application/previous_aid/consecutive_months", "previous_aid",
-                         value=getattr(h, "months_on_aid_in_row", 0)),
+                         value=aid.consecutive_months),
             ctx.declared("/application/previous_aid/jobbstimulans_months_used", "jobbstimulans_months_used",
-                         value=max(0, month_index(app.month) - month_index(str(getattr(h, "jobbstimulans_first_month", ""))))
-                         if getattr(h, "jobbstimulans_first_month", None) else 0),
+                         value=aid.jobbstimulans_months_used),
         ]
+    period = f"{h.jobbstimulans_first_month or '–'}..{h.jobbstimulans_last_month or ''}"
     return [ctx.declared(
         f"/application/aid_history/{k}", "aid_history", person=label,
-        value=f"{getattr(h, 'months_on_aid_in_row', 0)} månader i följd; jobbstimulans "
-        f"{getattr(h, 'jobbstimulans_first_month', None) or '–'}..{getattr(h, 'jobbstimulans_last_month', None) or ''}",
+        value=f"{h.months_on_aid_in_row} månader i följd; jobbstimulans {period}",
     )]
 
 
