@@ -22,8 +22,11 @@ from adapters.driven.db.models import (
     AccessPerson,
     Application,
     AuditEvent,
+    CaseNote,
     ChainHead,
+    CommunicationStep,
     Decision,
+    DecisionChange,
     DecisionUse,
     Evidence,
     Letter,
@@ -125,7 +128,9 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
-_MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence}
+_MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence,
+                           "case_note": CaseNote, "communication": CommunicationStep,
+                           "decision_change": DecisionChange}
 
 
 def _audit_recompute(r: AuditEvent, prev: str, seq: int) -> str:
