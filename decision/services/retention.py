@@ -1,7 +1,8 @@
 """Gallring: personal case content is deleted five years after the last note (SoL 2025:400 16 kap.
 1 §; old SoL 12 kap. 1 §), except research-exempt records (SoF 2025:468 13 kap. 1 §).
 
-Journal notes and kommunicering (their text) go with the case. Ids and hashes are kept and a ``purged`` audit event is written per case (one transaction each), so
+Journal notes and kommunicering (their text) go with the case. Ids and hashes are kept and a ``purged``
+audit event is written per case (one transaction each), so
 ``audit verify`` still passes and reports the deletions as lawful; ``audit why`` says the decision was
 purged (docs/audit.md).
 """

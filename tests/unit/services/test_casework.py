@@ -107,8 +107,8 @@ def test_a_change_over_the_limit_waits_for_four_eyes_and_a_refusal_keeps_the_old
     first = correcting.change(env.uow, ports, HANDLER, app_id, req, POLICY)
     assert first.needs_second and env.applications()[app_id]["state"] == "awaiting_second_signature"
     assert rows(env, "decision_change") == []
-    refused = signoff.refuse(env.uow, ports, SUPERVISOR, app_id, first.sign_off_id, "underskrift.motivering_otillracklig",
-                             "Underlag saknas.")
+    refused = signoff.refuse(env.uow, ports, SUPERVISOR, app_id, first.sign_off_id,
+                             "underskrift.motivering_otillracklig", "Underlag saknas.")
     assert refused.state == "signed" and env.applications()[app_id]["state"] == "signed"
     with env.uow:
         assert env.uow.casework.signed(app_id).id == old_id
@@ -176,7 +176,8 @@ def test_notes_are_added_never_edited_and_purged_with_the_case(env: Env, pipelin
     notes.add_note(env.uow, later, Signer("user:x", "Xena", None, "handler"), app_id,
                    "Rättelse: det var hyresvärden jag ringde.", refers_to=first.note_id)
     listed = notes.notes(env.uow, app_id)
-    assert [n.text for n in listed] == ["Ringde den sökande om hyresavtalet.", "Rättelse: det var hyresvärden jag ringde."]
+    assert [n.text for n in listed] == ["Ringde den sökande om hyresavtalet.",
+                                        "Rättelse: det var hyresvärden jag ringde."]
     assert listed[1].refers_to == first.note_id and listed[1].author == "user:x"
     assert [e for e, _ in env.events()][-2:] == ["note_added", "note_added"]
     verify_ok(env)
