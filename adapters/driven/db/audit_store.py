@@ -22,11 +22,8 @@ from adapters.driven.db.models import (
     AccessPerson,
     Application,
     AuditEvent,
-    CaseNote,
     ChainHead,
-    CommunicationStep,
     Decision,
-    DecisionChange,
     DecisionUse,
     Evidence,
     Letter,
@@ -34,6 +31,7 @@ from adapters.driven.db.models import (
     SignOff,
     SignOffOverride,
 )
+from adapters.driven.db.models_casework import CaseNote, CommunicationStep, DecisionChange
 from adapters.driven.db.uow import SqlUnitOfWork
 from audit.chain import Row, access_hash, audit_hash
 from audit.query import Filters

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from adapters.driven.db.models import CaseNote, CommunicationStep, DecisionChange, SignOff
+from adapters.driven.db.models import SignOff
+from adapters.driven.db.models_casework import CaseNote, CommunicationStep, DecisionChange
 from adapters.driven.db.records import stage
 from decision.casework import Communication, NewChange, NewCommunication, NewNote, Note, Signed
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from adapters.driven.db.casework import SqlCasework
 from adapters.driven.db.engine import Database
-from adapters.driven.db.models import Application, CommunicationStep, Letter, SignOff
+from adapters.driven.db.models import Application, Letter, SignOff
+from adapters.driven.db.models_casework import CommunicationStep
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.web.auth import Identity
 from adapters.driving.web.roles import Action, Role, allowed

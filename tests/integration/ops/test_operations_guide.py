@@ -45,7 +45,7 @@ def test_the_guide_sets_up_runs_the_night_and_signs_as_the_runtime_role(fresh: C
     owner = ok(run_step(fresh, "owner", workdir), "owner")
     assert "finaid: database PostgreSQL finaid_owner@127.0.0.1:" in owner.stderr
     assert "granted finaid_runtime" in owner.stderr and "granted finaid_purge" in owner.stderr
-    assert "database at revision 0006 (from an empty database to 0006)" in owner.stderr
+    assert "database at revision 0007 (from an empty database to 0007)" in owner.stderr
     assert "byt-ut" not in owner.stderr + owner.stdout
     ok(run_step(fresh, "runtime", workdir), "runtime")
     # the runtime step exports its keys; the later steps run in a shell of their own, with the same settings

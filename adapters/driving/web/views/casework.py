@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from adapters.driven.db.models import CommunicationStep, Letter, SignOff
+from adapters.driven.db.models import Letter, SignOff
+from adapters.driven.db.models_casework import CommunicationStep
 from adapters.driven.letters.communication import render_communication
 from adapters.driving.web import casework
 from adapters.driving.web.roles import Action
