@@ -23,7 +23,11 @@ from decision.strict import parse_sum
 TARGET = {"received": "received", "fetched": "fetched", "proposed": "proposed", "failed": "failed",
           "failed_permanent": "failed_permanent", "second_signature_refused": "proposed", "returned": "returned",
           "auto_approved": "auto_approved"}
-EVENTS = (*TARGET, "signed", "superseded", "letter_created", "purged")
+# events that name the state they leave the application in (casework: decision/services/correcting.py,
+# communicating.py): "state" in their payload
+STATED = ("decision_changed", "communication_sent", "communication_closed")
+EVENTS = (*TARGET, *STATED, "signed", "superseded", "letter_created", "purged")
+CASEWORK = {"case_note": ("text",), "communication": ("items_json", "text"), "decision_change": ()}
 # a decision's columns its full ``proposed`` event names (rows from before record hashes)
 PROPOSED = {"application": "application_id", "revision": "revision_id", "revision_hash": "revision_hash",
             "pack": "pack_id", "pack_hash": "pack_hash", "guideline": "guideline_id",
@@ -87,11 +91,12 @@ def read_events(events: Iterable[Event]) -> Recorded:
             r.proposed[ident] = (seq, payload)
         if event in ("received", "fetched") and "revision" in payload:
             r.revisions[str(payload["revision"])] = seq
-        if "sign_off" in payload and event in (*TARGET, "signed"):
+        if "sign_off" in payload and event in (*TARGET, "signed", "decision_changed"):
             r.signoffs[str(payload["sign_off"])] = (seq, actor, payload)
         # a new application created with its registry answers is fetched at once (decision/services/intake.py)
         sealed = event == "received" and payload.get("sealed") is True
-        target = ("fetched" if sealed else TARGET.get(event)) or (
+        stated = payload.get("state") if event in STATED or event == "second_signature_refused" else None
+        target = stated or ("fetched" if sealed else TARGET.get(event)) or (
             ("signed" if payload.get("complete") else "awaiting_second_signature") if event == "signed" else None
         )
         if target is not None:
@@ -193,6 +198,23 @@ class Checker:
             row["pdf_sha256"] is None or (pdf is not None and _sha(pdf) == row["pdf_sha256"]))
         self._content(key, row["application_id"], html is None, row["purged_at"], ok, "letter")
 
+    def casework(self, table: str, row: dict[str, Any], extra: dict[str, Any]) -> None:
+        """A note, kommunicering step or change: its row hash must be in an event (these tables are newer than
+        record hashes, so a row without one was inserted behind the trail's back); its text against its hash."""
+        key = f"{table}:{row['id']}"
+        if not self._row(table, key, row, extra):
+            self.problems.append(f"{key} has no audit event (inserted)")
+        if not CASEWORK[table]:
+            return
+        if table == "case_note":
+            ok = row["text"] is not None and _sha(row["text"]) == row["text_sha256"]
+        else:
+            ok = _sha(json.dumps([row["items_json"], row["text"]], ensure_ascii=False)) == row["content_sha256"]
+        if row["purged_at"] is not None:
+            self._content(key, row["application_id"], True, row["purged_at"], True, "text")
+        elif not ok:
+            self.problems.append(f"{key}: the stored text does not match its hash (altered or deleted)")
+
     def evidence(self, row: dict[str, Any], extra: dict[str, Any], bare: list[tuple[str, str]],
                  held: set[str]) -> None:
         key = f"registry_evidence:{row['request_id']}"
@@ -231,6 +253,9 @@ def check_records(source: RecordSource, problems: list[str], lawful: list[str]) 
         c.sign_off(row, extra)
     for row, extra in source.stored("letter"):
         c.letter(row, extra)
+    for table in CASEWORK:
+        for row, extra in source.stored(table):
+            c.casework(table, row, extra)
     bare: list[tuple[str, str]] = []
     held: set[str] = set()
     for row, extra in source.stored("registry_evidence"):

@@ -54,6 +54,8 @@ MUTABLE = {
     "sign_off": ("record_json", "purged_at"),
     "letter": ("html", "pdf", "purged_at"),
     "registry_evidence": ("raw", "purged_at"),
+    "case_note": ("text", "purged_at"),
+    "communication": ("items_json", "text", "purged_at"),
 }
 PERSONAL = {"decision": ("proposed_ore", "trace_json")}
 

@@ -5,12 +5,22 @@ received ──fetch──▶ fetched ──decide──▶ proposed ──sign�
     │                  │                   │ ├──sign (four eyes)──▶ awaiting_second_signature ──sign──▶ signed
     │                  │                   │ ├──return──▶ returned   (a new revision starts at received)
     │                  │                   │ └──auto──▶ auto_approved (only where automated decisions are on)
-    └──────┬───────────┘                   │
+    └──────┬───────────┘                   │ └──communicate──▶ awaiting_comment ──answer or date──▶ proposed
+           │                               │
            ▼ technical failure             ▼ a new revision is received
         failed ──retry (budget)──▶ …     received (the old decision is superseded)
            └──budget spent──▶ failed_permanent (an operator acts)
               (registry_unavailable after its budget is decided MANUAL instead)
+
+signed ──rättelse / ändring (FL 36–39 §§)──▶ signed   (a new signed decision supersedes the old one)
+   │  └──ändring above the four-eyes limit──▶ awaiting_second_signature ──countersign──▶ signed
+   │                                                                  └──refuse──▶ signed (the old one stands)
+   └──communicate (FL 25 §, before a change)──▶ awaiting_comment ──answer or date──▶ signed
 ```
+
+A pair of states may be joined by more than one transition (awaiting_second_signature → signed is a
+countersignature or, for a change, a refusal); the mover names the event it means (``transition``'s
+``event``), and without one the first listed is meant.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ class State(StrEnum):
     AUTO_APPROVED = "auto_approved"
     FAILED = "failed"
     FAILED_PERMANENT = "failed_permanent"
+    AWAITING_COMMENT = "awaiting_comment"  # kommunicering (FL 25 §): held until the answer or the reply-by date
 
 
 DECIDED = frozenset({State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, State.SIGNED, State.AUTO_APPROVED,
@@ -76,17 +87,34 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.FETCHED, State.FETCHED, "any", "fetched"),
     Transition(State.RECEIVED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
     Transition(State.FETCHED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
+    # after a decision (decision/services/correcting.py): rättelse or ändring, a new signed decision
+    Transition(State.SIGNED, State.SIGNED, "user", "decision_changed"),
+    Transition(State.AUTO_APPROVED, State.SIGNED, "user", "decision_changed"),
+    Transition(State.SIGNED, State.AWAITING_SECOND_SIGNATURE, "user", "decision_changed"),
+    Transition(State.AUTO_APPROVED, State.AWAITING_SECOND_SIGNATURE, "user", "decision_changed"),
+    Transition(State.AWAITING_SECOND_SIGNATURE, State.SIGNED, "supervisor", "second_signature_refused"),
+    # kommunicering (decision/services/communicating.py): held until the answer or the reply-by date
+    *(Transition(s, State.AWAITING_COMMENT, "user", "communication_sent")
+      for s in (State.PROPOSED, State.SIGNED, State.AUTO_APPROVED)),
+    Transition(State.AWAITING_COMMENT, State.PROPOSED, "user", "communication_closed"),
+    Transition(State.AWAITING_COMMENT, State.SIGNED, "user", "communication_closed"),
+    Transition(State.AWAITING_COMMENT, State.AUTO_APPROVED, "user", "communication_closed"),
+    Transition(State.AWAITING_COMMENT, State.RECEIVED, "any", "received"),
+    Transition(State.AWAITING_COMMENT, State.FETCHED, "any", "fetched"),
 )
 
-_ALLOWED = {(t.source, t.target): t for t in TRANSITIONS}
+_ALLOWED: dict[tuple[State, State], list[Transition]] = {}
+for _t in TRANSITIONS:
+    _ALLOWED.setdefault((_t.source, _t.target), []).append(_t)
 
 
 class TransitionError(FinaidError):
     pass
 
 
-def transition(source: State | str, target: State | str) -> Transition:
-    """The transition from ``source`` to ``target``, or TransitionError when none is allowed.
+def transition(source: State | str, target: State | str, event: str | None = None) -> Transition:
+    """The transition from ``source`` to ``target`` (with ``event``, when the pair has more than one), or
+    TransitionError when none is allowed.
 
     This is the check; the one place that writes an application's state (the repository's ``move``,
     decision/uow.py) calls it for every move, bulk ones included.
@@ -94,4 +122,10 @@ def transition(source: State | str, target: State | str) -> Transition:
     key = (State(source), State(target))
     if key not in _ALLOWED:
         raise TransitionError(f"an application cannot go from {key[0]} to {key[1]}")
-    return _ALLOWED[key]
+    choices = _ALLOWED[key]
+    if event is None:
+        return choices[0]
+    for t in choices:
+        if t.event == event:
+            return t
+    raise TransitionError(f"an application cannot go from {key[0]} to {key[1]} by {event}")

@@ -20,6 +20,7 @@ from typing import Any, Protocol, Self
 
 from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
+from decision.casework import Casework
 from decision.errors import FinaidError
 from decision.ports import EarlierDecision
 from decision.states import State
@@ -73,7 +74,7 @@ class Move:
     subject: str | None = None  # default application:<id>
     before: tuple[AuditEntry, ...] = ()
     create: bool = False
-    event: str | None = None  # the event of a creation (no transition): received
+    event: str | None = None  # the event of a creation (no transition): received; else which of a pair's transitions
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,11 @@ class UnitOfWork(Protocol):
 
     @property
     def access(self) -> AccessTrail: ...
+
+    @property
+    def casework(self) -> Casework:
+        """Journal notes, kommunicering and changed decisions (decision/casework.py)."""
+        ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,7 +1,8 @@
 """Gallring: personal case content is deleted five years after the last note (SoL 2025:400 16 kap.
 1 §; old SoL 12 kap. 1 §), except research-exempt records (SoF 2025:468 13 kap. 1 §).
 
-Ids and hashes are kept and a ``purged`` audit event is written per case (one transaction each), so
+Journal notes and kommunicering (their text) go with the case. Ids and hashes are kept and a ``purged``
+audit event is written per case (one transaction each), so
 ``audit verify`` still passes and reports the deletions as lawful; ``audit why`` says the decision was
 purged (docs/audit.md).
 """
@@ -53,8 +54,9 @@ def purge(uow: UnitOfWork, clock: Clock, before: date, exemptions: Exemptions, a
             if dry_run:
                 continue
             revisions, decisions, evidence = uow.retention.blank(app_id, at)
+            casework = uow.casework.blank(app_id, at)  # journal notes and kommunicering are personal data too
             uow.audit.append([(actor, "purged", f"application:{app_id}", {
-                "revisions": revisions, "decisions": decisions, "evidence": evidence,
+                "revisions": revisions, "decisions": decisions, "evidence": evidence, "casework": casework,
                 "before": before.isoformat(), "law": LAW,
             })], at)
             uow.commit()

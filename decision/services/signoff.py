@@ -17,11 +17,13 @@ roles may act is checked by the driving adapter (adapters/web/roles.py).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from decision.casework import NewChange, NewCommunication
 from decision.money import format_ore
 from decision.overrides import LineOverride
+from decision.services import communicating
 from decision.services.signoff_types import (
     FROM_PROPOSAL,
     SCHEMA,
@@ -47,7 +49,7 @@ from decision.services.signoff_types import (
     store_letter,
 )
 from decision.states import State
-from decision.uow import CaseView, SignOffView, UnitOfWork
+from decision.uow import CaseView, Move, SignOffView, UnitOfWork
 
 __all__ = ["CaseNotFound", "Override", "Policy", "Resolution", "Result", "SignOffError", "SignRequest", "Signer",
            "countersign", "refuse", "return_for_information", "sign"]
@@ -92,6 +94,9 @@ def sign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id: s
         outcome, decided_total = derive_outcome(computed.total, computed.applied_total), computed.total
     four_eyes = four_eyes_reasons(basis, proposed, decided_total, policy)
     needs_second = bool(four_eyes)
+    warnings: list[str] = []
+    skipped, communication = _communication(uow, case, req.skip_communication, signer.actor,
+                                            decided_total < computed.applied_total, warnings)
     record = {
         "schema": SCHEMA,
         "application_id": case.app.id, "month": case.app.month, "municipality": case.app.municipality,
@@ -125,6 +130,8 @@ def sign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id: s
         "automated": None,
         "decided_at": None if needs_second else at.isoformat(),
     }
+    if communication is not None:
+        record["communication"] = communication
     letter = None if needs_second else ports.letters.render(case, record, at)  # before the transaction
     stats = tuple((basis.lines[o.line].rule, o.reason_code) for o in overrides)
     if req.action == "reject" and req.reason_code:
@@ -135,18 +142,54 @@ def sign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id: s
         row = sign_off_row(uow, case, req.action, signer, record, outcome, not needs_second, needs_second,
                            overrides=stats)
         uow.signoffs.add(row, at)
+        if skipped is not None:
+            uow.casework.add_communication(skipped, at)
         move(uow, case, State.PROPOSED, target, signer.actor, {
             "sign_off": row.id, "decision": case.decision_id, "action": req.action, "outcome": outcome,
             "record_hash": row.record_hash, "complete": not needs_second, "four_eyes": four_eyes,
             "overrides": [[basis.lines[o.line].rule, o.reason_code] for o in overrides],
             "resolutions": [[basis.findings[r.finding].code, r.reason_code] for r in resolutions],
             "reason_code": req.reason_code,
+            **({"communication": communication["status"]} if communication is not None else {}),
         }, at)
-        result = Result(row.id, target.value, needs_second, four_eyes=four_eyes)
+        result = Result(row.id, target.value, needs_second, four_eyes=four_eyes, warnings=warnings)
         if letter is not None:
             result.letter_id = store_letter(uow, case, row, letter, at)
         uow.commit()
     return result
+
+
+NOT_COMMUNICATED = ("Beslutet går den sökande emot och ingen kommunicering är gjord (25 § förvaltningslagen): "
+                    "kommunicera först, eller ange vilket undantag som gäller och varför.")
+
+
+def _communication(uow: UnitOfWork, case: CaseView, skip: tuple[str, str] | None, actor: str, disadvantage: bool,
+                   warnings: list[str]) -> tuple[NewCommunication | None, dict[str, Any] | None]:
+    """Kommunicering before a decision that goes the applicant against: done, consciously skipped (the FL 25 §
+    exception and why: the row to write), or missing — then the record says so and the signer is warned."""
+    if not disadvantage:
+        return None, None
+    with uow:
+        status = communicating.status(uow.casework.communications(case.app.id), case.decision_id)
+    if status["status"] != "missing" or skip is None:
+        if status["status"] == "missing":
+            warnings.append(NOT_COMMUNICATED)
+        return None, status
+    errors: list[str] = []
+    step = communicating.skip_step(uow, case.app.id, case.decision_id, actor, skip[0], skip[1], errors)
+    if errors or step is None:
+        raise SignOffError(errors)
+    return step, {"status": "skipped", "exception": step.outcome, "label": communicating.EXCEPTIONS[skip[0]],
+                  "motivation": step.text, "id": step.id, "law": communicating.LAW}
+
+
+def link_change(uow: UnitOfWork, case: CaseView, record: dict[str, Any], new_id: str, actor: str,
+                at: datetime) -> None:
+    """A completed rättelse or ändring supersedes the old signed decision (decision/services/correcting.py), in
+    the caller's transaction and before its event (which carries the row's record hash)."""
+    c = record["change"]
+    uow.casework.add_change(NewChange(uow.new_id(), case.app.id, case.decision_id, c["supersedes"], new_id,
+                                      c["kind"], c["ground"], bool(c["disadvantage"]), actor), at)
 
 
 def _proposal(case: CaseView) -> dict[str, Any]:
@@ -228,6 +271,8 @@ def countersign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, applicatio
         _waiting(uow, case, first_id)
         row = sign_off_row(uow, case, "countersign", signer, record, first.outcome, True, False, first_id=first.id)
         uow.signoffs.add(row, at)
+        if record.get("change"):  # a rättelse or ändring: now it supersedes the old decision
+            link_change(uow, case, record, row.id, signer.actor, at)
         move(uow, case, State.AWAITING_SECOND_SIGNATURE, State.SIGNED, signer.actor, {
             "sign_off": row.id, "first": first.id, "decision": case.decision_id, "action": "countersign",
             "outcome": first.outcome, "record_hash": row.record_hash, "complete": True,
@@ -264,12 +309,14 @@ def refuse(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id:
                   "signatures": [signature(signer, at, "refused")]}
         row = sign_off_row(uow, case, "refuse", signer, record, None, False, False, first_id=first.id)
         uow.signoffs.add(row, at)
-        move(uow, case, State.AWAITING_SECOND_SIGNATURE, State.PROPOSED, signer.actor, {
+        # a refused change leaves the old decision in force (signed); a refused first decision goes back
+        back = State.SIGNED if first.record_json and json.loads(first.record_json).get("change") else State.PROPOSED
+        uow.applications.move([Move(case.app.id, State.AWAITING_SECOND_SIGNATURE.value, back, signer.actor, {
             "sign_off": row.id, "first": first.id, "decision": case.decision_id, "reason_code": reason_code,
-            "record_hash": row.record_hash,
-        }, at)
+            "record_hash": row.record_hash, "state": back.value,
+        }, columns={"last_note_at": at}, event="second_signature_refused")], at)
         uow.commit()
-    return Result(row.id, State.PROPOSED.value, False)
+    return Result(row.id, back.value, False)
 
 
 def return_for_information(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id: str,

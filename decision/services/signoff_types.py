@@ -60,6 +60,7 @@ class SignRequest:
     resolutions: tuple[Resolution, ...] = ()
     reason_code: str | None = None  # reject
     motivation: str | None = None  # reject (required), approve/amend (optional note)
+    skip_communication: tuple[str, str] | None = None  # no kommunicering (FL 25 §): (exception, motivation)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Result:
     needs_second: bool
     letter_id: str | None = None
     four_eyes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

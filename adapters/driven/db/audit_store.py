@@ -32,6 +32,7 @@ from adapters.driven.db.models import (
     SignOff,
     SignOffOverride,
 )
+from adapters.driven.db.models_casework import CaseNote, CommunicationStep, DecisionChange
 from adapters.driven.db.uow import SqlUnitOfWork
 from audit.chain import Row, access_hash, audit_hash
 from audit.query import Filters
@@ -127,7 +128,9 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
-_MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence}
+_MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence,
+                           "case_note": CaseNote, "communication": CommunicationStep,
+                           "decision_change": DecisionChange}
 
 
 def _audit_recompute(r: AuditEvent, prev: str, seq: int) -> str:

@@ -128,7 +128,7 @@ class SqlApplications:
                     raise ValueError("a creation has no source state and names its event")
                 event = m.event
             else:
-                event = transition(m.source or "", m.target).event
+                event = transition(m.source or "", m.target, m.event).event
             names.append(event)
             values = {"id": m.application_id, "state": m.target.value, "state_reason": m.reason,
                       "updated_at": at, **m.columns}

@@ -24,7 +24,7 @@ PURGE = "finaid_purge"
 ROLES = (RUNTIME, PURGE)
 
 APPEND_ONLY = ("audit_event", "access_log", "access_person", "sign_off", "sign_off_override", "letter",
-               "decision_earlier")
+               "decision_earlier", "case_note", "communication", "decision_change")
 READ_ONLY = ("alembic_version",)
 FULL_DML = ("batch_run", "chain_head", "users", "roles", "user_roles", "units", "unit_areas", "user_units",
             "web_sessions", "api_tokens")
@@ -37,6 +37,8 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "sign_off": ("record_json", "purged_at"),
     "letter": ("html", "pdf", "purged_at"),
     "decision_earlier": ("total_ore",),
+    "case_note": ("text", "purged_at"),
+    "communication": ("items_json", "text", "purged_at"),
 }
 CASE_TABLES = ("application", "application_revision", "registry_evidence", "decision")
 

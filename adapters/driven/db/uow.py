@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from ulid import ULID
 
+from adapters.driven.db.casework import SqlCasework
 from adapters.driven.db.engine import Database
 from adapters.driven.db.repositories import (
     SqlAccess,
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     retention: SqlRetention
     audit: SqlAudit
     access: SqlAccess
+    casework: SqlCasework
 
     def __init__(self, db: Database, person_key: Callable[[str], str] | None = None,
                  access_key: bytes | None = None) -> None:
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetention(session)
         self.audit = SqlAudit(session)
         self.access = SqlAccess(session, self.access_key)
+        self.casework = SqlCasework(session)
         return self
 
     def __exit__(

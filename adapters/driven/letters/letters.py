@@ -130,7 +130,14 @@ def letter_context(case: CaseView, record: dict[str, Any], particulars: LetterPa
         "deciders": [sg for sg in signatures if sg["kind"] in ("decided", "automated")],
         "participants": [sg for sg in signatures if sg["kind"] == "countersigned"],
         "kind_sv": "Förstagångsansökan" if case.bundle.application.kind == "first" else "Fortsatt ansökan",
+        "previous_date": _previous_date(record),
     }
+
+
+def _previous_date(record: dict[str, Any]) -> str:
+    """A rättelse's or ändring's earlier decision: its date in Stockholm (docs/signed-decision.md, ``change``)."""
+    at = ((record.get("change") or {}).get("previous") or {}).get("decided_at")
+    return datetime.fromisoformat(at).astimezone(STOCKHOLM).date().isoformat() if at else "som fattades tidigare"
 
 
 def render_letter_html(case: CaseView, record: dict[str, Any], particulars: LetterParticulars, at: datetime) -> str:

@@ -40,14 +40,18 @@ EVENT_SV = {
     "failed": "Tekniskt fel", "failed_permanent": "Tekniskt fel (kräver drift)", "superseded": "Förslag ersatt",
     "countersigned": "Andra underskrift", "letter_created": "Beslutsbrev skapat", "purged": "Gallrat",
     "registry_unavailable": "Register svarade inte",
+    "decision_changed": "Beslut rättat eller ändrat", "communication_sent": "Kommunicering skickad",
+    "communication_closed": "Kommunicering avslutad", "note_added": "Journalanteckning",
 }
 ACTION_SV = {"approve": "godkänt som föreslaget", "amend": "ändrat", "reject": "avslag", "return": "återförd",
-             "countersign": "andra underskrift", "refuse": "nekad underskrift"}
+             "countersign": "andra underskrift", "refuse": "nekad underskrift", "rattelse": "rättelse",
+             "andring": "ändring"}
 ACCESS_SV = {
     "view_case": "Läste ärendet", "view_previous_month": "Läste föregående månad", "view_letter": "Läste beslutsbrevet",
     "view_letter_pdf": "Läste beslutsbrevet (PDF)", "view_queue": "Läste kön", "view_statistics": "Läste statistiken",
     "view_access_log": "Läste åtkomstloggen", "decide": "Registeruppgifter hämtade och förslag framtaget",
     "fetch_again_kept": "Registeruppgifter hämtade igen (förslaget behölls)", "list": "Listade ansökningar",
+    "view_notes": "Läste journalanteckningar", "view_communication": "Läste kommuniceringsbrev",
 }
 PURPOSE_SV = {"handlaggning": "handläggning", "revision": "revision", "drift": "drift", "tillsyn": "tillsyn"}
 CHANNEL_SV = {"web": "webb", "cli": "kommandorad", "api": "API", "batch": "nattkörning"}

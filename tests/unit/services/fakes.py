@@ -37,6 +37,7 @@ from decision.uow import (
     PinnedDecision,
     SignOffView,
 )
+from tests.unit.services.fake_casework import FakeCasework
 
 _ids = itertools.count(1)
 
@@ -53,6 +54,9 @@ class Tables:
     signoffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     overrides: list[dict[str, Any]] = field(default_factory=list)
     letters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    communications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _view(row: dict[str, Any]) -> AppView:
@@ -117,7 +121,7 @@ class FakeApplications:
                     "municipality": None, "month": None,
                 }
             else:
-                event = transition(m.source or "", m.target).event
+                event = transition(m.source or "", m.target, m.event).event
             row = self.t.applications[m.application_id]
             row.update({"state": m.target.value, "state_reason": m.reason, "updated_at": at, **m.columns})
             names.append(event)
@@ -310,6 +314,7 @@ class FakeUnitOfWork:
         self.evidence = FakeEvidence(self._work)
         self.retention = FakeRetention(self._work)
         self.access = FakeAccess(self._work)
+        self.casework = FakeCasework(self._work)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -326,7 +331,7 @@ class FakeUnitOfWork:
     def _rebind(self) -> None:
         assert self._work is not None
         for repo in (self.audit, self.applications, self.decisions, self.signoffs, self.evidence, self.retention,
-                     self.access):
+                     self.access, self.casework):
             repo.t = self._work
 
     def rollback(self) -> None:

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from adapters.driven.db.casefile import CaseFile, line_group
 from adapters.driven.db.models import Decision, Letter, SignOff
-from adapters.driving.web import queries, reason_codes
+from adapters.driving.web import casework, queries, reason_codes
 from adapters.driving.web.roles import Action
 from adapters.driving.web.signoff import (
     Forbidden,
@@ -61,7 +61,7 @@ MESSAGES = {
 def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: list[str] | None = None,
               form: dict[str, Any] | None = None, status: int = 200, *, edit: bool = False,
               preview: Preview | None = None, confirm: str = "", fetched: dict[str, Any] | None = None,
-              earlier: str = "") -> Response:
+              earlier: str = "", casework_state: dict[str, Any] | None = None) -> Response:
     """The case page; ``edit`` shows the amount fields (Ändra), ``preview`` the rules' recomputation of the
     changed amounts, ``confirm`` the confirmation of an approval or a rejection before signing,
     ``fetched`` the comparison after Hämta igen (``earlier``: the decision it replaced)."""
@@ -83,7 +83,10 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
                 and replaced.basis_json is not None:
             fetched = fetched or fetch_comparison(case, DecisionBasis.model_validate_json(replaced.basis_json),
                                                   case.basis, kept=False)
+        cw = casework.page(s, case.app.id, case.decision.id)  # decision history, kommunicering, journal notes
     ctx.record("view_case", f"application:{case.app.id}", case.household)
+    if cw.notes:  # journal notes are personal data of their own
+        ctx.record("view_notes", f"application:{case.app.id}", case.household)
     if previous is not None:
         ctx.record("view_previous_month", f"application:{previous['app'].id}", case.household)
     codes = reason_codes.for_municipality(case.app.municipality, ctx.services.config.reason_codes_dir)
@@ -93,7 +96,9 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
         request, "case.html", status, ctx=ctx, case=case,
         view=case_view(case, override_codes, preview.decided if preview and edit else None), previous=previous,
         history=hist, waiting=_record(waiting), waiting_row=waiting, final=_record(final), final_row=final,
-        returned=_record(returned), letter=letter, message=MESSAGES.get(msg),
+        returned=_record(returned), letter=letter, message=MESSAGES.get(msg) or casework.MESSAGES.get(msg),
+        cw=cw, cw_state=casework_state or {}, cw_exceptions=casework.EXCEPTIONS, cw_grounds=casework.GROUNDS,
+        cw_now=ctx.services.clock.now(),
         finding_codes=codes.offered("finding", today),
         reject_codes=codes.offered("reject", today), return_codes=codes.offered("return", today),
         refuse_codes=codes.offered("refuse", today), hints=HINTS, errors=errors or [],
@@ -141,6 +146,7 @@ def install(app: FastAPI) -> None:
             overrides=tuple(overrides), resolutions=resolutions,
             reason_code=str(form.get("reject_reason") or "") or None,
             motivation=str(form.get("reject_motivation") if action == "reject" else form.get("note") or "") or None,
+            skip_communication=casework.skip_from(form),
         )
         if not errors:
             try:
