@@ -118,6 +118,30 @@ class SqlTrail:
             return None
         return {c.key: getattr(d, c.key) for c in Decision.__table__.columns}
 
+    def sign_offs(self, application_id: str) -> Iterable[Mapping[str, Any]]:
+        """``audit.decided.DecidedSource``: the application's sign-offs with their overrides and letter."""
+        rows = list(self.s.execute(
+            select(SignOff).where(SignOff.application_id == application_id).order_by(SignOff.at, SignOff.id)
+        ).scalars())
+        ids = [r.id for r in rows]
+        overrides: dict[str, list[tuple[str, str]]] = {}
+        for o in self.s.execute(select(SignOffOverride).where(SignOffOverride.sign_off_id.in_(ids))
+                                .order_by(SignOffOverride.rule, SignOffOverride.reason_code)).scalars():
+            overrides.setdefault(o.sign_off_id, []).append((o.rule, o.reason_code))
+        letters = {
+            lt.sign_off_id: {"id": lt.id, "html_sha256": lt.html_sha256, "pdf_sha256": lt.pdf_sha256,
+                             "template_hash": lt.template_hash}
+            for lt in self.s.execute(select(Letter.id, Letter.sign_off_id, Letter.html_sha256, Letter.pdf_sha256,
+                                            Letter.template_hash).where(Letter.sign_off_id.in_(ids)))
+        }
+        return [
+            {"id": r.id, "decision_id": r.decision_id, "action": r.action, "actor": r.actor, "role": r.role,
+             "at": r.at, "outcome": r.outcome, "final": r.final, "first_id": r.first_id, "record_hash": r.record_hash,
+             "record_json": r.record_json, "purged_at": r.purged_at, "overrides": overrides.get(r.id, []),
+             "letter": letters.get(r.id)}
+            for r in rows
+        ]
+
     def events(self, subjects: tuple[str, ...]) -> Iterable[tuple[int, datetime, str, str, str, str]]:
         rows = self.s.execute(
             select(AuditEvent).where(or_(*(AuditEvent.subject == s for s in subjects))).order_by(AuditEvent.seq)
