@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
+from adapters.driven.db.finals import standing
 from adapters.driven.db.models import (
     AccessEntry,
     AccessPerson,
@@ -149,6 +150,7 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
+FINAL_OUTCOMES = ("beviljat", "delvis_beviljat", "avslag")
 _MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence}
 
 
@@ -190,14 +192,15 @@ def decisions_between(s: Session, month_from: str, month_to: str) -> Iterator[De
     yield from s.execute(q).scalars()
 
 
-def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any, Any]]:
+def _filtered(filters: Filters, protected: bool, final: bool = False) -> tuple[Select[Any], tuple[Any, Any]]:
     """The filtered query, and the columns to order it by.
 
     With a rule, parameter or finding filter, the order is the first use row's copy of
     (decided_at, decision_id) — the same order as the decision's — so that a page is a range scan of
     ``ix_decision_use_lookup`` however common or rare the rule is.
     """
-    q = select(Decision)
+    q = select(Decision, SignOff).join(SignOff, and_(SignOff.decision_id == Decision.id, standing())) if final \
+        else select(Decision)
     order: tuple[Any, Any] = (Decision.decided_at, Decision.id)
     uses = [("rule", filters.rule), ("param", filters.param), ("finding", filters.finding)]
     for i, (kind, ref) in enumerate(u for u in uses if u[1]):
@@ -209,7 +212,9 @@ def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any
         q = q.where(Decision.pack_id == filters.pack)
     if filters.guideline:
         q = q.where(Decision.guideline_id == filters.guideline)
-    if filters.outcome:
+    if filters.outcome and final and filters.outcome.lower() in FINAL_OUTCOMES:
+        q = q.where(SignOff.outcome == filters.outcome.lower())
+    elif filters.outcome:
         q = q.where(Decision.outcome == filters.outcome.upper())
     if filters.month:
         q = q.where(Decision.month == filters.month)
@@ -218,18 +223,26 @@ def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any
     return q.where(Decision.protected.is_(protected)), order
 
 
-def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50) -> tuple[list[dict[str, Any]], int]:
-    listed, order = _filtered(filters, False)
+def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50,
+              final: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """A page of decisions (proposals) matching the filters; ``final``: only proposals whose signed decision
+    stands (adapters/driven/db/finals.py), with the final outcome, action and time. The count of protected ones."""
+    listed, order = _filtered(filters, False, final)
     q = listed.order_by(*order).offset((page - 1) * page_size)
-    rows = [
-        {
+    rows = []
+    for found in s.execute(q.limit(page_size)):
+        d = found[0]
+        row = {
             "decided_at": d.decided_at.isoformat(timespec="seconds"), "decision": d.id,
             "application": d.application_id, "month": d.month, "municipality": d.municipality,
             "outcome": d.outcome, "pack": d.pack_id, "guideline": d.guideline_id,
         }
-        for d in s.execute(q.limit(page_size)).scalars()
-    ]
-    hidden = s.execute(select(func.count()).select_from(_filtered(filters, True)[0].subquery())).scalar_one()
+        if final:
+            signed: SignOff = found[1]
+            row.update({"final_outcome": signed.outcome, "final_action": signed.action,
+                        "signed_at": signed.at.isoformat(timespec="seconds"), "sign_off": signed.id})
+        rows.append(row)
+    hidden = s.execute(select(func.count()).select_from(_filtered(filters, True, final)[0].subquery())).scalar_one()
     return rows, int(hidden)
 
 
