@@ -40,6 +40,8 @@ EVENT_SV = {
     "failed": "Tekniskt fel", "failed_permanent": "Tekniskt fel (kräver drift)", "superseded": "Förslag ersatt",
     "countersigned": "Andra underskrift", "letter_created": "Beslutsbrev skapat", "purged": "Gallrat",
     "registry_unavailable": "Register svarade inte",
+    "case_taken": "Ärendet togs", "case_handed_over": "Ärendet lämnades över",
+    "supervision_access": "Öppnat för tillsyn",
 }
 ACTION_SV = {"approve": "godkänt som föreslaget", "amend": "ändrat", "reject": "avslag", "return": "återförd",
              "countersign": "andra underskrift", "refuse": "nekad underskrift"}
@@ -48,8 +50,10 @@ ACCESS_SV = {
     "view_letter_pdf": "Läste beslutsbrevet (PDF)", "view_queue": "Läste kön", "view_statistics": "Läste statistiken",
     "view_access_log": "Läste åtkomstloggen", "decide": "Registeruppgifter hämtade och förslag framtaget",
     "fetch_again_kept": "Registeruppgifter hämtade igen (förslaget behölls)", "list": "Listade ansökningar",
+    "registry_read": "Registeruppgifter hämtade", "fetch": "Registeruppgifter hämtade",
+    "search": "Sökte på personnummer", "view_mine": "Läste Mina ärenden",
 }
-PURPOSE_SV = {"handlaggning": "handläggning", "revision": "revision", "drift": "drift", "tillsyn": "tillsyn"}
+PURPOSE_SV = {"handlaggning": "handläggning", "uppfoljning": "uppföljning", "revision": "revision", "drift": "drift", "tillsyn": "tillsyn"}
 CHANNEL_SV = {"web": "webb", "cli": "kommandorad", "api": "API", "batch": "nattkörning"}
 ANSWER_SV = {"ok": "Svar", "no_data": "Inga uppgifter", "unavailable": "Svarade inte"}
 FACT_VALUE_SV = {True: "ja", False: "nej", None: "–"}

@@ -58,7 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMINISTRATOR: frozenset({Action.MANAGE_USERS}),
     # IVO, JO: supervision (tillsyn) of any case, protected identities included, read-only; every case is opened
     # only after the inspector states a purpose and a reference (adapters/driving/web/views/inspect.py)
-    Role.INSPECTOR: frozenset({Action.VIEW_CASE, Action.VIEW_LETTER, Action.SEARCH}),
+    Role.INSPECTOR: frozenset({Action.VIEW_CASE, Action.SEARCH}),
 }
 
 # The purpose (access log) a role reads personal data for.
