@@ -53,7 +53,8 @@ ACCESS_SV = {
     "registry_read": "Registeruppgifter hämtade", "fetch": "Registeruppgifter hämtade",
     "search": "Sökte på personnummer", "view_mine": "Läste Mina ärenden",
 }
-PURPOSE_SV = {"handlaggning": "handläggning", "uppfoljning": "uppföljning", "revision": "revision", "drift": "drift", "tillsyn": "tillsyn"}
+PURPOSE_SV = {"handlaggning": "handläggning", "uppfoljning": "uppföljning", "revision": "revision", "drift": "drift",
+              "tillsyn": "tillsyn"}
 CHANNEL_SV = {"web": "webb", "cli": "kommandorad", "api": "API", "batch": "nattkörning"}
 ANSWER_SV = {"ok": "Svar", "no_data": "Inga uppgifter", "unavailable": "Svarade inte"}
 FACT_VALUE_SV = {True: "ja", False: "nej", None: "–"}

@@ -26,8 +26,8 @@ def _cli(web: Web, *args: str, columns: int = 40) -> subprocess.CompletedProcess
 
 @pytest.fixture
 def signed(web: Web, ids: dict[str, str]) -> dict[str, Any]:
-    """03 amended (final), 02 rejected and countersigned (final), 01 approved (final), 14 amended with four eyes and refused (never
-    final), 11 amended with four eyes and countersigned (final)."""
+    """03 amended (final), 02 rejected and countersigned (final), 01 approved (final), 14 amended with four eyes
+    and refused (never final)."""
     policy = web.app.state.services.policy
     letters = web.app.state.services.letters
     h = web.identity("handlaggare1")

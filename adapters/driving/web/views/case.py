@@ -34,9 +34,6 @@ from adapters.driving.web.signoff import (
     signed_record,
 )
 from adapters.driving.web.views.case_view import HINTS, case_view, fetch_comparison
-from adapters.driving.web.views.day import day_view
-from adapters.driving.web.views.inspect import purpose_form
-from adapters.driving.web.views.search import stating
 from adapters.driving.web.views.common import (
     STATE_SV,
     Ctx,
@@ -46,6 +43,8 @@ from adapters.driving.web.views.common import (
     render,
     visible_case,
 )
+from adapters.driving.web.views.day import day_view
+from adapters.driving.web.views.gate import purpose_form, stating
 from decision.basis import DecisionBasis
 from decision.errors import ConfigurationError, FinaidError, InputError
 from decision.overrides import line_ore

@@ -10,22 +10,14 @@ from fastapi.responses import Response
 
 from adapters.driven.db.trail import append_event
 from adapters.driving.web.roles import Action
-from adapters.driving.web.views.common import Ctx, PageForbidden, _ctx, _form, render, visible_case
-from adapters.driving.web.views.search import reference_error, stating
-
-
-def purpose_form(request: Request, ctx: Ctx, app_id: str, error: str | None = None, status: int = 200) -> Response:
-    """The page an inspector sees before a case: purpose and reference, nothing of the case but its id."""
-    with ctx.services.db.read() as s:
-        visible_case(ctx, s, app_id)
-    return render(request, "inspect.html", status, ctx=ctx, app_id=app_id, error=error)
+from adapters.driving.web.views.case import show_case
+from adapters.driving.web.views.common import PageForbidden, _ctx, _form, visible_case
+from adapters.driving.web.views.gate import purpose_form, reference_error, stating
 
 
 def install(app: FastAPI) -> None:
     @app.post("/case/{app_id}/tillsyn", include_in_schema=False)
     async def case_supervision(request: Request, app_id: str) -> Response:
-        from adapters.driving.web.views.case import show_case
-
         ctx = _ctx(request)
         ctx.require(Action.VIEW_CASE)
         if not stating(ctx):

@@ -9,31 +9,17 @@ written before anything is shown. Protected identities are found only by roles t
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from adapters.driving.web import household
-from adapters.driving.web.roles import STATED_PURPOSE, Action, search_purposes
+from adapters.driving.web.roles import Action, search_purposes
 from adapters.driving.web.views.common import AccessNotRecorded, Ctx, _ctx, _form, render
+from adapters.driving.web.views.gate import reference_error, stating
 from audit.access import AccessLogError, person_key
 from decision import personnummer as pnr
-
-REFERENCE = re.compile(r"[A-Za-z0-9ÅÄÖåäö .:/\-]{3,64}")
-
-
-def stating(ctx: Ctx) -> bool:
-    """Whether this person states a purpose and a reference before every case (inspectors, tillsyn)."""
-    return bool(ctx.identity.roles & STATED_PURPOSE)
-
-
-def reference_error(text: str) -> str | None:
-    if not REFERENCE.fullmatch(text):
-        return ("Ange tillsynsärendets diarienummer (3–64 tecken: bokstäver, siffror, mellanslag och . : / -); "
-                "skriv inga personuppgifter.")
-    return None
 
 
 def _page(request: Request, ctx: Ctx, status: int = 200, **data: Any) -> Response:
