@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -29,6 +29,7 @@ ROLE_SV = {"handler": "handläggare", "supervisor": "arbetsledare", "auditor": "
            "inspector": "tillsynsgranskare", "system": "system"}
 
 
+@runtime_checkable
 class DecidedSource(Protocol):
     """What the decided view reads from storage (adapters/driven/db/audit_store.py, ``SqlTrail``)."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from audit.decided import decided_on, render_decided, stockholm
+from audit.decided import DecidedSource, decided_on, render_decided, stockholm
 from audit.records import digest, fields
 from decision.errors import FinaidError
 from decision.strict import parse_sum
@@ -99,7 +99,7 @@ def why_of(source: WhySource, decision_id: str) -> Why:
         history=history,
         purged=d["purged_at"] is not None,
         basis_intact=intact,
-        decided=decided_on(source, d["application_id"], decision_id) if hasattr(source, "sign_offs") else None,
+        decided=decided_on(source, d["application_id"], decision_id) if isinstance(source, DecidedSource) else None,
     )
 
 

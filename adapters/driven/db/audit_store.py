@@ -199,8 +199,9 @@ def _filtered(filters: Filters, protected: bool, final: bool = False) -> tuple[S
     (decided_at, decision_id) — the same order as the decision's — so that a page is a range scan of
     ``ix_decision_use_lookup`` however common or rare the rule is.
     """
-    q = select(Decision, SignOff).join(SignOff, and_(SignOff.decision_id == Decision.id, standing())) if final \
-        else select(Decision)
+    q: Select[Any] = select(Decision)
+    if final:  # with the standing final sign-off (adapters/driven/db/finals.py)
+        q = select(Decision, SignOff).join(SignOff, and_(SignOff.decision_id == Decision.id, standing()))  # type: ignore[assignment]
     order: tuple[Any, Any] = (Decision.decided_at, Decision.id)
     uses = [("rule", filters.rule), ("param", filters.param), ("finding", filters.finding)]
     for i, (kind, ref) in enumerate(u for u in uses if u[1]):

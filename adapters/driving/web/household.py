@@ -70,7 +70,7 @@ def _by_name(s: Session, name: str) -> list[str]:
     q = select(Revision.application_id, Revision.bundle_json).join(
         Application, Application.current_revision_id == Revision.id).where(Revision.bundle_json.is_not(None))
     for app_id, bundle_json in s.execute(q.execution_options(yield_per=500)):
-        members = json.loads(bundle_json)["application"]["household"]
+        members = json.loads(bundle_json or "{}").get("application", {}).get("household", [])
         if any(wanted in str(m.get("name") or "").casefold() for m in members):
             out.append(app_id)
     return out
