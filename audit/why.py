@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from audit.decided import DecidedSource, decided_on, render_decided, stockholm
 from audit.records import digest, fields
 from decision.errors import FinaidError
 from decision.strict import parse_sum
@@ -42,10 +43,12 @@ class Why:
     history: list[dict[str, Any]]
     purged: bool
     basis_intact: bool | None
+    decided: dict[str, Any] | None = None  # what people signed on this proposal (audit/decided.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "decision": self.decision,
+            "decided": self.decided,
             "purged": self.purged,
             "basis_intact": self.basis_intact,
             "basis": self.basis,
@@ -96,6 +99,7 @@ def why_of(source: WhySource, decision_id: str) -> Why:
         history=history,
         purged=d["purged_at"] is not None,
         basis_intact=intact,
+        decided=decided_on(source, d["application_id"], decision_id) if isinstance(source, DecidedSource) else None,
     )
 
 
@@ -105,7 +109,7 @@ def render_text(why: Why) -> str:
     d = why.decision
     out = [
         f"Beslut (förslag) {d['id']} — ansökan {d['application']}, månad {d['month']}, kommun {d['municipality']}",
-        f"Föreslaget utfall: {d['outcome']}    fattat {d['decided_at']} av {d['actor']}",
+        f"Föreslaget utfall: {d['outcome']}    föreslaget {stockholm(d['decided_at'])} av {d['actor']}",
         f"Regelpaket {d['pack']} {d['pack_hash']}",
         f"Riktlinje  {d['guideline']} {d['guideline_hash']}",
         f"Kodversion {d['code_version']}    underlagets hash {d['basis_hash']}",
@@ -140,9 +144,11 @@ def render_text(why: Why) -> str:
                 out.append(f"  {f['severity'].upper():7} {f['code']}{who}{src}: {f['reason']}")
                 for ref in f["inputs"]:
                     out.append(f"                  ← {_fact(facts.get(ref), ref)}")
+    if why.decided is not None:
+        out += render_decided(why.decided)
     out += ["", "Händelser:"]
     for e in why.history:
-        out.append(f"  #{e['seq']} {e['at']} {e['event']} {e['subject']} av {e['actor']}")
+        out.append(f"  #{e['seq']} {stockholm(e['at'])} {e['event']} {e['subject']} av {e['actor']}")
     return "\n".join(out) + "\n"
 
 

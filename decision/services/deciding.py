@@ -147,7 +147,9 @@ def decide(
     earlier = find_earlier(uow, bundle)  # a supplement without a signed decision is an input error: store nothing
     stored = _receive(uow, bundle, actor, at)
     sealed = pipeline.seal(bundle)
-    if sealed is not bundle:
+    if sealed is not bundle:  # the registry was asked: the read is an access-log entry of its own
+        access.record(actor, purpose, channel, "registry_read", f"application:{bundle.application.id}",
+                      [m.personnummer for m in sealed.application.household])
         stored = _receive(uow, sealed, actor, at)
     if after_store is not None:
         after_store()  # a crash point (tests)
@@ -265,6 +267,8 @@ def fetch_again(
     packs.pack_for(bundle.application.month, as_of)
     sealed = pipeline.seal(unsealed)
     if not any(e.status is AnswerStatus.UNAVAILABLE for e in sealed.registry or []):
+        access.record(actor, purpose, channel, "registry_read", f"application:{bundle.application.id}",
+                      [m.personnummer for m in sealed.application.household])
         return decide(uow, pipeline, packs, access, clock, sealed, actor=actor, code_version=code_version,
                       purpose=purpose, channel=channel)
     decided = pipeline.evaluate(sealed, as_of=as_of, earlier=find_earlier(uow, sealed))

@@ -42,6 +42,26 @@ class AccessLog:
                 f"the access log could not be written ({type(e).__name__}): nothing is shown"
             ) from None
 
+    def record_many(
+        self, actor: str, purpose: str, channel: str, action: str, reads: Iterable[tuple[str, Iterable[str]]],
+        at: datetime | None = None,
+    ) -> None:
+        """Several reads by one actor for one purpose (subject, personnummer) in ONE transaction: the batch logs
+        a chunk's registry reads together. Nothing is written when one cannot be (``AccessLogError``)."""
+        check_access(purpose, channel)
+        when = at or self.clock()
+        rows = [(subject, [person_key(self.key, p) for p in persons]) for subject, persons in reads]
+        if not rows:
+            return
+        try:
+            with self.db.transaction() as s:
+                for subject, keys in rows:
+                    append_access(s, actor, purpose, channel, action, subject, keys, when)
+        except SQLAlchemyError as e:
+            raise AccessLogError(
+                f"the access log could not be written ({type(e).__name__}): nothing is shown"
+            ) from None
+
     def accesses_of(self, personnummer: str) -> list[Access]:
         key = person_key(self.key, personnummer)
         with self.db.read() as s:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
+from adapters.driven.db.finals import standing
 from adapters.driven.db.models import (
     AccessEntry,
     AccessPerson,
@@ -121,6 +122,30 @@ class SqlTrail:
             return None
         return {c.key: getattr(d, c.key) for c in Decision.__table__.columns}
 
+    def sign_offs(self, application_id: str) -> Iterable[Mapping[str, Any]]:
+        """``audit.decided.DecidedSource``: the application's sign-offs with their overrides and letter."""
+        rows = list(self.s.execute(
+            select(SignOff).where(SignOff.application_id == application_id).order_by(SignOff.at, SignOff.id)
+        ).scalars())
+        ids = [r.id for r in rows]
+        overrides: dict[str, list[tuple[str, str]]] = {}
+        for o in self.s.execute(select(SignOffOverride).where(SignOffOverride.sign_off_id.in_(ids))
+                                .order_by(SignOffOverride.rule, SignOffOverride.reason_code)).scalars():
+            overrides.setdefault(o.sign_off_id, []).append((o.rule, o.reason_code))
+        letters = {
+            lt.sign_off_id: {"id": lt.id, "html_sha256": lt.html_sha256, "pdf_sha256": lt.pdf_sha256,
+                             "template_hash": lt.template_hash}
+            for lt in self.s.execute(select(Letter.id, Letter.sign_off_id, Letter.html_sha256, Letter.pdf_sha256,
+                                            Letter.template_hash).where(Letter.sign_off_id.in_(ids)))
+        }
+        return [
+            {"id": r.id, "decision_id": r.decision_id, "action": r.action, "actor": r.actor, "role": r.role,
+             "at": r.at, "outcome": r.outcome, "final": r.final, "first_id": r.first_id, "record_hash": r.record_hash,
+             "record_json": r.record_json, "purged_at": r.purged_at, "overrides": overrides.get(r.id, []),
+             "letter": letters.get(r.id)}
+            for r in rows
+        ]
+
     def events(self, subjects: tuple[str, ...]) -> Iterable[tuple[int, datetime, str, str, str, str]]:
         rows = self.s.execute(
             select(AuditEvent).where(or_(*(AuditEvent.subject == s for s in subjects))).order_by(AuditEvent.seq)
@@ -128,6 +153,7 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
+FINAL_OUTCOMES = ("beviljat", "delvis_beviljat", "avslag")
 _MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence,
                            "case_note": CaseNote, "communication": CommunicationStep,
                            "decision_change": DecisionChange}
@@ -174,14 +200,16 @@ def decisions_between(s: Session, month_from: str, month_to: str) -> Iterator[De
     yield from s.execute(q).scalars()
 
 
-def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any, Any]]:
+def _filtered(filters: Filters, protected: bool, final: bool = False) -> tuple[Select[Any], tuple[Any, Any]]:
     """The filtered query, and the columns to order it by.
 
     With a rule, parameter or finding filter, the order is the first use row's copy of
     (decided_at, decision_id) — the same order as the decision's — so that a page is a range scan of
     ``ix_decision_use_lookup`` however common or rare the rule is.
     """
-    q = select(Decision)
+    q: Select[Any] = select(Decision)
+    if final:  # with the standing final sign-off (adapters/driven/db/finals.py)
+        q = select(Decision, SignOff).join(SignOff, and_(SignOff.decision_id == Decision.id, standing()))  # type: ignore[assignment]
     order: tuple[Any, Any] = (Decision.decided_at, Decision.id)
     uses = [("rule", filters.rule), ("param", filters.param), ("finding", filters.finding)]
     for i, (kind, ref) in enumerate(u for u in uses if u[1]):
@@ -193,7 +221,9 @@ def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any
         q = q.where(Decision.pack_id == filters.pack)
     if filters.guideline:
         q = q.where(Decision.guideline_id == filters.guideline)
-    if filters.outcome:
+    if filters.outcome and final and filters.outcome.lower() in FINAL_OUTCOMES:
+        q = q.where(SignOff.outcome == filters.outcome.lower())
+    elif filters.outcome:
         q = q.where(Decision.outcome == filters.outcome.upper())
     if filters.month:
         q = q.where(Decision.month == filters.month)
@@ -202,18 +232,26 @@ def _filtered(filters: Filters, protected: bool) -> tuple[Select[Any], tuple[Any
     return q.where(Decision.protected.is_(protected)), order
 
 
-def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50) -> tuple[list[dict[str, Any]], int]:
-    listed, order = _filtered(filters, False)
+def run_query(s: Session, filters: Filters, page: int = 1, page_size: int = 50,
+              final: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """A page of decisions (proposals) matching the filters; ``final``: only proposals whose signed decision
+    stands (adapters/driven/db/finals.py), with the final outcome, action and time. The count of protected ones."""
+    listed, order = _filtered(filters, False, final)
     q = listed.order_by(*order).offset((page - 1) * page_size)
-    rows = [
-        {
+    rows = []
+    for found in s.execute(q.limit(page_size)):
+        d = found[0]
+        row = {
             "decided_at": d.decided_at.isoformat(timespec="seconds"), "decision": d.id,
             "application": d.application_id, "month": d.month, "municipality": d.municipality,
             "outcome": d.outcome, "pack": d.pack_id, "guideline": d.guideline_id,
         }
-        for d in s.execute(q.limit(page_size)).scalars()
-    ]
-    hidden = s.execute(select(func.count()).select_from(_filtered(filters, True)[0].subquery())).scalar_one()
+        if final:
+            signed: SignOff = found[1]
+            row.update({"final_outcome": signed.outcome, "final_action": signed.action,
+                        "signed_at": signed.at.isoformat(timespec="seconds"), "sign_off": signed.id})
+        rows.append(row)
+    hidden = s.execute(select(func.count()).select_from(_filtered(filters, True, final)[0].subquery())).scalar_one()
     return rows, int(hidden)
 
 

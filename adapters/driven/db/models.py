@@ -52,6 +52,9 @@ class Application(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claim_attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # a handler's day (migration 0008): the user the case is assigned to ("Mina ärenden")
+    assigned_to: Mapped[str | None] = mapped_column(String(26), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     revisions: Mapped[list[Revision]] = relationship(back_populates="application", lazy="raise")
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.claims import Claims
 from adapters.driven.db.engine import Database
 from adapters.driven.evidence import BufferedEvidenceStore
@@ -35,8 +36,9 @@ def worker_loop(
         evidence = BufferedEvidenceStore()
         pipeline = services.batch_pipeline(db, evidence)
         claims = Claims(db, worker_id, cfg.lease_seconds, run_started)
+        access = AccessLog(db, services.hmac_key, services.clock.now)  # the night's registry reads
         worker = Worker(store, pipeline, claims, cfg.actor, cfg.budget, cfg.registry_budget, evidence=evidence,
-                        outage=outage)
+                        outage=outage, access=access)
         keeper = LeaseKeeper(claims, max(cfg.lease_seconds / 3, 0.2))
         try:
             while True:

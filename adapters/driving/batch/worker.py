@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.driven.clock import SystemClock
+from adapters.driven.db.access import AccessLog
 from adapters.driven.db.claims import Claim, Claims, LeaseLost
 from adapters.driven.db.models import Application, Revision
 from adapters.driven.db.store import CaseStore, uow_guard
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.evidence import BufferedEvidenceStore
 from adapters.driving.batch.outage import DatabaseUnreachable, Outage
+from audit.access import AccessLogError
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.errors import InputError
 from decision.pipeline import Decided, Pipeline, decision_day
@@ -120,9 +122,10 @@ class Worker:
     def __init__(
         self, store: CaseStore, pipeline: Pipeline, claims: Claims, actor: str, budget: int,
         registry_budget: int, clock: Clock | None = None, evidence: BufferedEvidenceStore | None = None,
-        outage: Outage | None = None,
+        outage: Outage | None = None, access: AccessLog | None = None,
     ) -> None:
         self.store = store
+        self.access = access  # the night's registry reads are access-log entries (actor: the batch's service actor)
         self.pipeline = pipeline
         self.claims = claims
         self.actor = actor
@@ -162,8 +165,13 @@ class Worker:
         live = [c for c in claims if c.application_id in loaded]
         as_of = decision_day(self.clock.now())  # the chunk's decisions select their pack as of this date
         sealed = await asyncio.gather(*(self._seal(loaded[c.application_id][0]) for c in live))
+        unlogged = self._log_reads([(c, o) for c, (o, _) in zip(live, sealed, strict=True)
+                                    if o is not loaded[c.application_id][0]])
         pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]] = []
         for claim, (outcome, seconds) in zip(live, sealed, strict=True):
+            if unlogged:
+                self._fail(claim, results[claim.application_id], unlogged)
+                continue
             bundle = loaded[claim.application_id][0]
             result = results[claim.application_id]
             result.registry_seconds = seconds
@@ -195,6 +203,27 @@ class Worker:
         for r in results.values():
             r.worker, r.rss_kb = self.claims.worker, rss
         return [results[c.application_id] for c in claims]
+
+    def _log_reads(self, sealed: list[tuple[Claim, CaseBundle | Exception]]) -> str:
+        """Write the chunk's registry reads to the access log (one entry per application whose registry answered,
+        purpose handlaggning, channel batch) before anything is decided; the reason to fail the chunk if it
+        cannot be written ("" when it was)."""
+        if self.access is None:
+            return ""
+        reads = [
+            (f"application:{claim.application_id}", [m.personnummer for m in outcome.application.household])
+            for claim, outcome in sealed
+            if isinstance(outcome, CaseBundle) and any(e.status is not AnswerStatus.UNAVAILABLE
+                                                       for e in outcome.registry or [])
+        ]
+        try:
+            self.outage.run(lambda: self.access.record_many(  # type: ignore[union-attr]
+                self.actor, "handlaggning", "batch", "registry_read", reads, self.clock.now()))
+        except DatabaseUnreachable:
+            raise
+        except AccessLogError:
+            return "tekniskt fel: åtkomstloggen kunde inte skrivas"
+        return ""
 
     def _commit(
         self, pending: list[tuple[Claim, CaseBundle, bool, Decided, CaseResult]],

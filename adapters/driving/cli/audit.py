@@ -15,7 +15,26 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.driving.cli.common import PurposeOpt, services
+from audit.decided import stockholm
 from decision.errors import FieldError, FinaidError, InputError
+
+ACCESS_ACTION_SV = {
+    "registry_read": "registeruppgifter hämtade", "fetch": "registeruppgifter hämtade",
+    "fetch_again_kept": "registeruppgifter hämtade igen", "decide": "förslag framtaget", "view_case": "läste ärendet",
+    "search": "sökte på personnummer", "access_report": "registerutdrag",
+}
+
+
+def print_table(table: Table) -> None:
+    """A rich table, never ellipsized: as wide as its widest row needs even under a narrow ``COLUMNS`` (ids
+    are copied from here into other commands, so they are never cut)."""
+    from rich.measure import Measurement
+
+    console = Console()
+    need = Measurement.get(console, console.options.update_width(100_000), table).maximum
+    if need > console.width:
+        console = Console(width=need)
+    console.print(table)
 
 NAME = "audit"
 app = typer.Typer(
@@ -183,6 +202,9 @@ def audit_query(
     page: Annotated[int, typer.Option(min=1)] = 1,
     page_size: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
+    final: Annotated[bool, typer.Option(
+        "--final", help="Only proposals whose signed decision stands (not refused, waiting or superseded), with the "
+                        "final outcome; --outcome may then be beviljat, delvis_beviljat or avslag.")] = False,
     purpose: PurposeOpt = "revision",
 ) -> None:
     """Auditors' questions: which decisions used a rule, a parameter, a pack … ordered by decision time."""
@@ -191,21 +213,25 @@ def audit_query(
 
     filters = Filters(rule, param, pack, guideline, finding, outcome, month, municipality)
     with services(ctx).database.read() as s:
-        rows, hidden = run_query(s, filters, page, page_size)
-    services(ctx).access_log.record(services(ctx).actor, purpose, "cli", "query", f"query:{filters.describe()}", [])
-    cols = ("decided_at", "decision", "application", "month", "municipality", "outcome", "pack", "guideline")
+        rows, hidden = run_query(s, filters, page, page_size, final=final)
+    services(ctx).access_log.record(services(ctx).actor, purpose, "cli", "query",
+                                    f"query:{filters.describe()}{',final' if final else ''}", [])
+    cols: tuple[str, ...] = ("decided_at", "decision", "application", "month", "municipality", "outcome", "pack",
+                             "guideline")
+    if final:
+        cols += ("final_outcome", "final_action", "signed_at", "sign_off")
     if as_csv:
         w = csv.writer(sys.stdout)
         w.writerow(cols)
         for r in rows:
             w.writerow([r[c] for c in cols])
     else:
-        table = Table(title=f"Beslut — sida {page}")
+        table = Table(title=f"{'Slutliga beslut' if final else 'Beslut'} — sida {page}")
         for c in cols:
-            table.add_column(c)
+            table.add_column(c, no_wrap=True, overflow="fold")
         for r in rows:
             table.add_row(*[str(r[c]) for c in cols])
-        Console().print(table)
+        print_table(table)
     if hidden:
         print(f"{hidden} beslut med skyddade personuppgifter visas inte.", file=sys.stderr)
 
@@ -228,15 +254,16 @@ def audit_access(
     log.record(services(ctx).actor, purpose, "cli", "access_report", "person", [number])
     entries = log.accesses_of(number)
     if as_json:
-        print(json.dumps([{"at": a.at.isoformat(), "purpose": a.purpose, "channel": a.channel,
-                           "action": a.action} for a in entries], indent=2))
+        print(json.dumps([{"at": a.at.isoformat(), "actor": a.actor, "purpose": a.purpose, "channel": a.channel,
+                           "action": a.action, "subject": a.subject} for a in entries], indent=2))
         return
-    table = Table(title="Åtkomst till personens uppgifter")
-    for c in ("Datum", "Ändamål", "Kanal", "Åtgärd"):
-        table.add_column(c)
+    table = Table(title="Åtkomst till personens uppgifter (tider i Europe/Stockholm)")
+    for c in ("Tid", "Vem", "Ändamål", "Kanal", "Åtgärd", "Ärende"):
+        table.add_column(c, no_wrap=True, overflow="fold")
     for a in entries:
-        table.add_row(a.at.isoformat()[:19], a.purpose, a.channel, a.action)
-    Console().print(table)
+        table.add_row(stockholm(a.at) or "", a.actor, a.purpose, a.channel, ACCESS_ACTION_SV.get(a.action, a.action),
+                      a.subject)
+    print_table(table)
 
 
 @app.command("overrides")
@@ -246,6 +273,8 @@ def audit_overrides(
     month_to: Annotated[str | None, typer.Option("--to", help="Last month (YYYY-MM).")] = None,
     municipality: Annotated[str | None, typer.Option(help="Municipality code.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    final: Annotated[bool, typer.Option(
+        "--final", help="Count only decisions that stand: not refused, still waiting or superseded.")] = False,
     purpose: Annotated[str, typer.Option(help="Why you read this (access log).")] = "uppfoljning",
 ) -> None:
     """Per rule and reason code: how often handlers amend or reject finaid's proposal (protected cases not counted)."""
@@ -253,11 +282,13 @@ def audit_overrides(
 
     db = services(ctx).database
     with db.read() as s:
-        stats = override_statistics(s, None, StatsFilter(month_from, month_to, municipality))
+        stats = override_statistics(s, None, StatsFilter(month_from, month_to, municipality, final))
     services(ctx).access_log.record(services(ctx).actor, purpose, "report", "overrides", "statistics", [])
     if as_json:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
         return
+    if final:
+        print("only decisions that stand (final, not superseded)")
     print("sign-offs: " + (", ".join(f"{k} {v}" for k, v in sorted(stats["sign_offs"].items())) or "none"))
     print(f"{'rule':40} {'signed':>7} {'amended':>8} {'rejected':>9} {'share':>6}")
     for r in stats["rules"]:

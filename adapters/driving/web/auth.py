@@ -27,7 +27,7 @@ from adapters.driven.clock import read
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import User, UserRole, UserUnit, WebSession
 from adapters.driven.db.trail import append_event
-from adapters.driving.web.roles import Role, parse_roles
+from adapters.driving.web.roles import STATED_PURPOSE, Role, parse_roles
 from decision.errors import FinaidError
 from decision.ports import Clock
 
@@ -240,5 +240,5 @@ def load_identity(s: Session, user_id: str, protected_roles: frozenset[Role]) ->
     units = frozenset(s.execute(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)).scalars())
     return Identity(
         user_id=user.id, username=user.username, display_name=user.display_name, title=user.title, roles=roles,
-        units=units, protected_access=bool(roles & protected_roles),
+        units=units, protected_access=bool(roles & (protected_roles | STATED_PURPOSE)),
     )

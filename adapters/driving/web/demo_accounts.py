@@ -25,6 +25,7 @@ ACCOUNTS = (
     ("supervisor2", "Sven Arbetsledare (demo)", "enhetschef", ("supervisor",), ("nord", "syd")),
     ("auditor1", "Greta Granskare (demo)", "internkontroll", ("auditor",), ()),
     ("admin1", "Adam Administratör (demo)", "systemförvaltare", ("administrator",), ()),
+    ("inspektor1", "Ingrid Inspektör (demo)", "inspektör (tillsyn)", ("inspector",), ()),
 )
 
 

@@ -42,6 +42,8 @@ EVENT_SV = {
     "registry_unavailable": "Register svarade inte",
     "decision_changed": "Beslut rättat eller ändrat", "communication_sent": "Kommunicering skickad",
     "communication_closed": "Kommunicering avslutad", "note_added": "Journalanteckning",
+    "case_taken": "Ärendet togs", "case_handed_over": "Ärendet lämnades över",
+    "supervision_access": "Öppnat för tillsyn",
 }
 ACTION_SV = {"approve": "godkänt som föreslaget", "amend": "ändrat", "reject": "avslag", "return": "återförd",
              "countersign": "andra underskrift", "refuse": "nekad underskrift", "rattelse": "rättelse",
@@ -52,8 +54,11 @@ ACCESS_SV = {
     "view_access_log": "Läste åtkomstloggen", "decide": "Registeruppgifter hämtade och förslag framtaget",
     "fetch_again_kept": "Registeruppgifter hämtade igen (förslaget behölls)", "list": "Listade ansökningar",
     "view_notes": "Läste journalanteckningar", "view_communication": "Läste kommuniceringsbrev",
+    "registry_read": "Registeruppgifter hämtade", "fetch": "Registeruppgifter hämtade",
+    "search": "Sökte på personnummer", "view_mine": "Läste Mina ärenden",
 }
-PURPOSE_SV = {"handlaggning": "handläggning", "revision": "revision", "drift": "drift", "tillsyn": "tillsyn"}
+PURPOSE_SV = {"handlaggning": "handläggning", "uppfoljning": "uppföljning", "revision": "revision", "drift": "drift",
+              "tillsyn": "tillsyn"}
 CHANNEL_SV = {"web": "webb", "cli": "kommandorad", "api": "API", "batch": "nattkörning"}
 ANSWER_SV = {"ok": "Svar", "no_data": "Inga uppgifter", "unavailable": "Svarade inte"}
 FACT_VALUE_SV = {True: "ja", False: "nej", None: "–"}

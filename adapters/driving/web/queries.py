@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from adapters.driven.clock import read
+from adapters.driven.db.finals import standing_first_signatures
 from adapters.driven.db.models import Application, AuditEvent, Decision, DecisionUse, SignOff, SignOffOverride
 from adapters.driving.web.auth import Identity, aware
 from adapters.driving.web.scope import visible
@@ -125,6 +126,7 @@ class StatsFilter:
     month_from: str | None = None
     month_to: str | None = None
     municipality: str | None = None
+    final: bool = False  # only decisions that stand (adapters/driven/db/finals.py): not refused, waiting or superseded
 
 
 def override_statistics(s: Session, identity: Identity | None, f: StatsFilter,
@@ -145,6 +147,8 @@ def override_statistics(s: Session, identity: Identity | None, f: StatsFilter,
         conds.append(SignOff.month <= f.month_to)
     if f.municipality:
         conds.append(SignOff.municipality == f.municipality)
+    if f.final:
+        conds.append(SignOff.id.in_(standing_first_signatures()))
     where = and_(true(), *conds)
     totals = dict(s.execute(select(SignOff.action, func.count()).where(where).group_by(SignOff.action)).all())
     used = dict(s.execute(

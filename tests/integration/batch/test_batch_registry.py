@@ -68,6 +68,18 @@ def test_registry_down_all_night_fails_every_application_and_the_next_night_deci
         "SELECT count(*) FROM decision_use WHERE kind = 'finding' AND ref = 'registry.unavailable'"
     )
     assert unavailable < N  # decided on real answers, not on the outage
+    # the night's registry reads are access-log entries by the batch's service actor, with a purpose; the
+    # night when the registry did not answer read nothing and logged nothing
+    reads = database.rows("SELECT actor, purpose, channel, subject FROM access_log WHERE action = 'registry_read'")
+    assert len(reads) == N and {r[3] for r in reads} == {f"application:{a}" for (a,) in
+                                                         database.rows("SELECT id FROM application")}
+    assert {(r[1], r[2]) for r in reads} == {("handlaggning", "batch")}
+    assert all(r[0].startswith("system:batch:") for r in reads)
+    someone = next(p for h in synthetic.households(N, SEED) for p in h.people)
+    asked = database.cli("audit", "access", "--json", stdin=pnr.normalise(someone.personnummer) + "\n")
+    assert asked.returncode == 0, asked.stderr
+    assert any(a["action"] == "registry_read" and a["channel"] == "batch" and a["actor"].startswith("system:batch:")
+               for a in json.loads(asked.stdout))
     # the raw envelopes are kept as evidence with the sealed revisions, each envelope's bytes once
     assert database.scalar("SELECT count(*) FROM registry_evidence WHERE revision_id IS NULL") == 0
     envelopes = database.scalar("SELECT count(DISTINCT sha256) FROM registry_evidence")

@@ -13,7 +13,7 @@ from adapters.driving.web.signoff import Override, SignRequest, sign
 from tests.integration.web.conftest import Web, csrf
 
 ACCOUNT = {Role.HANDLER: "handlaggare1", Role.SUPERVISOR: "supervisor1", Role.AUDITOR: "auditor1",
-           Role.ADMINISTRATOR: "admin1"}
+           Role.ADMINISTRATOR: "admin1", Role.INSPECTOR: "inspektor1"}
 GRANTED = "APP-2023-000042"  # example 01, GRANT, unit nord
 PROPOSED = "APP-2026-000102"  # example 02, GRANT, unit nord: signed below for the letter
 WAITING = "APP-2026-001314"  # example 14, GRANT: amended above the four-eyes threshold below
@@ -57,6 +57,9 @@ REQUESTS: dict[Action, Callable[[Web, TestClient, str], int]] = {
     Action.VIEW_STATISTICS: lambda w, c, f: c.get("/statistics").status_code,
     Action.VIEW_ACCESS_LOG: lambda w, c, f: c.get("/access-log").status_code,
     Action.MANAGE_USERS: lambda w, c, f: c.get("/admin/users").status_code,
+    Action.SEARCH: lambda w, c, f: c.get("/search").status_code,
+    Action.VIEW_MINE: lambda w, c, f: c.get("/mine").status_code,
+    Action.ASSIGN: lambda w, c, f: _post(c, f"/case/{GRANTED}/take", "/account", {}),
 }
 
 

@@ -195,3 +195,8 @@ def test_fetch_again_keeps_the_current_proposal_when_a_source_fails(env: Env, ca
                                purpose="handlaggning", channel="web", keep_current_if_failed=True)
     assert not new.kept and new.created and new.decision_id != first.decision_id
     assert not any(f.code == "registry.unavailable" for f in new.decided.basis.findings)
+    # every registry read is an access-log entry: kept (the source failed) or stored (a new proposal)
+    assert [(r[3], r[4]) for r in access.rows] == [
+        ("fetch_again_kept", f"application:{bundle.application.id}"),
+        ("registry_read", f"application:{bundle.application.id}"), ("decide", f"decision:{new.decision_id}")]
+    assert {(r[0], r[1], r[2]) for r in access.rows} == {(ACTOR, "handlaggning", "web")}

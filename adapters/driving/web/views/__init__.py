@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from adapters.driving.web.views import admin, case, casework, common, letter, login, queue, reports
+from adapters.driving.web.views import (
+    admin, case, casework, common, inspect, letter, login, mine, queue, reports, search,
+)
 
 
 def install(app: FastAPI) -> None:
-    for page in (common, login, queue, case, casework, letter, reports, admin):
+    for page in (common, login, queue, search, mine, inspect, case, casework, letter, reports, admin):
         page.install(app)

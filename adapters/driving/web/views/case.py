@@ -43,6 +43,8 @@ from adapters.driving.web.views.common import (
     render,
     visible_case,
 )
+from adapters.driving.web.views.day import day_view
+from adapters.driving.web.views.gate import purpose_form, stating
 from decision.basis import DecisionBasis
 from decision.errors import ConfigurationError, FinaidError, InputError
 from decision.overrides import line_ore
@@ -78,6 +80,7 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
         ).scalar_one_or_none() if case.app.state == State.RETURNED else None
         letter = s.execute(select(Letter.id, Letter.html_sha256, Letter.pdf_sha256, Letter.template_hash)
                            .where(Letter.sign_off_id == final.id)).first() if final else None
+        day = day_view(ctx, s, case.app)  # wb-day: assignment and the household's decisions
         replaced = s.get(Decision, earlier) if earlier else None
         if replaced is not None and replaced.application_id == case.app.id and replaced.id != case.decision.id \
                 and replaced.basis_json is not None:
@@ -103,7 +106,7 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
         reject_codes=codes.offered("reject", today), return_codes=codes.offered("return", today),
         refuse_codes=codes.offered("refuse", today), hints=HINTS, errors=errors or [],
         form={k: str(v) for k, v in (form or {}).items()}, edit=edit, preview=preview,
-        confirm=confirm, fetched=fetched, reason_label=codes.label,
+        confirm=confirm, fetched=fetched, reason_label=codes.label, day=day,
     )
 
 
@@ -114,6 +117,8 @@ def install(app: FastAPI) -> None:
     def case_page(request: Request, app_id: str, msg: str = "", andra: str = "", fore: str = "") -> Response:
         ctx = _ctx(request)
         ctx.require(Action.VIEW_CASE)
+        if stating(ctx):  # an inspector states a purpose and a reference first (views/inspect.py)
+            return purpose_form(request, ctx, app_id)
         return _show_case(request, ctx, app_id, msg, edit=andra == "1", earlier=fore[:64])
 
     @app.post("/case/{app_id}/sign", include_in_schema=False)

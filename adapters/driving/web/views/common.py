@@ -62,6 +62,7 @@ class Ctx:
     request: Request
     services: WebServices
     session: ActiveSession
+    stated_purpose: str | None = None  # a purpose the person stated for this request (search, tillsyn)
 
     @property
     def identity(self) -> Any:
@@ -76,7 +77,7 @@ class Ctx:
 
     @property
     def purpose(self) -> str:
-        return purpose_for(self.identity.roles)
+        return self.stated_purpose or purpose_for(self.identity.roles)
 
     def record(self, action: str, subject: str, persons: list[str]) -> None:
         try:
