@@ -80,9 +80,15 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def login(b: Any, server: str, username: str) -> Any:
+def new_page(b: Any, *, bypass_csp: bool = False) -> Any:
+    """A new Swedish page; ``bypass_csp`` lets a test inject a script (axe-core) despite the app's CSP."""
+    return b.new_page(viewport={"width": 1360, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm",
+                      bypass_csp=bypass_csp)
+
+
+def login(b: Any, server: str, username: str, *, bypass_csp: bool = False) -> Any:
     """A new page logged in as a demo account (password ``demo-<username>``)."""
-    page = b.new_page(viewport={"width": 1360, "height": 900}, locale="sv-SE")
+    page = new_page(b, bypass_csp=bypass_csp)
     page.goto(f"{server}/login")
     page.fill("#username", username)
     page.fill("#password", f"demo-{username}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,13 @@ from typing import Any
 import pytest
 
 from adapters.driven.db.engine import Database
-from adapters.driving.batch.config import BatchConfig, BatchOutcome
-from adapters.driving.batch.report import write_report
-from adapters.driving.batch.worker import CaseResult
 from adapters.driving.web.app import WebConfig, create_app
 from decision.bundle import AnswerStatus, RegistryEntry
 from decision.validation import parse_bundle
 from tests.e2e.browserkit import CHROMIUM, KEY, NO_CHROMIUM, ROOT, browser, decided_database, login, serve, shot
+from tests.e2e.pages import app_id, morning_report
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-
-def app_id(number: str) -> str:
-    file = next((ROOT / "examples" / "bundles").glob(f"{number}-*.json"))
-    return parse_bundle(file.read_bytes()).application.id
 
 
 @dataclass
@@ -295,22 +287,7 @@ class _Links(HTMLParser):
 
 def _report(site: Site, folder: Path) -> Path:
     """A morning report in production mode (not demo: links point to the web app) over the site's cases."""
-    import sqlalchemy as sa
-
-    with site.db.engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT a.id, d.outcome, d.id, d.basis_json FROM application a JOIN decision d "
-            "ON a.current_decision_id = d.id WHERE a.protected = :f"), {"f": False}).all()
-    import json
-
-    results = [CaseResult(app, "decided", outcome, decision, protected=False, manual=sorted(
-        {f["code"] for f in json.loads(basis)["findings"] if f["severity"] == "manual"}))
-        for app, outcome, decision, basis in rows]
-    results.append(CaseResult(app_id("12"), "failed", reason="registret svarade inte"))
-    now = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
-    cfg = BatchConfig(str(site.db.engine.url), None, actor="system:batch:test", report_dir=str(folder), demo=False)
-    _, html = write_report(site.db, cfg, BatchOutcome("batch-test", now, now, results), "testvärd")
-    return html
+    return morning_report(site.db, folder)
 
 
 def test_every_link_in_a_production_morning_report_answers_200_for_a_handler(
