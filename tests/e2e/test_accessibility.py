@@ -153,7 +153,8 @@ def test_every_page_passes_axe_core(site: Site, chromium: Any) -> None:
     try:
         for p in PAGES:
             if p.user not in pages:
-                pages[p.user] = login(chromium, site.url, p.user, bypass_csp=True) if p.user else new_page(chromium, bypass_csp=True)
+                pages[p.user] = (login(chromium, site.url, p.user, bypass_csp=True) if p.user
+                                 else new_page(chromium, bypass_csp=True))
             page = pages[p.user]
             if p.path == "report:":
                 page.goto(morning_report(site.db, site.folder, demo=True).as_uri())
