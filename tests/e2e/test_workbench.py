@@ -127,11 +127,16 @@ def test_a_handler_amends_with_a_preview_by_the_rules_and_signs_the_new_total(si
     assert any("Kostnaden" in o for o in offered)
     assert not any("Inkomsten" in o or "Normen" in o for o in offered)  # reason codes per kind of line
     before = int(re.sub(r"\D", "", row.locator("input.amount").input_value().split(",")[0]))
-    row.locator("input.amount").fill(f"{before + 500} ,00".replace(" ,", ","))
+    after = before + 500
+    row.locator("input.amount").fill(f"{after // 1000} {after % 1000:03d},00")  # as a Swede writes: "8 200,50"
     row.locator("select").select_option("kostnad.styrkt_med_underlag")
     row.locator("input[name^=motivation_]").fill("Ny hyresavi från hyresvärden.")
+    norm = page.locator("tbody.group-norm input.amount").first  # retyped, equal in öre: not a change
+    kr = int(norm.input_value().split(",")[0])
+    norm.fill(f"{kr // 1000}\u00a0{kr % 1000:03d}" if kr >= 1000 else f"{kr},0")
     page.click("button[value=preview]")
     expect(page.locator("#preview h2")).to_contain_text("13\u00a0294")  # 12 794 kr + 500 kr, by the rules
+    expect(page.locator("#preview")).to_contain_text("(1 rad)")  # the retyped norm line is no change
     expect(page.locator("tr.result")).to_contain_text("13\u00a0294")
     assert _state(page) == "Förslag väntar på beslut"  # nothing signed by the preview
     shot(page, "20-amend-preview")
@@ -230,6 +235,49 @@ def test_fetch_again_with_the_registry_down_keeps_the_proposal_and_with_it_up_re
     assert page.locator("dl.meta div:has(dt:text('Förslag')) dd").inner_text().split()[0] != current
     assert "Svarade inte" not in page.locator("section.fetched").inner_text()
     shot(page, "51-fetch-again-registry-up")
+    page.close()
+
+
+def test_roles_that_may_not_act_are_refused_over_http_and_nothing_changes(site: Site, chromium: Any) -> None:
+    """Each action as a role that may not take it answers 403 (another unit's case: 404), nothing stored."""
+    case = app_id("07")
+    url = f"{site.url}/case/{case}"
+    decision = "unknown"
+    actions = {
+        "approve": ("sign", {"action": "approve"}), "amend": ("sign", {"action": "amend", "amount_0": "1 000,00",
+                                                                      "reason_0": "norm.annan_bedomning",
+                                                                      "motivation_0": "Prov."}),
+        "reject": ("sign", {"action": "reject", "reject_reason": "avslag.annan_bedomning",
+                            "reject_motivation": "Prov."}),
+        "return": ("return", {"return_reason": "komplettering.underlag_saknas", "return_motivation": "Prov."}),
+        "countersign": ("countersign", {"first_id": "x"}), "refuse": ("refuse", {"first_id": "x",
+                                                                              "refuse_reason": "x",
+                                                                              "refuse_motivation": "Prov."}),
+        "fetch": ("fetch", {}),
+    }
+    may_not = {"auditor1": set(actions), "admin1": set(actions), "handlaggare1": {"countersign", "refuse"},
+               "handlaggare2": set(actions)}
+    statuses: dict[tuple[str, str], int] = {}
+    for user, refused in may_not.items():
+        page = login(chromium, site.url, user)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.content())
+        assert token, user
+        if user == "handlaggare1":
+            page.goto(url)
+            decision = page.locator("input[name=decision_id]").first.get_attribute("value")
+        for name in sorted(refused):
+            path, data = actions[name]
+            r = page.request.post(f"{url}/{path}", form={"csrf_token": token.group(1), "decision_id": decision,
+                                                        **data}, max_redirects=0)
+            statuses[(user, name)] = r.status
+        page.close()
+    # a handler of syd may sign, but not a case of nord: it does not exist for them (404)
+    expected = {k: 404 if k[0] == "handlaggare2" and k[1] not in ("countersign", "refuse") else 403
+                for k in statuses}
+    assert statuses == expected
+    page = login(chromium, site.url, "handlaggare1")
+    page.goto(url)
+    assert _state(page) == "Förslag väntar på beslut"
     page.close()
 
 
