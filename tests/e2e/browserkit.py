@@ -48,19 +48,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The app on a free loopback port (a uvicorn thread); yields its base URL."""
+def serve(app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """The app on a free loopback port (a uvicorn thread); yields its base URL. ``tls``: (certificate, key)
+    files, the app then answers over https only."""
     import uvicorn
 
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    ssl = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off", **ssl))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         srv.should_exit = True
         thread.join(timeout=5)

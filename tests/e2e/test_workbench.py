@@ -3,9 +3,9 @@
 Every action of the sign-off on each kind of proposal as the role that may do it: approve as proposed
 (GRANT, PARTIAL, REJECT, MANUAL with its findings assessed), amend with the rules' preview and a
 confirmation, decide differently (reject), return, countersign, refuse; Hämta igen with the registry down
-and up; no rendered page shows a raw code or a Python value outside the small-type code label; every link
-of a morning report made in production mode answers 200 for a logged-in handler. Screenshots go to
-``test-output/browser/`` (docs/web.md).
+and up; each action refused over HTTP for the roles that may not; no rendered page shows a raw code or a
+Python value outside the small-type code label (also tests/e2e/test_printable.py). The morning report's
+links over TLS: tests/e2e/test_report_links.py. Screenshots go to ``test-output/browser/`` (docs/web.md).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -321,41 +320,6 @@ def test_no_page_shows_a_code_or_a_python_value_outside_the_code_label(site: Sit
     assert not {k: v for k, v in found.items() if v}, found
 
 
-# --------------------------------------------------------------------- the morning report's links
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.links.append(href)
-
-
 def _report(site: Site, folder: Path) -> Path:
     """A morning report in production mode (not demo: links point to the web app) over the site's cases."""
     return morning_report(site.db, folder)
-
-
-def test_every_link_in_a_production_morning_report_answers_200_for_a_handler(
-        site: Site, chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters.settings import settings
-
-    monkeypatch.setenv("FINAID_WEB_URL", site.url)
-    settings.cache_clear()  # the settings are read once per process
-    try:
-        html = _report(site, tmp_path)
-    finally:
-        settings.cache_clear()
-    parser = _Links()
-    parser.feed(html.read_text(encoding="utf-8"))
-    links = sorted(set(parser.links))
-    assert len(links) >= 5 and all(link.startswith(f"{site.url}/case/") for link in links), links
-    # each case answers for the handler of its unit (nord: handlaggare1, syd (0380): handlaggare2); others get 404
-    nord, syd = login(chromium, site.url, "handlaggare1"), login(chromium, site.url, "handlaggare2")
-    statuses = {link: (syd if link.endswith(app_id("12")) else nord).request.get(link).status for link in links}
-    assert statuses == dict.fromkeys(links, 200)
-    assert nord.request.get(f"{site.url}/case/{app_id('12')}").status == 404  # scope still holds
-    nord.close()
-    syd.close()
