@@ -124,7 +124,8 @@ def test_every_link_of_a_production_morning_report_answers_200_over_tls(
         page = nord.get(links[0]).text
         assert "Ärende – ekonomiskt bistånd" in page and "Demoläge" not in page
         assert nord.get(f"{site.url}/case/{app_id('12')}").status_code == 404  # another unit's case
-        with httpx.Client(verify=ssl.create_default_context(cafile=str(site.cert))) as anonymous:  # not logged in: to the login page
+        trust = ssl.create_default_context(cafile=str(site.cert))
+        with httpx.Client(verify=trust) as anonymous:  # not logged in: to the login page
             assert anonymous.get(links[0]).status_code in (303, 307)
     finally:
         nord.close()
