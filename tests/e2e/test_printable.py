@@ -172,3 +172,18 @@ def test_every_page_and_letter_is_spelled_right_in_swedish(site: Site) -> None:
     unknown = set(unknown_words(set().union(*per_page.values())))
     where = {w: sorted(n for n, ws in per_page.items() if w in ws)[:3] for w in sorted(unknown)}
     assert not unknown, where
+
+
+@pytest.mark.parametrize(("at", "shown"), [
+    ("2026-12-03T13:05:00+00:00", "2026-12-03 14:05 CET"),
+    ("2026-07-01T13:05:00+00:00", "2026-07-01 15:05 CEST"),
+    ("2026-12-03T13:05:00", "2026-12-03 14:05 CET"),  # stored without a zone: UTC, shown in Stockholm time
+])
+def test_a_time_is_shown_in_stockholm_time_with_its_zone_on_the_web_and_in_the_cli(at: str, shown: str) -> None:
+    from datetime import datetime
+
+    from adapters.driving.cli.audit import _stockholm
+    from adapters.driving.web.presentation import when
+
+    assert when(at) == shown
+    assert _stockholm(datetime.fromisoformat(at)) == shown.replace(" C", ":00 C")

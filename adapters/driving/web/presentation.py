@@ -10,7 +10,7 @@ Pure presentation: every amount comes from the stored basis or from the rules' o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,7 +64,7 @@ def when(value: str | datetime | None) -> str:
     except ValueError:
         return str(value)
     if t.tzinfo is None:
-        return t.strftime("%Y-%m-%d %H:%M") + " UTC"  # stored times without a zone are UTC
+        t = t.replace(tzinfo=UTC)  # stored times without a zone are UTC
     local = t.astimezone(STOCKHOLM)
     return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
 
