@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web
+.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web axe
 
 venv: $(STAMP)
 
@@ -25,22 +25,41 @@ demo: $(STAMP)
 	  $(BIN)/finaid demo run --examples examples/bundles --out demo-output/examples
 	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) $(BIN)/finaid demo night --n 500 --out demo-output
 
-# Debian packages the web app needs: pango for PDF letters (weasyprint), chromium for the browser tests.
-# Installed with apt when running as root; otherwise a clear message (the browser tests then skip).
+# Debian packages the web app and its tests need: pango for PDF letters (weasyprint), chromium for the
+# browser tests, hunspell with the Swedish dictionary for the spelling test, poppler-utils (pdftotext) for the
+# letter's reading order, npm for axe-core (the accessibility test). Installed with apt when running as root;
+# otherwise a clear message (the tests that need a missing package then skip and say why).
 system-deps:
 	@missing=""; \
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v hunspell >/dev/null 2>&1 || missing="$$missing hunspell"; \
+	test -f /usr/share/hunspell/sv_SE.dic || missing="$$missing hunspell-sv"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test: Debian packages missing:$$missing"; \
 	  echo "  libpango-1.0-0, libpangoft2-1.0-0: WeasyPrint draws the decision letters as PDF with them"; \
 	  echo "  chromium: the browser tests (Playwright drives Debian's chromium)"; \
+	  echo "  hunspell, hunspell-sv: the Swedish spelling check of every page and letter"; \
+	  echo "  poppler-utils: pdftotext reads the letter PDF's text in reading order"; \
+	  echo "  npm: installs axe-core (tests/e2e/axe) for the accessibility test"; \
 	  echo "  apt-get installs them and what they depend on (about 125 packages for chromium on a bare system)."; \
 	  if [ "$$(id -u)" = 0 ]; then echo "  running as root: installing now with apt-get"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
-	    || echo "could not install$$missing: PDF letters and browser tests will skip"; \
-	  else echo "missing Debian packages:$$missing (run as root: apt-get install -y$$missing); browser tests will skip"; fi; \
+	    || echo "could not install$$missing: the tests that need them will skip"; \
+	  else echo "missing Debian packages:$$missing (run as root: apt-get install -y$$missing); tests that need them will skip"; fi; \
 	fi
+
+# axe-core from the npm registry at the version in tests/e2e/axe/package-lock.json (npm ci: exactly the lock)
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "make test: installing axe-core with npm ci in tests/e2e/axe (the accessibility test injects it into every page)"; \
+	  cd tests/e2e/axe && npm ci --no-audit --no-fund --silent && touch node_modules/axe-core/axe.min.js; \
+	else echo "npm is missing: the accessibility test will skip (apt-get install -y npm)"; fi
 
 web: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db $(BIN)/finaid web serve
@@ -59,11 +78,11 @@ unit: $(STAMP)
 rules-verify: $(STAMP)
 	$(BIN)/finaid rules verify
 
-test: lint typecheck rules-verify system-deps unit
+test: lint typecheck rules-verify system-deps axe unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate.py
 	$(BIN)/python benchmarks/fetch.py
 
 clean:
-	rm -rf $(VENV) demo-output build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) tests/e2e/axe/node_modules demo-output build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -48,19 +48,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The app on a free loopback port (a uvicorn thread); yields its base URL."""
+def serve(app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """The app on a free loopback port (a uvicorn thread); yields its base URL. ``tls``: (certificate, key)
+    files, the app then answers over https only."""
     import uvicorn
 
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    ssl = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off", **ssl))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         srv.should_exit = True
         thread.join(timeout=5)
@@ -80,9 +82,15 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def login(b: Any, server: str, username: str) -> Any:
+def new_page(b: Any, *, bypass_csp: bool = False) -> Any:
+    """A new Swedish page; ``bypass_csp`` lets a test inject a script (axe-core) despite the app's CSP."""
+    return b.new_page(viewport={"width": 1360, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm",
+                      bypass_csp=bypass_csp)
+
+
+def login(b: Any, server: str, username: str, *, bypass_csp: bool = False) -> Any:
     """A new page logged in as a demo account (password ``demo-<username>``)."""
-    page = b.new_page(viewport={"width": 1360, "height": 900}, locale="sv-SE")
+    page = new_page(b, bypass_csp=bypass_csp)
     page.goto(f"{server}/login")
     page.fill("#username", username)
     page.fill("#password", f"demo-{username}")

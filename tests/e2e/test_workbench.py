@@ -3,9 +3,9 @@
 Every action of the sign-off on each kind of proposal as the role that may do it: approve as proposed
 (GRANT, PARTIAL, REJECT, MANUAL with its findings assessed), amend with the rules' preview and a
 confirmation, decide differently (reject), return, countersign, refuse; Hämta igen with the registry down
-and up; no rendered page shows a raw code or a Python value outside the small-type code label; every link
-of a morning report made in production mode answers 200 for a logged-in handler. Screenshots go to
-``test-output/browser/`` (docs/web.md).
+and up; each action refused over HTTP for the roles that may not; no rendered page shows a raw code or a
+Python value outside the small-type code label (also tests/e2e/test_printable.py). The morning report's
+links over TLS: tests/e2e/test_report_links.py. Screenshots go to ``test-output/browser/`` (docs/web.md).
 """
 
 from __future__ import annotations
@@ -13,28 +13,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapters.driven.db.engine import Database
-from adapters.driving.batch.config import BatchConfig, BatchOutcome
-from adapters.driving.batch.report import write_report
-from adapters.driving.batch.worker import CaseResult
 from adapters.driving.web.app import WebConfig, create_app
 from decision.bundle import AnswerStatus, RegistryEntry
 from decision.validation import parse_bundle
 from tests.e2e.browserkit import CHROMIUM, KEY, NO_CHROMIUM, ROOT, browser, decided_database, login, serve, shot
+from tests.e2e.pages import app_id, morning_report
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-
-def app_id(number: str) -> str:
-    file = next((ROOT / "examples" / "bundles").glob(f"{number}-*.json"))
-    return parse_bundle(file.read_bytes()).application.id
 
 
 @dataclass
@@ -135,11 +126,16 @@ def test_a_handler_amends_with_a_preview_by_the_rules_and_signs_the_new_total(si
     assert any("Kostnaden" in o for o in offered)
     assert not any("Inkomsten" in o or "Normen" in o for o in offered)  # reason codes per kind of line
     before = int(re.sub(r"\D", "", row.locator("input.amount").input_value().split(",")[0]))
-    row.locator("input.amount").fill(f"{before + 500} ,00".replace(" ,", ","))
+    after = before + 500
+    row.locator("input.amount").fill(f"{after // 1000} {after % 1000:03d},00")  # as a Swede writes: "8 200,50"
     row.locator("select").select_option("kostnad.styrkt_med_underlag")
     row.locator("input[name^=motivation_]").fill("Ny hyresavi från hyresvärden.")
+    norm = page.locator("tbody.group-norm input.amount").first  # retyped, equal in öre: not a change
+    kr = int(norm.input_value().split(",")[0])
+    norm.fill(f"{kr // 1000}\u00a0{kr % 1000:03d}" if kr >= 1000 else f"{kr},0")
     page.click("button[value=preview]")
     expect(page.locator("#preview h2")).to_contain_text("13\u00a0294")  # 12 794 kr + 500 kr, by the rules
+    expect(page.locator("#preview")).to_contain_text("(1 rad)")  # the retyped norm line is no change
     expect(page.locator("tr.result")).to_contain_text("13\u00a0294")
     assert _state(page) == "Förslag väntar på beslut"  # nothing signed by the preview
     shot(page, "20-amend-preview")
@@ -241,6 +237,49 @@ def test_fetch_again_with_the_registry_down_keeps_the_proposal_and_with_it_up_re
     page.close()
 
 
+def test_roles_that_may_not_act_are_refused_over_http_and_nothing_changes(site: Site, chromium: Any) -> None:
+    """Each action as a role that may not take it answers 403 (another unit's case: 404), nothing stored."""
+    case = app_id("07")
+    url = f"{site.url}/case/{case}"
+    decision = "unknown"
+    actions = {
+        "approve": ("sign", {"action": "approve"}), "amend": ("sign", {"action": "amend", "amount_0": "1 000,00",
+                                                                      "reason_0": "norm.annan_bedomning",
+                                                                      "motivation_0": "Prov."}),
+        "reject": ("sign", {"action": "reject", "reject_reason": "avslag.annan_bedomning",
+                            "reject_motivation": "Prov."}),
+        "return": ("return", {"return_reason": "komplettering.underlag_saknas", "return_motivation": "Prov."}),
+        "countersign": ("countersign", {"first_id": "x"}), "refuse": ("refuse", {"first_id": "x",
+                                                                              "refuse_reason": "x",
+                                                                              "refuse_motivation": "Prov."}),
+        "fetch": ("fetch", {}),
+    }
+    may_not = {"auditor1": set(actions), "admin1": set(actions), "handlaggare1": {"countersign", "refuse"},
+               "handlaggare2": set(actions)}
+    statuses: dict[tuple[str, str], int] = {}
+    for user, refused in may_not.items():
+        page = login(chromium, site.url, user)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.content())
+        assert token, user
+        if user == "handlaggare1":
+            page.goto(url)
+            decision = page.locator("input[name=decision_id]").first.get_attribute("value")
+        for name in sorted(refused):
+            path, data = actions[name]
+            r = page.request.post(f"{url}/{path}", form={"csrf_token": token.group(1), "decision_id": decision,
+                                                        **data}, max_redirects=0)
+            statuses[(user, name)] = r.status
+        page.close()
+    # a handler of syd may sign, but not a case of nord: it does not exist for them (404)
+    expected = {k: 404 if k[0] == "handlaggare2" and k[1] not in ("countersign", "refuse") else 403
+                for k in statuses}
+    assert statuses == expected
+    page = login(chromium, site.url, "handlaggare1")
+    page.goto(url)
+    assert _state(page) == "Förslag väntar på beslut"
+    page.close()
+
+
 # --------------------------------------------------------------------- no codes or Python values as text
 CODE_WORDS = re.compile(
     r"\b(True|False|None|no_data|unavailable|received|proposed|awaiting_second_signature|auto_approved|"
@@ -281,56 +320,6 @@ def test_no_page_shows_a_code_or_a_python_value_outside_the_code_label(site: Sit
     assert not {k: v for k, v in found.items() if v}, found
 
 
-# --------------------------------------------------------------------- the morning report's links
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.links.append(href)
-
-
 def _report(site: Site, folder: Path) -> Path:
     """A morning report in production mode (not demo: links point to the web app) over the site's cases."""
-    import sqlalchemy as sa
-
-    with site.db.engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT a.id, d.outcome, d.id, d.basis_json FROM application a JOIN decision d "
-            "ON a.current_decision_id = d.id WHERE a.protected = :f"), {"f": False}).all()
-    import json
-
-    results = [CaseResult(app, "decided", outcome, decision, protected=False, manual=sorted(
-        {f["code"] for f in json.loads(basis)["findings"] if f["severity"] == "manual"}))
-        for app, outcome, decision, basis in rows]
-    results.append(CaseResult(app_id("12"), "failed", reason="registret svarade inte"))
-    now = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
-    cfg = BatchConfig(str(site.db.engine.url), None, actor="system:batch:test", report_dir=str(folder), demo=False)
-    _, html = write_report(site.db, cfg, BatchOutcome("batch-test", now, now, results), "testvärd")
-    return html
-
-
-def test_every_link_in_a_production_morning_report_answers_200_for_a_handler(
-        site: Site, chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters.settings import settings
-
-    monkeypatch.setenv("FINAID_WEB_URL", site.url)
-    settings.cache_clear()  # the settings are read once per process
-    try:
-        html = _report(site, tmp_path)
-    finally:
-        settings.cache_clear()
-    parser = _Links()
-    parser.feed(html.read_text(encoding="utf-8"))
-    links = sorted(set(parser.links))
-    assert len(links) >= 5 and all(link.startswith(f"{site.url}/case/") for link in links), links
-    # each case answers for the handler of its unit (nord: handlaggare1, syd (0380): handlaggare2); others get 404
-    nord, syd = login(chromium, site.url, "handlaggare1"), login(chromium, site.url, "handlaggare2")
-    statuses = {link: (syd if link.endswith(app_id("12")) else nord).request.get(link).status for link in links}
-    assert statuses == dict.fromkeys(links, 200)
-    assert nord.request.get(f"{site.url}/case/{app_id('12')}").status == 404  # scope still holds
-    nord.close()
-    syd.close()
+    return morning_report(site.db, folder)

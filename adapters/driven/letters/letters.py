@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.driven.db.casefile import line_group
 from adapters.driven.letters.templating import LETTER_TEMPLATES, environment, month_sv, template_set_hash
+from adapters.driven.render.templating import lagrum
 from decision.bundle import Role
 from decision.services.signoff_types import RenderedLetter
 from decision.uow import CaseView, protected_identity
@@ -80,7 +81,7 @@ def _refs(case: CaseView) -> list[str]:
     for line in case.basis.lines:
         if line_group(line.rule) == "result" or not line.legal_reference:
             continue
-        for piece in line.legal_reference.split(";"):
+        for piece in lagrum(line.legal_reference).split(";"):
             ref = piece.strip()
             if ref and ref not in seen:
                 seen.append(ref)
@@ -145,9 +146,11 @@ def render_letter_html(case: CaseView, record: dict[str, Any], particulars: Lett
 
 
 def html_to_pdf(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1): a structure tree in reading order, the document language from ``<html
+    lang="sv">``, the title from ``<title>`` shown as the window title, marked content (docs/web.md)."""
     import weasyprint  # type: ignore[import-untyped]  # imported here: it loads pango, which only letters need
 
-    return bytes(weasyprint.HTML(string=html, base_url=None).write_pdf())
+    return bytes(weasyprint.HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1"))
 
 
 class LetterMaker:

@@ -7,8 +7,10 @@ a file of the same name in ``$FINAID_TEMPLATES_DIR`` (no fork needed).
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -76,6 +78,19 @@ def person_label_sv(label: str | None) -> str:
     return "Barn " + label.split(":", 1)[1]
 
 
+def stockholm_time(value: str | datetime | None) -> str:
+    """A time as a person in Sweden reads it: Stockholm time with its zone (``2026-12-03 14:05 CET``); a
+    time stored without a zone is UTC."""
+    if not value:
+        return ""
+    try:
+        t = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    local = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(ZoneInfo("Europe/Stockholm"))
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+
+
 def kr(amount: str | None) -> str:
     if amount is None:
         return ""
@@ -100,7 +115,7 @@ def _env(override: str | None) -> jinja2.Environment:
     env.filters["person_sv"] = person_label_sv
     env.filters["source_sv"] = lambda s: SOURCE_SV.get(s, s)
     env.filters["kind_sv"] = lambda k: KIND_SV.get(k, k)
-    env.filters["when"] = lambda t: "" if not t else t.replace("T", " ")[:16]
+    env.filters["when"] = stockholm_time
     env.filters["value_sv"] = lambda v: {True: "ja", False: "nej"}.get(v, v) if isinstance(v, bool) else v
     return env
 

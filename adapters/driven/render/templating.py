@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,15 @@ MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "aug
 
 def month_sv(month: str) -> str:
     return f"{MONTHS_SV[int(month[5:7]) - 1]} {month[:4]}"
+
+
+_PROJECT_DOC = re.compile(r"\s*\((?:docs/)?[\w-]+\.md(?: avsnitt [\w.]+)?\)")
+
+
+def lagrum(reference: str | None) -> str:
+    """A legal reference as a person reads it: a pointer into finaid's own documentation
+    (``(docs/domain.md avsnitt 3b)``, written into a published guideline) is left out."""
+    return _PROJECT_DOC.sub("", reference or "")
 
 
 @lru_cache(maxsize=8)
@@ -41,6 +51,7 @@ def _env(folders: tuple[str, ...], override: str | None) -> jinja2.Environment:
     )
     env.filters.update(basis_environment().filters)
     env.filters["month_sv"] = month_sv
+    env.filters["lagrum"] = lagrum
     return env
 
 

@@ -45,6 +45,21 @@ FINDING_SV = {
     "labour.missing": "Uppgift om arbetsmarknad saknas",
     "cost.other": "Övrig kostnad att pröva",
     "assets.above_buffer": "Tillgångar över buffert",
+    "cost.above_limit": "Kostnad över riktlinjens rimlighetsgräns",
+    "cost.reduced": "Kostnad sänkt till skälig nivå",
+    "proposal.above_limit": "Föreslaget belopp över riktlinjens rimlighetsgräns",
+    "income.not_confirmed": "Inkomst inte bekräftad av register",
+    "income.other": "Annan inkomst att kontrollera",
+    "parameter.not_verified": "Belopp inte kontrollerat mot källa",
+    "guideline.example": "Riktlinjen är ett exempel",
+}
+
+# an application's state in Swedish (the morning report and the web app)
+STATE_SV = {
+    "received": "Mottagen", "fetched": "Registeruppgifter hämtade", "proposed": "Förslag väntar på beslut",
+    "awaiting_second_signature": "Väntar på andra underskrift", "signed": "Beslutad",
+    "returned": "Återförd för komplettering", "auto_approved": "Automatiserat beslut", "failed": "Tekniskt fel",
+    "failed_permanent": "Tekniskt fel (kräver drift)", "awaiting_comment": "Väntar på svar (kommunicering)",
 }
 
 
@@ -162,7 +177,7 @@ def write_report(db: Database, cfg: BatchConfig, outcome: BatchOutcome, host: st
     html_path = folder / f"{stem}.html"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     template = environment().get_template("batch_report.html")
-    html_path.write_text(template.render(r=data, finding_sv=FINDING_SV), encoding="utf-8")
+    html_path.write_text(template.render(r=data, finding_sv=FINDING_SV, state_sv=STATE_SV), encoding="utf-8")
     if cfg.demo and not outcome.stopped:
         _write_decision_files(db, folder / "decisions", [r.decision_id for r in outcome.results
                                                            if r.decision_id and not r.protected])

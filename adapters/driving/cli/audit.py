@@ -8,7 +8,9 @@ import getpass
 import json
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -264,6 +266,7 @@ def audit_access(
         table.add_row(stockholm(a.at) or "", a.actor, a.purpose, a.channel, ACCESS_ACTION_SV.get(a.action, a.action),
                       a.subject)
     print_table(table)
+
 
 
 @app.command("overrides")

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adapters.driven.render.html import stockholm_time
 from adapters.driving.batch.report import FINDING_SV
 from decision.basis import DecisionBasis, line_group
 from decision.bundle import CaseBundle
@@ -66,16 +67,7 @@ FACT_VALUE_SV = {True: "ja", False: "nej", None: "–"}
 
 def when(value: str | datetime | None) -> str:
     """A time as a person in Sweden reads it: Stockholm time with its zone (``2026-12-03 14:05 CET``)."""
-    if not value:
-        return ""
-    try:
-        t = datetime.fromisoformat(value) if isinstance(value, str) else value
-    except ValueError:
-        return str(value)
-    if t.tzinfo is None:
-        return t.strftime("%Y-%m-%d %H:%M") + " UTC"  # stored times without a zone are UTC
-    local = t.astimezone(STOCKHOLM)
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+    return stockholm_time(value)
 
 
 LABOUR_VALUE_SV = {

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from adapters.driven.db.casefile import CaseFile, CaseNotFound, load_case
+from adapters.driving.batch.report import STATE_SV
 from adapters.driving.web import presentation
 from adapters.driving.web.auth import ActiveSession
 from adapters.driving.web.presentation import PROPOSAL_SV
@@ -32,12 +33,6 @@ SESSION_COOKIE = "finaid_session"
 LOGIN_COOKIE = "finaid_login"
 MAX_FORM_BYTES = 256 * 1024
 
-STATE_SV = {
-    "received": "Mottagen", "fetched": "Registeruppgifter hämtade", "proposed": "Förslag väntar på beslut",
-    "awaiting_second_signature": "Väntar på andra underskrift", "signed": "Beslutad",
-    "returned": "Återförd för komplettering", "auto_approved": "Automatiserat beslut", "failed": "Tekniskt fel",
-    "failed_permanent": "Tekniskt fel (kräver drift)", "awaiting_comment": "Väntar på svar (kommunicering)",
-}
 
 
 class LoginRequired(Exception):
