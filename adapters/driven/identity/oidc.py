@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 from joserfc import jwt
@@ -35,6 +35,7 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from adapters.driven.clock import SystemClock
+from adapters.driven.identity.urls import issuer_problem
 from decision.errors import FinaidError
 
 with warnings.catch_warnings():  # authlib would rather have httpx2; finaid pins httpx, which it still supports
@@ -46,7 +47,6 @@ with warnings.catch_warnings():  # authlib would rather have httpx2; finaid pins
 
 DISCOVERY = "/.well-known/openid-configuration"
 METADATA_TTL_S = 3600
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class OidcError(FinaidError):
@@ -81,18 +81,6 @@ class Claims:
     groups: tuple[str, ...]
     claims: Mapping[str, str]
     id_token: str = field(repr=False)
-
-
-def issuer_problem(url: str) -> str | None:
-    """Why ``url`` cannot be an issuer (https, or http on a loopback address only), or None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "must be the issuer's URL, e.g. https://login.kommun.se/realms/finaid"
-    if parts.query or parts.fragment:
-        return "must be the issuer's URL without a query or fragment"
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        return "must use https (plain http only on a loopback address, for tests)"
-    return None
 
 
 class OidcClient:

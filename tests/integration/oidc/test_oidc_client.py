@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from adapters.driven.identity.oidc import OidcClient, OidcConfig, OidcError, issuer_problem
+from adapters.driven.identity.oidc import OidcClient, OidcConfig, OidcError
+from adapters.driven.identity.urls import issuer_problem
 from tests.integration.oidc.conftest import AFTER_LOGOUT, REDIRECT, Browser, Provider, query
 
 
