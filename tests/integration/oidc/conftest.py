@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,31 @@ GROUP_MAP = {
     "fs-handlaggare-nord": {"roles": ["handler"], "units": ["nord"]},
     "fs-arbetsledare": {"roles": ["supervisor"], "units": ["nord", "syd"]},
 }
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty finaid database at the newest schema with units nord and syd, made once; tests copy it."""
+    from adapters.driven.db import migrate
+    from adapters.driven.db.engine import Database
+    from adapters.driving.web.accounts import set_unit
+
+    path = tmp_path_factory.mktemp("oidc-template") / "finaid.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db)
+    set_unit(db, "nord", "Försörjningsstöd Nord", [("1287", "")], "test")
+    set_unit(db, "syd", "Försörjningsstöd Syd", [("0380", "")], "test")
+    db.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def fresh_copy(template: Path, folder: Path) -> Path:
+    path = folder / "finaid.db"
+    shutil.copy(template, path)
+    return path
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,12 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from adapters.driven.db import migrate
 from adapters.driven.db.engine import Database
-from adapters.driving.web.accounts import add_user, set_unit
+from adapters.driving.web.accounts import add_user
 from adapters.driving.web.app import WebConfig, create_app
 from adapters.driving.web.config import sso_config
 from adapters.settings import Settings
-from tests.integration.oidc.conftest import AFTER_LOGOUT, APP, GROUP_MAP, REDIRECT, Browser, Provider
+from tests.integration.oidc.conftest import AFTER_LOGOUT, APP, GROUP_MAP, REDIRECT, Browser, Provider, fresh_copy
 
 KEY = b"finaid-oidc-test-hmac-key-0123456789"
 CONTINUE = re.compile(r'<meta http-equiv="refresh" content="0;url=([^"]+)">')
@@ -67,11 +66,8 @@ class App:
 
 
 @pytest.fixture
-def app(provider: Provider, tmp_path: Path) -> Iterator[App]:
-    db = Database(f"sqlite:///{tmp_path / 'finaid.db'}")
-    migrate.upgrade(db)
-    set_unit(db, "nord", "Försörjningsstöd Nord", [("1287", "")], "test")
-    set_unit(db, "syd", "Försörjningsstöd Syd", [("0380", "")], "test")
+def app(provider: Provider, migrated: Path, tmp_path: Path) -> Iterator[App]:
+    db = Database(f"sqlite:///{fresh_copy(migrated, tmp_path)}")
     cfg = Settings(oidc_issuer=provider.issuer, oidc_client_id=provider.client_id,
                    oidc_client_secret=provider.client_secret, oidc_group_map=json.dumps(GROUP_MAP),
                    oidc_scopes="openid profile groups", web_url=APP)

@@ -88,14 +88,14 @@ def install(app: FastAPI) -> None:
             refused.headers["Retry-After"] = str(int(wait + 0.999))
             return refused
         result = services.authenticator.authenticate(username, password)
-        if not result.ok or result.user_id is None:
-            throttle.failed(client)
-            return RedirectResponse(f"/login?failed=1&next={quote(next_path)}", status_code=303)
-        if result.second_factor:  # a TOTP code (or its enrolment) still to give: no session yet
+        if result.second_factor and result.user_id and not result.failure:  # a TOTP code still to give
             response = RedirectResponse(f"/login/totp?next={quote(next_path)}", status_code=303)
             login_totp.start(response, services, result.user_id)
             response.delete_cookie(LOGIN_COOKIE, path="/")
             return response
+        if not result.ok or result.user_id is None:
+            throttle.failed(client)
+            return RedirectResponse(f"/login?failed=1&next={quote(next_path)}", status_code=303)
         old = request.cookies.get(SESSION_COOKIE)
         token_value, _ = services.sessions.create(result.user_id, replacing=old)
         response = RedirectResponse(next_path if next_path != "/" else "/", status_code=303)
