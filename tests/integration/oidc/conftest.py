@@ -23,9 +23,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 
+from tests.integration.ops.guide import steps
+
 PROVIDER = Path(__file__).resolve().parent / "provider"
-CLIENT_ID = "finaid-handlaggning"
-CLIENT_SECRET = "test-client-secret-0123456789abcdef"  # noqa: S105 - the loopback test provider's
+CLIENT_ID = "finaid"  # the client id and secret the operations guide's example settings name
+CLIENT_SECRET = "byt-ut-klienthemlighet"  # noqa: S105 - the loopback test provider's (a placeholder in the guide)
 APP = "https://testserver"  # the handlers' app under FastAPI's TestClient
 REDIRECT = f"{APP}/login/oidc/callback"
 AFTER_LOGOUT = f"{APP}/login"
@@ -34,10 +36,8 @@ USERS = {
     "bertil": {"password": "bertil-lösen", "name": "Bertil Berg", "groups": ["fs-arbetsledare"]},
     "cecilia": {"password": "cecilia-lösen", "name": "Cecilia Claesson", "groups": ["alla-anstallda"]},
 }
-GROUP_MAP = {
-    "fs-handlaggare-nord": {"roles": ["handler"], "units": ["nord"]},
-    "fs-arbetsledare": {"roles": ["supervisor"], "units": ["nord", "syd"]},
-}
+# the group map is the operations guide's example (docs/operations.md "Single sign-on"), as written
+GROUP_MAP = json.loads(steps()["sso-group-map"][1])
 
 
 @pytest.fixture(scope="session")
