@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web axe
+.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web axe oidc-provider
 
 venv: $(STAMP)
 
@@ -61,6 +61,20 @@ $(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
 	  cd tests/e2e/axe && npm ci --no-audit --no-fund --silent && touch node_modules/axe-core/axe.min.js; \
 	else echo "npm is missing: the accessibility test will skip (apt-get install -y npm)"; fi
 
+# The single sign-on tests run a real OpenID Connect provider (the npm package oidc-provider, its version locked
+# in tests/integration/oidc/provider/package-lock.json) with the machine's Node; without node/npm they skip.
+OIDC_PROVIDER := tests/integration/oidc/provider
+oidc-provider:
+	@if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then \
+	  echo "make test: node/npm not found: the single sign-on tests (tests/integration/oidc) will skip"; \
+	elif [ ! -f $(OIDC_PROVIDER)/node_modules/.package-lock.json ] || \
+	     [ $(OIDC_PROVIDER)/package-lock.json -nt $(OIDC_PROVIDER)/node_modules/.package-lock.json ]; then \
+	  echo "make test: npm ci in $(OIDC_PROVIDER): installs oidc-provider (npm registry, about 40 packages, locked)"; \
+	  echo "  why: the single sign-on tests sign handlers in through a real OpenID Connect provider on loopback"; \
+	  (cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error) \
+	  || echo "npm ci failed: the single sign-on tests will skip"; \
+	fi
+
 web: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db $(BIN)/finaid web serve
 
@@ -78,7 +92,7 @@ unit: $(STAMP)
 rules-verify: $(STAMP)
 	$(BIN)/finaid rules verify
 
-test: lint typecheck rules-verify system-deps axe unit
+test: lint typecheck rules-verify system-deps axe oidc-provider unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate.py

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from adapters.driving.web.views import (
-    admin, case, casework, common, inspect, letter, login, mine, queue, reports, search,
+    admin, case, casework, common, inspect, letter, login, login_sso, login_totp, mine, queue, reports, search,
 )
 
 
 def install(app: FastAPI) -> None:
-    for page in (common, login, queue, search, mine, inspect, case, casework, letter, reports, admin):
+    for page in (common, login, login_sso, login_totp, queue, search, mine, inspect, case, casework, letter, reports,
+                 admin):
         page.install(app)
