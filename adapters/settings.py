@@ -150,6 +150,16 @@ class Settings(BaseSettings):
     )
     api_max_list: int = Field(default=100, ge=1, le=1000, description="most items an API listing returns")
 
+    # --- operations: metrics and backups (docs/operations.md) ---------------------------------------
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token /metrics asks for (unset: /metrics answers loopback clients only)"
+    )
+    metrics_textfile: Path | None = Field(
+        default=None,
+        description="where `finaid batch run` writes its run's metrics for node_exporter's textfile collector "
+        "(a *.prom file; unset: written nowhere)",
+    )
+
     @field_validator("db_url")
     @classmethod
     def _db_url(cls, value: str) -> str:

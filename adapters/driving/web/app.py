@@ -41,7 +41,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 def create_app(config: WebConfig, db: Database, services: Services | None = None) -> FastAPI:
     from adapters.driving.api import routes as api
-    from adapters.driving.web import views
+    from adapters.driving.web import health, views
     from adapters.driving.web.demo_accounts import ensure_demo
     from adapters.driving.web.scope import load_units_file
 
@@ -64,6 +64,7 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
     )
     app.state.services = web_services
     app.add_middleware(SecurityHeaders)
+    health.install(app, services.registry_observer if services is not None else None)
     views.install(app)
     api.install(app)
     return app

@@ -42,6 +42,7 @@ class WebConfig:
     municipality_names: dict[str, str] = field(default_factory=dict)
     registry_factory: Callable[[Database], Any] | None = None  # db -> RegistrySource | None
     pdf: bool = True
+    metrics_token: bytes | None = None  # FINAID_METRICS_TOKEN: /metrics asks for it (else loopback only)
 
     @staticmethod
     def from_settings(
@@ -81,5 +82,6 @@ class WebConfig:
             api_max_list=cfg.api_max_list, board=cfg.letter_board,
             municipality_names=dict(cfg.letter_municipality_names),
             registry_factory=registry_factory,
+            metrics_token=cfg.metrics_token.get_secret_value().encode("utf-8") if cfg.metrics_token else None,
         )
 
