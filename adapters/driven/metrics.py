@@ -1,4 +1,4 @@
-"""The operator's metrics in Prometheus form (prometheus-client; docs/operations.md "Metrics").
+"""The operator's metrics in Prometheus form (prometheus-client; docs/operations.md "Health checks and metrics").
 
 - :class:`RegistryMetrics` implements the ``RegistryObserver`` port (decision/ports.py): the SSBTEK client
   tells it each call's duration and every agency's answer status; it keeps a histogram of call durations per
@@ -115,7 +115,7 @@ class FiguresCollector(Collector):
 
 
 def families(f: Figures) -> list[Metric]:
-    """Metric families for the database's figures (docs/operations.md "Metrics" lists each)."""
+    """Metric families for the database's figures (docs/operations.md "Health checks and metrics" lists each)."""
     apps = GaugeMetricFamily("finaid_applications", "applications by state", labels=["state"])
     for state, n in sorted(f.by_state.items()):
         apps.add_metric([state], float(n))

@@ -1,5 +1,6 @@
 """The nightly run's metrics for node_exporter's textfile collector (``FINAID_METRICS_TEXTFILE``;
-docs/operations.md "Metrics"): written once at the end of ``finaid batch run``, replacing the previous run's.
+docs/operations.md "Health checks and metrics"): written once at the end of ``finaid batch run``, replacing
+the previous run's.
 
 Nothing is pushed anywhere: node_exporter reads the file on each scrape. The file holds the run's figures and
 the registry calls its workers made (merged from every worker process), never personal data.

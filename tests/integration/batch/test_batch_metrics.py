@@ -1,6 +1,6 @@
 """The night's metrics for node_exporter's textfile collector (``FINAID_METRICS_TEXTFILE``; docs/operations.md
-"Metrics"): a run against the sandbox registry writes its throughput and the registry calls of every worker
-(two worker processes on PostgreSQL), and they agree with the morning report and with ``/metrics``."""
+"Health checks and metrics"): a run against the sandbox registry writes its throughput and the registry calls
+of every worker (two worker processes on PostgreSQL), and they agree with the morning report and ``/metrics``."""
 
 from __future__ import annotations
 

@@ -80,8 +80,8 @@ def test_the_figures_are_the_databases(web: Web, ids: dict[str, str]) -> None:
     handler = web.login("handlaggare1")
     app_id = ids["01"]
     page = handler.get(f"/case/{app_id}")
-    r = handler.post(f"/case/{app_id}/sign", data={"csrf_token": csrf(page.text), "decision_id": web.decision_id(app_id),
-                                                   "action": "approve"}, follow_redirects=False)
+    form = {"csrf_token": csrf(page.text), "decision_id": web.decision_id(app_id), "action": "approve"}
+    r = handler.post(f"/case/{app_id}/sign", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
     after = scrape(client)
     assert value(after, "finaid_signoffs_per_day", day="today", action="approve") == 1
