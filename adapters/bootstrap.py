@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from adapters.driven.db.store import CaseStore
     from adapters.driven.db.uow import SqlUnitOfWork
     from adapters.driven.evidence import MemoryEvidenceStore
+    from adapters.driven.metrics import RegistryMetrics
     from adapters.driven.ssbtek.client import SsbtekRegistrySource
     from adapters.settings import Settings
     from decision.bundle import CaseBundle, Source
@@ -40,7 +41,7 @@ NO_REGISTRY = (
     "or use FINAID_MODE=demo with the sandbox (finaid sandbox serve)"
 )
 MEMBERS = ("settings", "clock", "catalog", "pipeline", "actor", "database", "hmac_key", "store", "access_log",
-           "memory_evidence", "registry_factory")
+           "memory_evidence", "registry_factory", "registry_observer")
 
 
 class Services:
@@ -170,6 +171,14 @@ class Services:
 
     # ---------------------------------------------------------------- the registry
     @cached_property
+    def registry_observer(self) -> RegistryMetrics:
+        """This process's registry metrics (call durations, answers per agency): /metrics and the batch's
+        textfile show them (adapters/driven/metrics.py)."""
+        from adapters.driven.metrics import RegistryMetrics
+
+        return RegistryMetrics()
+
+    @cached_property
     def registry_factory(self) -> Callable[..., SsbtekRegistrySource | None]:
         """``registry_source`` itself unless overridden (tests hand in their own source)."""
         return self._registry_source
@@ -201,7 +210,8 @@ class Services:
                 evidence = DbEvidenceStore(db, self.clock)
             else:
                 evidence = self.memory_evidence
-        return SsbtekRegistrySource(ClientConfig.from_settings(cfg), evidence, consulted=self.consulted_sources)
+        return SsbtekRegistrySource(ClientConfig.from_settings(cfg), evidence, consulted=self.consulted_sources,
+                                    observer=self.registry_observer)
 
     def pipeline_with_registry(self, db: Database | None = None) -> Pipeline:
         """A pipeline that fetches registry answers for bundles without them (``case decide``, ``case fetch``).

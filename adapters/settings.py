@@ -193,6 +193,24 @@ class Settings(BaseSettings):
             raise ValueError("must include openid, e.g. 'openid profile email groups'")
         return value
 
+    # --- operations: metrics and backups (docs/operations.md) ---------------------------------------
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token /metrics asks for (unset: /metrics answers loopback clients only)"
+    )
+    metrics_textfile: Path | None = Field(
+        default=None,
+        description="where `finaid batch run` writes its run's metrics for node_exporter's textfile collector "
+        "(a *.prom file; unset: written nowhere)",
+    )
+    backup_dir: Path = Field(default=Path("var/backups"), description="where backups go (`finaid db backup`, pg_dump)")
+    backup_keep_days: int = Field(default=35, ge=1, le=3650, description="backups older than this are deleted")
+    backup_keep: int | None = Field(default=None, ge=1, le=10000, description="keep only the newest this many backups")
+    backup_gallring_days: int = Field(
+        default=90, ge=1, le=3650,
+        description="the longest any backup may be kept (the municipality's gallring decision for backups): a "
+        "keep longer than this is refused",
+    )
+
     @field_validator("db_url")
     @classmethod
     def _db_url(cls, value: str) -> str:

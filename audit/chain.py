@@ -106,7 +106,7 @@ def _walk(report: ChainReport, rows: Iterable[Row], head: _Head, expected_head: 
     reported_jumps: set[int] = set()
     dups: dict[int, list[tuple[int, str]]] = {}
     head_w: int | None = None
-    published_w: int | None = None
+    published_w: int | None = 0 if expected_head == (0, GENESIS) else None  # 0:000… (empty) starts every chain
     beyond_head: list[int] = []
     last_pos, last_hash = 0, GENESIS
     for pos, stored_prev, stored_hash, recompute in rows:

@@ -58,6 +58,13 @@ class RegistrySource(Protocol):
     async def fetch(self, bundle: CaseBundle) -> list[RegistryEntry]: ...
 
 
+class RegistryObserver(Protocol):
+    """Told of each finished registry call (for the operator's metrics): how long it took and what each agency
+    asked answered (``(agency, status)`` pairs, e.g. ``("csn", "unavailable")``) — never who was asked."""
+
+    def observed(self, seconds: float, answers: Sequence[tuple[str, str]]) -> None: ...
+
+
 class EvidenceStore(Protocol):
     """Keeps raw registry envelopes by request id (the evidence behind ``raw_sha256``)."""
 

@@ -1,5 +1,10 @@
 """structlog, configured once: JSON lines in batch/server mode, readable in a terminal.
 
+Every line has ``timestamp`` (Europe/Stockholm, with its UTC offset, to the millisecond), ``level`` and
+``event``, and ``request_id`` while a web or API request is served; the fields of each event are listed in
+docs/operations.md "Logs for a SIEM" (tests/unit/test_log_fields.py holds the code to that list).
+
+
 A processor redacts, whatever the caller passes:
 
 * personnummer (any 10/12-digit number shaped like one, with or without '-'), in any string;
@@ -21,6 +26,8 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel
+
+from adapters.driven.clock import STOCKHOLM, utc_now
 
 _PNR = re.compile(r"(?<!\d)(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?\d{4}(?!\d)")
 _names: set[str] = set()
@@ -68,6 +75,12 @@ def redact_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> Mutabl
     return event
 
 
+def add_timestamp(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """``timestamp``: the time of the line in Europe/Stockholm with its offset (2026-12-03T18:19:25.123+01:00)."""
+    event["timestamp"] = utc_now().astimezone(STOCKHOLM).isoformat(timespec="milliseconds")
+    return event
+
+
 def configure(json_logs: bool | None = None, level: int = logging.INFO) -> None:
     """Configure structlog once; JSON when not on a terminal (or when asked)."""
     if json_logs is None:
@@ -77,7 +90,7 @@ def configure(json_logs: bool | None = None, level: int = logging.INFO) -> None:
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            add_timestamp,
             structlog.processors.format_exc_info,
             redact_processor,
             renderer,

@@ -50,7 +50,7 @@ from adapters.driven.ssbtek.values import month_bounds
 from decision import personnummer as pnr
 from decision.bundle import CaseBundle, RegistryEntry, Role, Source
 from decision.errors import ConfigurationError, SourceError
-from decision.ports import EvidenceStore
+from decision.ports import EvidenceStore, RegistryObserver
 
 RETRY_STATUSES = (502, 503, 504)
 _DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
@@ -129,8 +129,9 @@ class SsbtekRegistrySource:
         evidence: EvidenceStore,
         consulted: Consulted = all_sources,
         clock: Callable[[], datetime] = utc_now,
+        observer: RegistryObserver | None = None,
     ) -> None:
-        self.config = config
+        self.config, self.observer = config, observer
         self.evidence = evidence
         self.consulted = consulted
         self.clock = clock
@@ -153,6 +154,8 @@ class SsbtekRegistrySource:
             result.entries.extend(m.entries)
             result.notices.extend(m.notices)
             result.calls.append(record)
+            if self.observer is not None:  # the operator's metrics: durations and statuses, nobody's identity
+                self.observer.observed(record.seconds, [(e.source.value, e.status.value) for e in m.entries])
         for notice in result.notices:
             log.debug("registry.notice", case_id=bundle.application.id, source=notice.source,
                      person=notice.person, notice=notice.text)

@@ -60,6 +60,7 @@ def caller(request: Request, credentials: HTTPAuthorizationCredentials | None = 
     if row is None or row.revoked_at is not None:
         raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
     c = Caller(row.id, row.client, frozenset(row.scopes.split()), row.rate_per_minute)
+    request.state.actor = c.actor  # the request's log line names the calling system (web/requestlog.py)
     limiter: RateLimiter = request.app.state.rate_limiter
     wait = limiter.check(c.token_id, c.rate)
     if wait is not None:

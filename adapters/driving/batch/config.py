@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from adapters.driving.batch.worker import CaseResult
 
@@ -34,6 +35,7 @@ class WorkerEnd:
 
     db_unreachable_s: float = 0.0
     stopped: bool = False
+    registry: dict[str, Any] = field(default_factory=dict)  # the worker's RegistryMetrics.snapshot()
 
 
 @dataclass
@@ -46,10 +48,13 @@ class BatchOutcome:
     report_html: Path | None = None
     db_unreachable_s: float = 0.0  # the longest any worker waited for the database
     stopped: bool = False  # a worker stopped early: the database was unreachable beyond the bound
+    registry: list[dict[str, Any]] = field(default_factory=list)  # each worker's registry metrics
 
     def ended(self, end: WorkerEnd) -> None:
         self.db_unreachable_s = max(self.db_unreachable_s, end.db_unreachable_s)
         self.stopped = self.stopped or end.stopped
+        if end.registry:
+            self.registry.append(end.registry)
 
     @property
     def technical_failures(self) -> int:

@@ -59,4 +59,4 @@ def worker_loop(
             worker.close()
     finally:
         db.dispose()
-    return WorkerEnd(round(outage.unreachable_s, 3), outage.gave_up)
+    return WorkerEnd(round(outage.unreachable_s, 3), outage.gave_up, services.registry_observer.snapshot())

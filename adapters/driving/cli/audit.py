@@ -8,9 +8,7 @@ import getpass
 import json
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console

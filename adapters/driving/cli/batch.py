@@ -46,6 +46,15 @@ def batch_run(
     with reporter:
         outcome = run_batch(cfg, reporter.on_result, s)
     reporter.done(outcome, time.perf_counter() - start)
+    if cfg_s.metrics_textfile is not None:  # node_exporter's textfile collector reads it (docs/operations.md)
+        from adapters.driving.batch.metrics_file import write_run_metrics
+
+        try:
+            write_run_metrics(cfg_s.metrics_textfile, outcome)
+            print(f"metrics: {cfg_s.metrics_textfile}", file=sys.stderr)
+        except OSError as e:  # the run's work is done and stored: a warning, not a failed run
+            print(f"warning: FINAID_METRICS_TEXTFILE {cfg_s.metrics_textfile} cannot be written "
+                  f"({e.strerror or type(e).__name__})", file=sys.stderr)
     print(f"report: {outcome.report_html}")
     print(f"report: {outcome.report_json}")
     raise typer.Exit(outcome.exit_code)

@@ -282,12 +282,38 @@ def _system(s: Services) -> list[Check]:
     return out
 
 
+def _operations(s: Services) -> list[Check]:
+    """Backups (rotation within the gallring period; the newest not older than two days) and the metrics token."""
+    from adapters.driven.db.backup import Rotation, taken_at
+
+    cfg = s.settings
+    rotation = Rotation(cfg.backup_keep_days, cfg.backup_gallring_days, cfg.backup_keep)
+    try:
+        rotation.check()
+    except FinaidError as e:
+        return [Check("backups", False, str(e), "set FINAID_BACKUP_KEEP_DAYS to at most FINAID_BACKUP_GALLRING_DAYS")]
+    folder = Path(cfg.backup_dir)
+    dated = sorted(at for p in folder.iterdir() if (at := taken_at(p)) is not None) if folder.is_dir() else []
+    keeps = f"kept {rotation.keep_days} days (gallring {rotation.gallring_days})"
+    if not dated:
+        out = [Check("backups", True, f"none in {folder} yet; {keeps}: take one every night (docs/operations.md)")]
+    else:
+        age = s.clock.now() - dated[-1]
+        out = [Check("backups", age <= timedelta(days=2), f"newest in {folder} is {age.days} day(s) old; {keeps}",
+                     "check the nightly backup (finaid-backup.timer, or the pg_dump cron line)")]
+    if cfg.metrics_token is not None:
+        n = len(cfg.metrics_token.get_secret_value())
+        out.append(Check("metrics token", n >= 32, f"FINAID_METRICS_TOKEN is set ({n} characters)",
+                         "use at least 32 random characters"))
+    return out
+
+
 def run_checks(s: Services, today: date | None = None) -> list[Check]:
     """Every check, in the order the operator reads them; one failing check never hides the others."""
     day = today or s.clock.now().date()
     groups: list[Callable[[], list[Check]]] = [
         lambda: _database(s), lambda: _identity_provider(s), lambda: _keys(s), lambda: _registry(s, day),
-        lambda: _rules(s, day), lambda: _system(s),
+        lambda: _rules(s, day), lambda: _system(s), lambda: _operations(s),
     ]
     out: list[Check] = []
     for group in groups:

@@ -23,9 +23,11 @@ def web_serve(
     """Run the web app and the API (behind a TLS reverse proxy outside demo mode; docs/web.md)."""
     import uvicorn
 
+    from adapters.driven.logging import configure
     from adapters.driving.cli.doctor import refuse_on_failures
     from adapters.driving.web.app import create_app_from_services
 
+    configure()  # JSON lines on stderr when not on a terminal (the journal): docs/operations.md "Logs for a SIEM"
     s = services(ctx)
     cfg = s.settings
     refuse_on_failures(s, "web serve")  # production: not without an administrator, a session secret, …
@@ -35,4 +37,5 @@ def web_serve(
     scheme = "http"
     print(f"finaid web: {scheme}://{host}:{port}/  (API: /api/openapi.json)"
           + ("  demo accounts: docs/web.md" if cfg.demo else ""), file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False,
+                access_log=False)  # finaid's own http.request lines replace uvicorn's access log

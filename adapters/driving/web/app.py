@@ -16,6 +16,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from adapters.driven.db.engine import Database
 from adapters.driving.web.config import WebConfig
+from adapters.driving.web.requestlog import RequestLog
 from adapters.driving.web.services import WebServices
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 def create_app(config: WebConfig, db: Database, services: Services | None = None) -> FastAPI:
     from adapters.driving.api import routes as api
-    from adapters.driving.web import views
+    from adapters.driving.web import health, views
     from adapters.driving.web.demo_accounts import ensure_demo
     from adapters.driving.web.scope import load_units_file
 
@@ -64,6 +65,8 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
     )
     app.state.services = web_services
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)  # outermost: one log line per request, with its request id
+    health.install(app, services.registry_observer if services is not None else None)
     views.install(app)
     api.install(app)
     return app

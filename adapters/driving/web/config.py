@@ -49,6 +49,7 @@ class WebConfig:
     @property
     def totp_required(self) -> bool:
         return (not self.demo) if self.totp is None else self.totp
+    metrics_token: bytes | None = None  # FINAID_METRICS_TOKEN: /metrics asks for it (else loopback only)
 
     @staticmethod
     def from_settings(
@@ -88,6 +89,7 @@ class WebConfig:
             api_max_list=cfg.api_max_list, board=cfg.letter_board,
             municipality_names=dict(cfg.letter_municipality_names),
             registry_factory=registry_factory, sso=sso_config(cfg),
+            metrics_token=cfg.metrics_token.get_secret_value().encode("utf-8") if cfg.metrics_token else None,
         )
 
 

@@ -23,6 +23,7 @@ import pytest
 BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(__file__).resolve().parents[3]
 FINAID = Path(sys.executable).with_name("finaid")
+GUIDE_DATABASES = ("finaid", "finaid_aterstalld")  # the set-up's, and the backup restore's
 GUIDE_ROLES = ("finaid_app", "finaid_gallring", "finaid_stranger", "finaid_runtime", "finaid_purge", "finaid_owner")
 
 
@@ -58,7 +59,7 @@ class Cluster:
 
     def reset(self) -> None:
         """Drop what the guide creates (roles are cluster-wide: a fresh slate for the next test)."""
-        drop = "DROP DATABASE IF EXISTS finaid WITH (FORCE);\n" + "".join(
+        drop = "".join(f"DROP DATABASE IF EXISTS {d} WITH (FORCE);\n" for d in GUIDE_DATABASES) + "".join(
             f"DROP ROLE IF EXISTS {r};\n" for r in GUIDE_ROLES)
         done = self.psql(drop)
         assert done.returncode == 0, done.stderr

@@ -29,7 +29,8 @@ from tests.integration.ops.conftest import FINAID, ROOT, Cluster
 TODAY = date(2026, 11, 25)  # the published packs cover this month and the next
 NAMES = ("database", "migrations", "roles and grants", "administrator", "access-log key", "session secret",
          "registry settings", "registry key", "client certificate", "CA certificate", "registry ping",
-         "rule-pack locks", "rule pack for this month", "rule pack for next month", "time zone", "report space")
+         "rule-pack locks", "rule pack for this month", "rule pack for next month", "time zone", "report space",
+         "backups", "metrics token")
 
 
 def certificate(folder: Path, name: str, days: int) -> tuple[Path, Path]:
@@ -66,7 +67,10 @@ def healthy(tmp_path: Path, registry: int) -> dict[str, Any]:
     db.dispose()
     cert, key = certificate(tmp_path, "klient", 365)
     ca, _ = certificate(tmp_path, "ca", 3650)
+    (tmp_path / "backups").mkdir()
+    (tmp_path / "backups" / f"finaid-{datetime.now(UTC) - timedelta(hours=20):%Y%m%dT%H%M%SZ}.dump").write_bytes(b"x")
     return dict(db_url=url, hmac_key="k" * 64, web_session_secret="s" * 64, report_dir=tmp_path / "reports",
+                backup_dir=tmp_path / "backups", metrics_token="m" * 40,
                 ssbtek_url=f"https://127.0.0.1:{registry}/ssbtek", ssbtek_cert=cert, ssbtek_key=key, ssbtek_ca=ca,
                 ssbtek_organisationsnummer="212000000000", ssbtek_aktorsid="A123")
 
@@ -106,6 +110,8 @@ BREAK: dict[str, Callable[[dict[str, Any], Path, pytest.MonkeyPatch], date]] = {
     "rule pack for next month": lambda f, p, m: date(2026, 12, 10),
     "time zone": lambda f, p, m: m.setattr("zoneinfo.ZoneInfo", _no_zone) or TODAY,
     "report space": lambda f, p, m: m.setattr(checks, "MIN_FREE_BYTES", 1 << 62) or TODAY,
+    "backups": lambda f, p, m: f.update(backup_keep_days=120) or TODAY,
+    "metrics token": lambda f, p, m: f.update(metrics_token="kort") or TODAY,
 }
 
 
@@ -175,3 +181,13 @@ def test_doctor_cli_prints_a_line_per_check_and_fails_on_any_cross(tmp_path: Pat
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "✓ database: SQLite file" in proc.stdout and "✗ session secret:" in proc.stdout
     assert "checks pass: fix the ✗ lines above" in proc.stdout
+
+
+def test_a_stale_backup_is_a_cross_and_none_yet_is_not(healthy: dict[str, Any], tmp_path: Path) -> None:
+    old = tmp_path / "backups" / f"finaid-{datetime.now(UTC) - timedelta(days=5):%Y%m%dT%H%M%SZ}.db"
+    for p in (tmp_path / "backups").iterdir():
+        p.unlink()
+    assert doctor(healthy)["backups"].line().startswith("✓ backups: none in ")
+    old.write_bytes(b"x")
+    line = doctor(healthy)["backups"].line()
+    assert line.startswith("✗ backups: newest in ") and "is 5 day(s) old" in line and "finaid-backup.timer" in line

@@ -21,8 +21,8 @@ def test_the_units_verify(tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
     names = sorted(p.name for p in UNITS.iterdir())
-    assert names == ["finaid-batch.service", "finaid-batch.timer", "finaid-purge.service", "finaid-purge.timer",
-                     "finaid-web.service"]
+    assert names == ["finaid-backup.service", "finaid-backup.timer", "finaid-batch.service", "finaid-batch.timer",
+                     "finaid-purge.service", "finaid-purge.timer", "finaid-web.service"]
     for name in names:
         text = (UNITS / name).read_text(encoding="utf-8")
         (tmp_path / name).write_text(text.replace(INSTALLED, str(FINAID)), encoding="utf-8")

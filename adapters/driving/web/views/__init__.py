@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from adapters.driving.web.views import (
-    admin, case, casework, common, inspect, letter, login, login_sso, login_totp, mine, queue, reports, search,
+    admin,
+    case,
+    casework,
+    common,
+    inspect,
+    letter,
+    login,
+    login_sso,
+    login_totp,
+    mine,
+    queue,
+    reports,
+    search,
 )
 
 

@@ -91,6 +91,7 @@ def _ctx(request: Request) -> Ctx:
     session = services.sessions.load(request.cookies.get(SESSION_COOKIE))
     if session is None:
         raise LoginRequired(request.url.path)
+    request.state.actor = session.identity.actor  # the request's log line names who (requestlog.py)
     return Ctx(request, services, session)
 
 
