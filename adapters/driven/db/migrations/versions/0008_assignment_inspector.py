@@ -7,7 +7,7 @@ read-only, a stated purpose before every case; docs/roles.md). On PostgreSQL the
 applied again so that it may update the new columns (adapters/driven/db/roles.py).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ enrolled and the last time step used (a code is accepted once). Re-grants ``fina
 ``finaid_purge`` (``users`` is theirs in full, adapters/driven/db/roles.py).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
