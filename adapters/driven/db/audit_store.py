@@ -90,9 +90,13 @@ class SqlTrail:
         model = _MODELS[table]
         columns = [c.key for c in model.__table__.columns]
         extras: dict[str, list[list[str]]] = {}
+        earlier: dict[str, list[str]] = {}
         if table == "decision":
             for u in self.s.execute(select(DecisionUse.decision_id, DecisionUse.kind, DecisionUse.ref)):
                 extras.setdefault(u.decision_id, []).append([u.kind, u.ref])
+            for e in self.s.execute(select(DecisionEarlier.decision_id, DecisionEarlier.earlier_decision_id,
+                                           DecisionEarlier.month)):
+                earlier[e.decision_id] = [e.earlier_decision_id, e.month]
         elif table == "sign_off":
             for o in self.s.execute(select(SignOffOverride.sign_off_id, SignOffOverride.rule,
                                            SignOffOverride.reason_code)):
@@ -101,7 +105,10 @@ class SqlTrail:
         q = select(*(getattr(model, c) for c in columns)).execution_options(yield_per=500)
         for r in self.s.execute(q):
             row = dict(zip(columns, r, strict=True))
-            yield row, ({name: sorted(extras.get(row["id"], []))} if name else {})
+            extra: dict[str, Any] = {name: sorted(extras.get(row["id"], []))} if name else {}
+            if earlier and row["id"] in earlier:  # a supplement: the decision it was decided against
+                extra["earlier"] = earlier[row["id"]]
+            yield row, extra
 
     def applications(self) -> Iterable[tuple[str, str]]:
         return ((a.id, a.state) for a in self.s.execute(

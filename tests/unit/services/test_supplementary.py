@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.driven.db.casefile import line_group
 from adapters.driving.web import reason_codes
@@ -121,12 +122,17 @@ def test_a_supplement_is_decided_against_the_signed_decision_and_replayed_with_i
     assert again.decision.earlier == earlier
     assert again.basis == out.decided.basis.canonical_json()
     if env.kind == "sqlite":  # `finaid audit replay` reads the earlier decision too
-        from adapters.driven.db.audit_store import replay_one
+        from adapters.driven.db.audit_store import replay_one, verify
         from adapters.driven.db.models import Decision
         from audit.replay import IDENTICAL
 
         with env.db.read() as s:
             assert replay_one(s, pipeline, s.get(Decision, out.decision_id), "test-1").verdict == IDENTICAL
+            assert verify(s).all_problems() == []  # the decision's row hash covers the earlier decision named
+        with env.db.transaction() as s:  # naming another earlier decision is an alteration verify sees
+            s.execute(sa.text("UPDATE decision_earlier SET earlier_decision_id = 'X'"))
+        with env.db.read() as s:
+            assert any("altered" in p for p in verify(s).all_problems())
 
 
 def test_a_second_supplement_counts_what_the_first_added(env: Env, pipeline: Pipeline) -> None:
