@@ -185,7 +185,8 @@ def test_overrides_recompute_exactly_as_sign_off_did(
     assert groups_overridden == {"norm", "cost", "income", "disregard"}
     assert compared > 1000
     packs = {basis.rules.pack for _, basis in decided}
-    assert packs == {"sol2001_453_v1", "sol2025_400_v1", "sol2001_453_v2", "sol2025_400_v2"}
+    assert packs == {"sol2001_453_v1", "sol2025_400_v1", "sol2001_453_v2", "sol2025_400_v2",
+                     "sol2001_453_v3", "sol2025_400_v3"}
 
 
 def test_a_negative_adjustment_line_is_overridden_like_any_other(evaluator: PackEvaluator) -> None:
