@@ -143,6 +143,8 @@ def decided(evaluator: PackEvaluator) -> list[tuple[CaseBundle, DecisionBasis]]:
         out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle))))
         # and with the _v1 packs, selected as of the day before the _v2 packs were published
         out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle, as_of=date(2026, 12, 2)))))
+        # and with the _v2 packs (the day before the _v3 packs)
+        out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle, as_of=date(2026, 12, 3)))))
     return out
 
 
