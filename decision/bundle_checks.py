@@ -122,7 +122,7 @@ def v2_errors(root: dict[str, Any], pnr_of: Callable[[Any], str | None]) -> list
             continue
         if member.get("role") in ADULT_ROLES:
             errors.append(FieldError(path, "is allowed on children only"))
-        elif days is not None and last_day is not None and days > last_day:
+        elif days is not None and last_day is not None and last_day < days <= 31:  # above 31: a schema error
             errors.append(FieldError(path, f"must be at most {last_day}, the days of the month applied for"))
     for i, cost in enumerate(_obj(c) for c in _list(app.get("costs"))):
         ref(f"application.costs[{i}].person", pnr_of(cost.get("person")))
@@ -197,7 +197,7 @@ def _norm_adjustment(path: str, adj: dict[str, Any], last_day: int | None, error
         days = _int(days_raw)
         if days_raw is None:
             errors.append(FieldError(f"{path}.days", "is required when direction is lower"))
-        elif days is not None and last_day is not None and days > last_day:
+        elif days is not None and last_day is not None and last_day < days <= 31:  # above 31: a schema error
             errors.append(FieldError(f"{path}.days", f"must be at most {last_day}, the days of the month applied for"))
         if amount_raw is not None:
             errors.append(FieldError(f"{path}.amount", "is allowed only when direction is raise"))

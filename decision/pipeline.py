@@ -38,6 +38,7 @@ class Decided:
     evaluation: Evaluation
     basis: DecisionBasis
     as_of: date | None = None
+    earlier: EarlierDecision | None = None  # a supplementary application: what it was decided against
 
 
 class Pipeline:
@@ -79,7 +80,7 @@ class Pipeline:
         if as_of is None and not (pack_hash and guideline_hash) and self.clock is not None:
             as_of = decision_day(self.clock.now())
         evaluation = self.evaluator.evaluate(sealed, pack_hash, guideline_hash, as_of, earlier=earlier)
-        return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of)
+        return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of, earlier)
 
     def decide(self, bundle: CaseBundle, as_of: date | None = None) -> Decided:
         return self.evaluate(self.seal(bundle), as_of=as_of)
