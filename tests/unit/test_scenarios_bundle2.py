@@ -146,3 +146,33 @@ def test_the_activity_requirement_is_a_draft_that_is_never_selected(catalog: Cat
     assert draft.legal_ref_at("activity", date(2026, 10, 1)).status.value == "proposed"  # type: ignore[union-attr]
     for as_of in (V3_DAY, date(2027, 6, 1)):
         assert catalog.pack_for("2026-10", as_of).id == "sol2025_400_v3"
+
+
+def test_the_html_beslutsunderlag_shows_the_v2_parts_in_swedish(evaluator: PackEvaluator) -> None:
+    from adapters.driven.render.html import render_stored_basis_html
+
+    bundle = _bundle(
+        kind="supplementary", household=[{"role": "applicant", "age": 40, "name": "Testa Testsson"}],
+        norm_adjustments=[{"person": 0, "direction": "lower", "reason": "hospital_stay", "description": "sjukhus",
+                           "days": 10}],
+    )
+    basis = build_basis(bundle, evaluator.evaluate(bundle, as_of=V3_DAY, earlier=_earlier("9000")))
+    html = render_stored_basis_html(bundle, basis).replace("\u00a0", " ")
+    assert "Tilläggsansökan, inkom" in html and "Testa Testsson" in html
+    assert "Redan beslutat för månaden (beslut DEC-1, undertecknat 2026-03-02 10:00)" in html
+    assert "Skillnad mellan månadens nya beräkning och det redan beslutade" in html
+    # 3 940 × 10/31 = 1 270.97 → 1 271 kr; proposal 10 220 − 9 000 = 1 220 kr, with the lowering 0 kr
+    assert "Sänkt norm −1 271 kr" in html
+    assert "<td class=\"num\">1 220 kr</td><td class=\"num\">0 kr</td>" in html
+
+
+def test_a_protected_persons_name_is_not_in_the_beslutsunderlag(evaluator: PackEvaluator) -> None:
+    from adapters.driven.render.html import render_stored_basis_html
+
+    bundle = _bundle(household=[{"role": "applicant", "age": 40, "name": "Hemlig Person"}])
+    registry = [e.model_copy(update={"facts": [f.model_copy(update={"value": True}) for f in e.facts]})
+                if e.source.value == "skatteverket" else e for e in bundle.registry or []]
+    bundle = bundle.model_copy(update={"registry": registry})
+    basis = build_basis(bundle, evaluator.evaluate(bundle, as_of=V3_DAY))
+    assert any(f.code == "identity.protected" for f in basis.findings)
+    assert "Hemlig Person" not in render_stored_basis_html(bundle, basis)
