@@ -66,9 +66,11 @@ def test_kommunicering_round_trip_holds_the_case_apart_in_the_queue(web: Web, id
     held = queue[queue.index('id="vantar-pa-svar"'):]
     assert app_id in held
     page = c.get(f"/case/{app_id}").text
-    [cid] = re.findall(rf"/case/{app_id}/communication/([0-9A-Z]{{26}})", page)
+    [cid] = set(re.findall(rf"/case/{app_id}/communication/([0-9A-Z]{{26}})", page))
     letter = c.get(f"/case/{app_id}/communication/{cid}").text
     assert "Svara senast" in letter and "25 § förvaltningslagen" in letter
+    assert c.get(f"/case/{app_id}/communication/{cid}/pdf").content[:5] == b"%PDF-"
+    assert web.scalar("SELECT count(*) FROM access_log WHERE action = 'view_communication'") == 2
     r = c.post(f"/case/{app_id}/communication/close", data={"csrf_token": csrf(page), "communication_id": cid,
                                                             "answer": "Hyran sänks från nästa månad."},
                follow_redirects=False)
