@@ -188,14 +188,24 @@ def compare(old: DecisionBasis, new: DecisionBasis) -> dict[str, Any]:
             "lines": rows, "old_outcome": old.outcome, "new_outcome": new.outcome}
 
 
+COMMUNICATION_SV = {"answered": "svar registrerat", "no_answer": "inget svar inom svarstiden"}
+
+
 def event_details(payload: dict[str, Any]) -> str:
     """An audit event's details as a sentence a person reads (no codes, no Python values)."""
     parts = []
     if payload.get("action") in ACTION_SV:
         parts.append(f"Åtgärd: {ACTION_SV[payload['action']]}")
     outcome = payload.get("outcome")
-    if isinstance(outcome, str) and outcome:
+    if outcome in COMMUNICATION_SV:  # kommunicering closed
+        parts.append(COMMUNICATION_SV[outcome])
+    elif isinstance(outcome, str) and outcome:
         parts.append(f"Utfall: {PROPOSAL_SV.get(outcome) or OUTCOME_SV.get(outcome) or 'annat'}")
+    if isinstance(payload.get("reply_by"), str):
+        parts.append(f"svar senast {payload['reply_by']}")
+    if payload.get("supersedes"):
+        parts.append("ersätter det tidigare beslutet" + (", till den sökandes nackdel"
+                                                        if payload.get("disadvantage") is True else ""))
     if payload.get("four_eyes"):
         parts.append("kräver andra underskrift")
     if payload.get("findings"):

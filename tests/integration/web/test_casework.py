@@ -66,9 +66,11 @@ def test_kommunicering_round_trip_holds_the_case_apart_in_the_queue(web: Web, id
     held = queue[queue.index('id="vantar-pa-svar"'):]
     assert app_id in held
     page = c.get(f"/case/{app_id}").text
-    [cid] = re.findall(rf"/case/{app_id}/communication/([0-9A-Z]{{26}})", page)
+    [cid] = set(re.findall(rf"/case/{app_id}/communication/([0-9A-Z]{{26}})", page))
     letter = c.get(f"/case/{app_id}/communication/{cid}").text
     assert "Svara senast" in letter and "25 § förvaltningslagen" in letter
+    assert c.get(f"/case/{app_id}/communication/{cid}/pdf").content[:5] == b"%PDF-"
+    assert web.scalar("SELECT count(*) FROM access_log WHERE action = 'view_communication'") == 2
     r = c.post(f"/case/{app_id}/communication/close", data={"csrf_token": csrf(page), "communication_id": cid,
                                                             "answer": "Hyran sänks från nästa månad."},
                follow_redirects=False)
@@ -105,4 +107,21 @@ def test_a_role_that_may_not_sign_may_not_change_communicate_or_write_notes(web:
         assert auditor.post(path, data={"csrf_token": token, **data}).status_code == 403, path
     handler = web.login("handlaggare1")
     assert handler.post(f"/case/{app_id}/note", data={"note_text": "utan token"}).status_code == 403
+    other = web.login("handlaggare2")  # another unit: the case answers 404, as if it did not exist
+    token = csrf(other.get("/queue").text)
+    assert other.post(f"/case/{app_id}/note", data={"csrf_token": token, "note_text": "x"}).status_code == 404
+    assert other.get(f"/case/{app_id}/decision/01M8YFB4W798P5MJDD7Q63PG39/letter").status_code == 404
     assert web.scalar("SELECT count(*) FROM case_note") == 0
+
+
+def test_confirming_a_partial_grant_without_kommunicering_warns(web: Web, ids: dict[str, str]) -> None:
+    app_id = ids["03"]
+    c = web.login("handlaggare1")
+    page = c.get(f"/case/{app_id}").text
+    r = c.post(f"/case/{app_id}/sign", data={"csrf_token": csrf(page), "decision_id": web.decision_id(app_id),
+                                             "action": "confirm_approve"})
+    assert r.status_code == 200 and 'id="kommunicering-warning"' in r.text and "25 § förvaltningslagen" in r.text
+    r = c.post(f"/case/{app_id}/sign", data={"csrf_token": csrf(page), "decision_id": web.decision_id(app_id),
+                                             "action": "approve"}, follow_redirects=False)
+    assert r.status_code == 303  # a warning, not a refusal: the record says kommunicering is missing
+    assert web.events("signed")[-1]["communication"] == "missing"

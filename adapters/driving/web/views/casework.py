@@ -19,11 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from adapters.driven.db.models import Letter, SignOff
 from adapters.driven.db.models_casework import CommunicationStep
 from adapters.driven.letters.communication import render_communication
+from adapters.driven.letters.letters import html_to_pdf
 from adapters.driving.web import casework
 from adapters.driving.web.roles import Action
 from adapters.driving.web.signoff import Forbidden, SignOffError
 from adapters.driving.web.views.case import _overrides, show_case
-from adapters.driving.web.views.common import PageForbidden, PageNotFound, _ctx, _form, visible_case
+from adapters.driving.web.views.common import Ctx, PageForbidden, PageNotFound, _ctx, _form, visible_case
 from decision.services import communicating, correcting
 
 
@@ -120,11 +121,8 @@ def install(app: FastAPI) -> None:
             return show_case(request, ctx, app_id, errors=e.errors, form=dict(form), status=422)
         return _back(app_id, "noted")
 
-    @app.get("/case/{app_id}/communication/{communication_id}", include_in_schema=False)
-    def communication_letter(request: Request, app_id: str, communication_id: str) -> Response:
-        """The kommuniceringsbrev of one sent kommunicering (rendered from what was stored)."""
-        ctx = _ctx(request)
-        ctx.require(Action.VIEW_CASE)
+    def _communication_html(ctx: Ctx, app_id: str, communication_id: str) -> str:
+        """The kommuniceringsbrev of one sent kommunicering (rendered from what was stored), access-logged."""
         with ctx.services.db.read() as s:
             case = visible_case(ctx, s, app_id)
             row = s.get(CommunicationStep, communication_id[:26])
@@ -132,7 +130,23 @@ def install(app: FastAPI) -> None:
                 raise PageNotFound()
             html = render_communication(case, row, ctx.services.letters.particulars.for_case(case))  # type: ignore[arg-type]  # reads .app only
         ctx.record("view_communication", f"communication:{row.id}", case.household)  # before anything is shown
-        return HTMLResponse(html)
+        return html
+
+    @app.get("/case/{app_id}/communication/{communication_id}", include_in_schema=False)
+    def communication_letter(request: Request, app_id: str, communication_id: str) -> Response:
+        ctx = _ctx(request)
+        ctx.require(Action.VIEW_CASE)
+        return HTMLResponse(_communication_html(ctx, app_id, communication_id))
+
+    @app.get("/case/{app_id}/communication/{communication_id}/pdf", include_in_schema=False)
+    def communication_pdf(request: Request, app_id: str, communication_id: str) -> Response:
+        ctx = _ctx(request)
+        ctx.require(Action.VIEW_CASE)
+        html = _communication_html(ctx, app_id, communication_id)
+        pdf = html_to_pdf(html)
+        name = f"kommunicering-{communication_id[:26]}.pdf"
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @app.get("/case/{app_id}/decision/{sign_off_id}/letter", include_in_schema=False)
     def earlier_letter(request: Request, app_id: str, sign_off_id: str) -> Response:
