@@ -7,7 +7,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from adapters.driving.web import queries
+from adapters.driving.web import household, queries
 from adapters.driving.web.presentation import PROPOSAL_SV
 from adapters.driving.web.roles import Action
 from adapters.driving.web.views.common import _ctx, render
@@ -29,4 +29,5 @@ def install(app: FastAPI) -> None:
         ctx.record("view_queue", "queue", [])
         with ctx.services.db.read() as s:
             rows, codes = queries.queue(s, ctx.identity, f, ctx.services.clock)
-        return render(request, "queue.html", ctx=ctx, rows=rows, codes=codes, f=f)
+            assigned = household.user_names(s, {r["app"].assigned_to for r in rows if r["app"].assigned_to})
+        return render(request, "queue.html", ctx=ctx, rows=rows, codes=codes, f=f, assigned=assigned)
