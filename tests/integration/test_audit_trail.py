@@ -244,6 +244,10 @@ def test_runtime_role_may_only_insert_and_select_audit_rows(database: TestDataba
                            t=f"{schema}.decision")
     assert not database.scalar("SELECT has_column_privilege('finaid_runtime', :t, 'basis_json', 'UPDATE')",
                                t=f"{schema}.decision")
+    # a handler's day (migration 0008): taking and handing over a case updates the assignment columns
+    for column in ("assigned_to", "assigned_at"):
+        assert database.scalar("SELECT has_column_privilege('finaid_runtime', :t, :c, 'UPDATE')",
+                               t=f"{schema}.application", c=column)
     # even with the triggers out of the way, the runtime role cannot rewrite history
     _decide_some(database, 1)
     for sql in ("UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event", "TRUNCATE audit_event"):

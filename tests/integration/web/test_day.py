@@ -102,6 +102,8 @@ def test_take_hand_over_and_mina_arenden(web: Web, ids: dict[str, str]) -> None:
     assert ids["01"] not in c.get("/mine").text
     handler = web.login("handlaggare1")
     assert ids["01"] in handler.get("/mine").text
+    assert "<td>Du</td>" in handler.get("/queue").text  # the queue says who has each case
+    assert "<td>Hanna Handläggare (demo)</td>" in c.get("/queue").text
     taken, handed = web.events("case_taken")[-1], web.events("case_handed_over")[-1]
     sup = web.identity("supervisor1").user_id
     assert taken == {"to": sup, "from": None} and handed == {"to": to, "from": sup}

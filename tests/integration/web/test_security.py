@@ -178,7 +178,9 @@ def test_injection_in_every_free_text_field_is_stored_and_shown_inert(web: Web, 
     r = anon.post("/login", data={"csrf_token": csrf(page), "username": INJECTION, "password": INJECTION},
                   follow_redirects=False)
     assert "failed=1" in r.headers["location"]
-    assert web.scalar("SELECT count(*) FROM users") == 7
+    from adapters.driving.web.demo_accounts import ACCOUNTS
+
+    assert web.scalar("SELECT count(*) FROM users") == len(ACCOUNTS) + 1  # the demo accounts and the one added
 
 
 def test_protected_identity_is_absent_for_roles_without_access(web: Web, ids: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from adapters.driving.web import casework, queries
+from adapters.driving.web import casework, household, queries
 from adapters.driving.web.presentation import PROPOSAL_SV
 from adapters.driving.web.roles import Action
 from adapters.driving.web.views.common import _ctx, render
@@ -30,8 +30,9 @@ def install(app: FastAPI) -> None:
         with ctx.services.db.read() as s:
             rows, codes = queries.queue(s, ctx.identity, f, ctx.services.clock)
             held = casework.held(s, ctx.identity)  # kommunicering: shown apart, with the reply-by date
+            assigned = household.user_names(s, {r["app"].assigned_to for r in rows if r["app"].assigned_to})
         now = ctx.services.clock.now()
         for h in held:
             h["overdue"] = casework.is_overdue(h["reply_by"], now)
             h["sent_at"] = casework.aware(h["sent_at"]) if h["sent_at"] else None
-        return render(request, "queue.html", ctx=ctx, rows=rows, codes=codes, f=f, held=held)
+        return render(request, "queue.html", ctx=ctx, rows=rows, codes=codes, f=f, held=held, assigned=assigned)
