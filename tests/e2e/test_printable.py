@@ -182,11 +182,11 @@ def test_every_page_and_letter_is_spelled_right_in_swedish(site: Site) -> None:
 def test_a_time_is_shown_in_stockholm_time_with_its_zone_on_the_web_and_in_the_cli(at: str, shown: str) -> None:
     from datetime import datetime
 
-    from adapters.driving.cli.audit import _stockholm
+    from adapters.driving.cli.common import stockholm
     from adapters.driving.web.presentation import when
 
     assert when(at) == shown
-    assert _stockholm(datetime.fromisoformat(at)) == shown.replace(" C", ":00 C")
+    assert stockholm(datetime.fromisoformat(at)) == stockholm(at) == shown.replace(" C", ":00 C")
 
 
 def test_the_checks_themselves_find_a_misspelling_a_code_and_a_bare_time() -> None:

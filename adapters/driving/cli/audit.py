@@ -8,15 +8,13 @@ import getpass
 import json
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters.driving.cli.common import PurposeOpt, services
+from adapters.driving.cli.common import PurposeOpt, services, stockholm
 from decision.errors import FieldError, FinaidError, InputError
 
 NAME = "audit"
@@ -237,14 +235,8 @@ def audit_access(
     for c in ("Datum", "Ändamål", "Kanal", "Åtgärd"):
         table.add_column(c)
     for a in entries:
-        table.add_row(_stockholm(a.at), a.purpose, a.channel, a.action)
+        table.add_row(stockholm(a.at), a.purpose, a.channel, a.action)
     Console().print(table)
-
-
-def _stockholm(at: datetime) -> str:
-    """A time as a person in Sweden reads it: Stockholm time with its zone (stored times without one are UTC)."""
-    local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(ZoneInfo("Europe/Stockholm"))
-    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.tzname() or "")
 
 
 @app.command("overrides")
