@@ -182,8 +182,18 @@ def test_every_page_and_letter_is_spelled_right_in_swedish(site: Site) -> None:
 def test_a_time_is_shown_in_stockholm_time_with_its_zone_on_the_web_and_in_the_cli(at: str, shown: str) -> None:
     from datetime import datetime
 
-    from adapters.driving.cli.audit import _stockholm
+    from adapters.driving.cli.common import stockholm
     from adapters.driving.web.presentation import when
 
     assert when(at) == shown
-    assert _stockholm(datetime.fromisoformat(at)) == shown.replace(" C", ":00 C")
+    assert stockholm(datetime.fromisoformat(at)) == stockholm(at) == shown.replace(" C", ":00 C")
+
+
+def test_the_checks_themselves_find_a_misspelling_a_code_and_a_bare_time() -> None:
+    html = ('<p title="Motivering">Beslutt om bistånd <span class="code">labour.not_registered</span> '
+            '<code>proposed</code> kl. 13:05</p><p>protected_identity: False, 2026-12-03T13:05:00+01:00</p>')
+    text = visible_text(html)
+    assert "labour" not in text and "Motivering" in text
+    assert raw_codes(text) == ["+01:00", "2026-12-03T13:05", "False", "protected_identity"]
+    if HAS_HUNSPELL:
+        assert unknown_words(words(visible_text(html.split("</p>", maxsplit=1)[0]))) == ["Beslutt"]

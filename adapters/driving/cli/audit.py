@@ -266,7 +266,6 @@ def audit_access(
     print_table(table)
 
 
-
 @app.command("overrides")
 def audit_overrides(
     ctx: typer.Context,

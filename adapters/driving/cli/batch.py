@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters.driving.cli.common import services
+from adapters.driving.cli.common import services, stockholm
 
 NAME = "batch"
 app = typer.Typer(help="The nightly batch: decide every new application, unattended.", no_args_is_help=True)
@@ -101,5 +101,5 @@ def batch_status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
         print(f"  {state:28} {n}")
     for r in data["runs"]:
         counts = r["counts"] or {}
-        print(f"run {r['id']} {r['started_at']} {r['status']} workers={r['workers']} cases={counts.get('cases', '?')}"
-              f" report={r['report']}")
+        print(f"run {r['id']} {stockholm(r['started_at'])} {r['status']} workers={r['workers']} "
+              f"cases={counts.get('cases', '?')} report={r['report']}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -64,3 +65,11 @@ def day(value: str, name: str) -> date:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def stockholm(at: datetime | str) -> str:
+    """A time as a person in Sweden reads it: Stockholm time with its zone (``2026-12-03 14:05:00 CET``); a
+    time stored without a zone is UTC. For output meant for people; JSON output keeps ISO 8601."""
+    t = datetime.fromisoformat(at) if isinstance(at, str) else at
+    local = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(ZoneInfo("Europe/Stockholm"))
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.tzname() or "")

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from adapters.driven.db.casefile import CaseFile, CaseNotFound, load_case
-from adapters.driving.batch.report import STATE_SV
+from adapters.driving.batch import report as batch_report
 from adapters.driving.web import presentation
 from adapters.driving.web.auth import ActiveSession
 from adapters.driving.web.presentation import PROPOSAL_SV
@@ -29,6 +29,7 @@ from adapters.driving.web.signoff import OUTCOME_SV
 from adapters.driving.web.templating import environment, month_sv
 from audit.access import AccessLogError
 
+STATE_SV = batch_report.STATE_SV  # one list of state names: the morning report and the pages
 SESSION_COOKIE = "finaid_session"
 LOGIN_COOKIE = "finaid_login"
 MAX_FORM_BYTES = 256 * 1024
