@@ -27,10 +27,11 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
-from adapters.driven.clock import STOCKHOLM, utc_now
+from adapters.driven.clock import STOCKHOLM, SystemClock
 
 _PNR = re.compile(r"(?<!\d)(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?\d{4}(?!\d)")
 _names: set[str] = set()
+_WALL = SystemClock()  # a log line's time is the wall clock's, whatever a demo clock says
 
 
 def register_names(names: Iterable[str]) -> None:
@@ -77,7 +78,7 @@ def redact_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> Mutabl
 
 def add_timestamp(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """``timestamp``: the time of the line in Europe/Stockholm with its offset (2026-12-03T18:19:25.123+01:00)."""
-    event["timestamp"] = utc_now().astimezone(STOCKHOLM).isoformat(timespec="milliseconds")
+    event["timestamp"] = _WALL.now().astimezone(STOCKHOLM).isoformat(timespec="milliseconds")
     return event
 
 

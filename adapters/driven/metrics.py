@@ -111,7 +111,18 @@ class FiguresCollector(Collector):
         self._read = read
 
     def collect(self) -> Iterator[Metric]:
-        return iter(families(self._read()))
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from decision.errors import FinaidError
+
+        up = GaugeMetricFamily("finaid_database_up", "1 when the database answered this scrape's queries, else 0")
+        try:
+            found = families(self._read())
+        except (SQLAlchemyError, FinaidError):  # the registry's figures are still served; /readyz says why
+            up.add_metric([], 0.0)
+            return iter([up])
+        up.add_metric([], 1.0)
+        return iter([up, *found])
 
 
 def families(f: Figures) -> list[Metric]:

@@ -103,10 +103,10 @@ def rotate(folder: Path, now: datetime, rotation: Rotation, keep_also: Path | No
 
 
 def newest(folder: Path, suffix: str) -> Path:
-    found = sorted((p for p in folder.glob(f"finaid-*.{suffix}") if taken_at(p) is not None), key=taken_at)
+    found = sorted((at, p) for p in folder.glob(f"finaid-*.{suffix}") if (at := taken_at(p)) is not None)
     if not found:
         raise ConfigurationError(f"there is no backup finaid-*.{suffix} in {folder} (FINAID_BACKUP_DIR)")
-    return found[-1]
+    return found[-1][1]
 
 
 def restore(backup_file: Path, url: str) -> Path:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, BatchRun, ChainHead, Decision, SignOff
+from decision.states import State
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SIGNOFF_STATES = ("proposed", "awaiting_second_signature")  # a proposal waits for a handler
@@ -55,8 +56,9 @@ def figures(db: Database, now: datetime) -> Figures:
     # a day in Stockholm: 23 or 25 hours at a change of summer time
     yesterday = datetime.combine(local_midnight.date() - timedelta(days=1), time(0), STOCKHOLM)
     with db.read() as s:
-        by_state = {st: int(n) for st, n in s.execute(
-            select(Application.state, func.count()).group_by(Application.state))}
+        by_state = {str(st): 0 for st in State}  # every state, 0 when none is in it (a series never vanishes)
+        by_state.update({st: int(n) for st, n in s.execute(
+            select(Application.state, func.count()).group_by(Application.state))})
         signoff_since = s.execute(
             select(func.min(Decision.decided_at)).select_from(Application)
             .join(Decision, Decision.id == Application.current_decision_id)

@@ -46,6 +46,9 @@ def test_health_and_readiness_need_no_login_and_name_the_problem(web: Web) -> No
         assert r.status_code == 503 and r.json()["reason"] == "database: cannot connect", r.text
         assert "hemligt" not in r.text and "127.0.0.1" not in r.text
         assert down.get("/healthz").status_code == 200
+        metrics = TestClient(down.app, base_url="https://testserver", client=LOOPBACK).get("/metrics")
+        assert metrics.status_code == 200 and "finaid_database_up 0.0" in metrics.text
+        assert "finaid_registry_call_seconds" in metrics.text and "finaid_applications" not in metrics.text
     finally:
         gone.dispose()
 
@@ -68,6 +71,8 @@ def test_metrics_are_for_loopback_or_the_token_holder(web: Web) -> None:
 def test_the_figures_are_the_databases(web: Web, ids: dict[str, str]) -> None:
     client = TestClient(web.app, base_url="https://testserver", client=LOOPBACK)
     before = scrape(client)
+    assert value(before, "finaid_database_up") == 1
+    assert value(before, "finaid_applications", state="failed_permanent") == 0  # every state, none missing
     for state, n in web.rows("SELECT state, count(*) FROM application GROUP BY state"):
         assert value(before, "finaid_applications", state=state) == n
     oldest = value(before, "finaid_queue_oldest_age_seconds", queue="signoff")
