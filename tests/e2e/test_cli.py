@@ -138,3 +138,13 @@ def test_html_writes_a_swedish_beslutsunderlag(run: Run, tmp_path: Path) -> None
     assert "Beslutsunderlag" in html
     assert 'lang="sv"' in html
     assert "8\u00a0360" in html or "8 360" in html, "the proposed amount in Swedish form"
+
+
+@pytest.mark.parametrize("args", [("batch", "status", "--no-such-option"), ("case", "decide", "--nosuch"),
+                                  ("registry", "nosuchcommand")])
+def test_a_bad_option_or_command_exits_2_naming_it(run: Run, args: tuple[str, ...]) -> None:
+    """typer parses with its own copy of click: its usage errors are still exit 2 with click's message."""
+    proc = run(*args)
+    assert proc.returncode == 2, proc.stderr
+    err = proc.stderr.decode()
+    assert "Error: No such" in err and "failed unexpectedly" not in err and "Traceback" not in err

@@ -91,15 +91,14 @@ def _run(services: Services, debug: bool) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as e:  # noqa: BLE001 - the contract: a message, no traceback unless --debug
-        import click
-
-        if isinstance(e, click.exceptions.UsageError):
-            e.show()
+        usage, abort, exit_ = _click_exceptions()
+        if isinstance(e, usage):  # a bad option or value: exit 2, click's own message naming it
+            e.show()  # type: ignore[attr-defined]
             sys.exit(2)
-        if isinstance(e, click.exceptions.Abort):
+        if isinstance(e, abort):
             sys.exit(1)
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
+        if isinstance(e, exit_):
+            sys.exit(e.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
         named = _database_error(e)
@@ -108,6 +107,23 @@ def _run(services: Services, debug: bool) -> None:
             sys.exit(1)
         print(f"error: finaid failed unexpectedly ({type(e).__name__}); run with --debug for details", file=sys.stderr)
         sys.exit(1)
+
+
+def _click_exceptions() -> tuple[tuple[type[BaseException], ...], ...]:
+    """click's UsageError, Abort and Exit — from click itself and from the copy typer 0.29 vendors
+    (``typer._click``), which is the one its parser raises."""
+    import importlib
+
+    found: list[list[type[BaseException]]] = [[], [], []]
+    for module in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            exceptions = importlib.import_module(module)
+        except ImportError:
+            continue
+        for i, name in enumerate(("UsageError", "Abort", "Exit")):
+            if isinstance(cls := getattr(exceptions, name, None), type):
+                found[i].append(cls)
+    return tuple(tuple(f) for f in found)
 
 
 def _database_error(e: Exception) -> str | None:
