@@ -2,8 +2,8 @@
 
 Every query takes the person's scope (:func:`adapters.driving.web.scope.visible`): cases outside their units,
 and protected identities for roles without access, are never found — a search answers as if they did not
-exist. A personnummer is looked up by its keyed HMAC (the applicant's ``household_key``) and among the members
-of each application's current revision; it never leaves this module in a URL or a log line.
+exist. A personnummer is looked up by its keyed HMAC only (the applicant's ``household_key``, the access log's
+person index); the number never reaches a URL, a log line or the database.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from adapters.driven.db.finals import standing
-from adapters.driven.db.models import Application, Decision, Revision, SignOff, User
+from adapters.driven.db.models import AccessEntry, AccessPerson, Application, Decision, Revision, SignOff, User
 from adapters.driving.web.auth import Identity, aware
 from adapters.driving.web.scope import visible
 from decision.bundle import Member
@@ -47,20 +47,29 @@ def _rows(s: Session, identity: Identity, ids: Any, exclude: str | None = None) 
     return out
 
 
-def search(s: Session, identity: Identity, person_key: str | None, personnummer: str | None,
-           name: str | None) -> list[dict[str, Any]]:
-    """The cases of the households this person belongs to (as applicant or member), newest month first."""
-    conds = []
-    if person_key is not None and personnummer is not None:
-        conds.append(Application.household_key == person_key)
-        member = select(Revision.application_id).join(Application, Application.current_revision_id == Revision.id) \
-            .where(Revision.bundle_json.contains(f'"personnummer": "{personnummer}"', autoescape=True))
-        conds.append(Application.id.in_(member))
+def search(s: Session, identity: Identity, person_key: str | None, name: str | None) -> list[dict[str, Any]]:
+    """The cases of the households this person belongs to (as applicant or member), newest month first.
+
+    Only the keyed HMAC of the personnummer reaches the database: the applicant's ``household_key``, and the
+    access log's person index — every application whose data was read for this person (a proposal, a registry
+    read) is found, so a co-applicant or a child finds the household too. The number itself is never in a
+    query's parameters (a slow-query log could hold them)."""
+    ids: set[str] = set()
+    if person_key is not None:
+        ids |= set(s.execute(select(Application.id).where(Application.household_key == person_key)).scalars())
+        subjects = set(s.execute(
+            select(AccessEntry.subject).join(AccessPerson, AccessPerson.seq == AccessEntry.seq)
+            .where(AccessPerson.person_key == person_key)
+        ).scalars())
+        ids |= {x.removeprefix("application:") for x in subjects if x.startswith("application:")}
+        decisions = [x.removeprefix("decision:") for x in subjects if x.startswith("decision:")]
+        if decisions:
+            ids |= set(s.execute(select(Decision.application_id).where(Decision.id.in_(decisions))).scalars())
     if name and NAMES_IN_MODEL:
-        conds.append(Application.id.in_(_by_name(s, name)))
-    if not conds:
+        ids |= set(_by_name(s, name))
+    if not ids:
         return []
-    return _rows(s, identity, select(Application.id).where(or_(*conds)))
+    return _rows(s, identity, sorted(ids))
 
 
 def _by_name(s: Session, name: str) -> list[str]:

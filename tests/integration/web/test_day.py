@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.driven.db.access import AccessLog
 from adapters.driving.web.signoff import SignRequest, sign
@@ -26,6 +27,9 @@ def _search(c: object, number: str, purpose: str = "handlaggning", **extra: str)
 def test_search_by_personnummer_is_a_post_logged_with_its_purpose(web: Web, ids: dict[str, str],
                                                                    caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    sent: list[str] = []  # every SQL statement and its parameters: the number never reaches the database
+    sa.event.listen(web.db.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, params, context, many: sent.append(f"{statement} {params}"))
     c = web.login("handlaggare1")
     seen_urls: list[str] = []
     c.event_hooks["request"] = [lambda request: seen_urls.append(str(request.url))]
@@ -43,6 +47,7 @@ def test_search_by_personnummer_is_a_post_logged_with_its_purpose(web: Web, ids:
     # never in a URL, a log line or the trail's text columns
     assert seen_urls and not any(APPLICANT_01 in u or "850709" in u for u in seen_urls)
     assert not any("850709" in rec.getMessage() for rec in caplog.records)
+    assert sent and not [q for q in sent if "850709" in q or "870311" in q]
     for table, cols in (("access_log", "subject || actor || person_keys"), ("audit_event", "subject || payload")):
         assert web.scalar(f"SELECT count(*) FROM {table} WHERE {cols} LIKE '%850709%'") == 0
     # a bad number names the field, nothing is logged

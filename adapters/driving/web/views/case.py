@@ -80,7 +80,7 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
         ).scalar_one_or_none() if case.app.state == State.RETURNED else None
         letter = s.execute(select(Letter.id, Letter.html_sha256, Letter.pdf_sha256, Letter.template_hash)
                            .where(Letter.sign_off_id == final.id)).first() if final else None
-        day = day_view(ctx, s, case.app)  # wb-day: assignment and the household's decisions
+        day = day_view(ctx, s, case.app, case.bundle)  # wb-day: assignment and the household's decisions
         replaced = s.get(Decision, earlier) if earlier else None
         if replaced is not None and replaced.application_id == case.app.id and replaced.id != case.decision.id \
                 and replaced.basis_json is not None:

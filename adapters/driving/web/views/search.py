@@ -67,5 +67,5 @@ def install(app: FastAPI) -> None:
         except AccessLogError:
             raise AccessNotRecorded() from None
         with ctx.services.db.read() as s:
-            results = household.search(s, ctx.identity, key, number, name or None)
+            results = household.search(s, ctx.identity, key, name or None)
         return _page(request, ctx, results=results, errors={}, form=shown, by_name_only=not number and bool(name))
