@@ -45,7 +45,7 @@ class State(StrEnum):
 
 
 DECIDED = frozenset({State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, State.SIGNED, State.AUTO_APPROVED,
-                     State.RETURNED})
+                     State.RETURNED, State.AWAITING_COMMENT})
 CLAIMABLE = frozenset({State.RECEIVED, State.FETCHED, State.FAILED})
 
 REGISTRY_UNAVAILABLE = "registry_unavailable"
@@ -99,8 +99,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.AWAITING_COMMENT, State.PROPOSED, "user", "communication_closed"),
     Transition(State.AWAITING_COMMENT, State.SIGNED, "user", "communication_closed"),
     Transition(State.AWAITING_COMMENT, State.AUTO_APPROVED, "user", "communication_closed"),
-    Transition(State.AWAITING_COMMENT, State.RECEIVED, "any", "received"),
-    Transition(State.AWAITING_COMMENT, State.FETCHED, "any", "fetched"),
 )
 
 _ALLOWED: dict[tuple[State, State], list[Transition]] = {}

@@ -382,4 +382,3 @@ class Letter(Base):
     template_hash: Mapped[str] = mapped_column(String(71))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-

@@ -19,6 +19,7 @@ from adapters.driven.db.models import Application, Letter, SignOff
 from adapters.driven.db.models_casework import CommunicationStep
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.web.auth import Identity
+from adapters.driving.web.presentation import codes_sv
 from adapters.driving.web.roles import Action, Role, allowed
 from adapters.driving.web.scope import visible
 from adapters.driving.web.signoff import Forbidden, Policy, _signer, ports
@@ -44,6 +45,15 @@ def skip_from(form: Any) -> tuple[str, str] | None:
     """The FL 25 § exception the signer chose instead of kommunicering (None: none chosen)."""
     exception = str(form.get("skip_exception") or "")
     return (exception, str(form.get("skip_motivation") or "")) if exception else None
+
+
+def applicant_text(text: str) -> str:
+    """A finding or line as the applicant reads it in the kommuniceringsbrev: codes in Swedish, and without
+    the sentences addressed to the handler."""
+    sentences = codes_sv(text).split(". ")
+    kept = [s for s in sentences if not s.startswith(("Handläggaren", "Bedöm", "Kontrollera", "Pröva"))]
+    out = ". ".join(kept or sentences).strip()
+    return out if out.endswith(".") else out + "."
 
 
 def _require(identity: Identity, action: Action) -> None:

@@ -185,3 +185,16 @@ def test_notes_are_added_never_edited_and_purged_with_the_case(env: Env, pipelin
     assert [n["text"] for n in rows(env, "case_note")] == [None, None]
     assert env.payloads()[-1]["casework"] == 2
     verify_ok(env)
+
+
+def test_a_pair_of_states_with_two_transitions_is_moved_by_the_event_named() -> None:
+    from decision.states import TransitionError, transition
+
+    assert transition("awaiting_second_signature", "signed").event == "signed"  # the first listed
+    assert transition("awaiting_second_signature", "signed", "second_signature_refused").event \
+        == "second_signature_refused"
+    assert transition("signed", "signed", "decision_changed").actor == "user"
+    with pytest.raises(TransitionError):
+        transition("awaiting_second_signature", "signed", "returned")
+    with pytest.raises(TransitionError):  # a held case cannot be signed before the answer or the date
+        transition("awaiting_comment", "awaiting_second_signature")

@@ -128,7 +128,8 @@ def install(app: FastAPI) -> None:
             row = s.get(CommunicationStep, communication_id[:26])
             if row is None or row.application_id != case.app.id or row.step != "sent" or row.items_json is None:
                 raise PageNotFound()
-            html = render_communication(case, row, ctx.services.letters.particulars.for_case(case))  # type: ignore[arg-type]  # reads .app only
+            html = render_communication(case, row, ctx.services.letters.particulars.for_case(case),  # type: ignore[arg-type]  # reads .app only
+                                        casework.applicant_text)
         ctx.record("view_communication", f"communication:{row.id}", case.household)  # before anything is shown
         return html
 
