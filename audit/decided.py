@@ -22,7 +22,8 @@ ACTION_SV = {
     "approve": "godkänt som föreslaget", "amend": "ändrat", "reject": "avslag mot förslaget",
     "return": "återfört för komplettering", "countersign": "kontrasignerat (andra underskrift)",
     "refuse": "andra underskrift vägrad", "auto": "automatiserat beslut", "correct": "rättat (FL 36 §)",
-    "change": "ändrat efter beslut (FL 37–39 §§)",
+    "change": "ändrat efter beslut (FL 37–39 §§)", "rattelse": "rättat (FL 36 §)",
+    "andring": "ändrat efter beslut (FL 37–39 §§)",
 }
 OUTCOME_SV = {"beviljat": "beviljat", "delvis_beviljat": "delvis beviljat", "avslag": "avslag"}
 ROLE_SV = {"handler": "handläggare", "supervisor": "arbetsledare", "auditor": "granskare",
@@ -104,10 +105,22 @@ def _sign_off(r: Mapping[str, Any]) -> dict[str, Any]:
         out["decision_reason"] = record.get("decision_reason")
         out["note"] = record.get("note")
         out["four_eyes"] = record.get("four_eyes")
-        for key in ("reason", "correction", "supersedes"):  # a correction or change names what it replaces
-            if record.get(key) is not None:
+        for key in ("reason", "correction", "supersedes", "change", "communication"):
+            if record.get(key) is not None:  # a rättelse/ändring names what it replaces, why and on which ground
                 out[key] = record[key]
     return out
+
+
+def _communication_sv(c: Mapping[str, Any]) -> str:
+    status = c.get("status")
+    if status == "done":
+        answer = {"answered": "svar kom in", "no_answer": "inget svar inom svarstiden"}.get(c.get("answer") or "", "")
+        return f"gjord ({answer})" if answer else "gjord"
+    if status == "skipped":
+        return f"inte gjord, undantag: {c.get('label') or c.get('exception')}"
+    if status == "missing":
+        return "inte gjord och inget undantag angivet"
+    return str(status)
 
 
 def render_decided(decided: Mapping[str, Any]) -> list[str]:
@@ -137,6 +150,15 @@ def render_decided(decided: Mapping[str, Any]) -> list[str]:
             out.append(f"      skäl: {reason.get('reason_code')} — {reason.get('motivation')}")
         if s.get("note"):
             out.append(f"      anteckning: {s['note']}")
+        if change := s.get("change"):
+            previous = change.get("previous") or {}
+            out.append(f"      {change.get('label') or change.get('kind')} ({change.get('law')}) ersätter underskrift "
+                       f"{change.get('supersedes')} (tidigare {previous.get('decided')} kr): {change.get('reason')}")
+            if change.get("disadvantage"):
+                ground = change.get("ground_label") or change.get("ground")
+                out.append(f"      till den enskildes nackdel; grund: {ground}")
+        if communication := s.get("communication"):
+            out.append(f"      kommunicering (FL 25 §): {_communication_sv(communication)}")
         for sg in s.get("signatures") or []:
             out.append(f"      underskrift: {sg['actor']} ({ROLE_SV.get(sg['role'] or '', sg['role'])}), {sg['kind']},"
                        f" {sg['at']}")

@@ -8,6 +8,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from adapters.driven.db.audit_store import load_why
+from audit.why import render_text
 from tests.integration.web.conftest import Web, csrf
 
 
@@ -51,6 +53,15 @@ def test_a_change_is_previewed_then_supersedes_the_old_decision(web: Web, ids: d
     assert c.get(f"/case/{app_id}/decision/{old}/letter").status_code == 200  # the old letter stays readable
     assert "Ändring av beslut" in c.get(f"/case/{app_id}/letter").text
     assert web.events("decision_changed")[-1]["communication"] == "skipped"
+    # the auditor's `audit why`: the change beside the decision it replaces, with its ground and kommunicering
+    with web.db.read() as s:
+        why = load_why(s, web.decision_id(app_id))
+    decided = why.to_json()["decided"]
+    assert decided["final"]["action"] == "andring" and decided["final"]["change"]["supersedes"] == old
+    text = render_text(why)
+    for part in ("ändrat efter beslut (FL 37–39 §§)", f"ersätter underskrift {old}", "Ny uppgift om hyran.",
+                 "till den enskildes nackdel; grund:", "kommunicering (FL 25 §): inte gjord, undantag:"):
+        assert part in text, part
 
 
 def test_kommunicering_round_trip_holds_the_case_apart_in_the_queue(web: Web, ids: dict[str, str]) -> None:
