@@ -22,7 +22,7 @@ from decision.strict import parse_sum
 # the state a transition event leaves an application in (decision/states.py); "signed" by its payload
 TARGET = {"received": "received", "fetched": "fetched", "proposed": "proposed", "failed": "failed",
           "failed_permanent": "failed_permanent", "second_signature_refused": "proposed", "returned": "returned",
-          "auto_approved": "auto_approved"}
+          "auto_approved": "auto_approved", "withdrawn": "withdrawn"}
 EVENTS = (*TARGET, "signed", "superseded", "letter_created", "purged")
 # a decision's columns its full ``proposed`` event names (rows from before record hashes)
 PROPOSED = {"application": "application_id", "revision": "revision_id", "revision_hash": "revision_hash",

@@ -9,6 +9,7 @@ received ──fetch──▶ fetched ──decide──▶ proposed ──sign�
            ▼ technical failure             ▼ a new revision is received
         failed ──retry (budget)──▶ …     received (the old decision is superseded)
            └──budget spent──▶ failed_permanent (an operator acts)
+ received, fetched, failed, proposed ──withdraw (the applicant, e-service)──▶ withdrawn
               (registry_unavailable after its budget is decided MANUAL instead)
 ```
 """
@@ -31,6 +32,7 @@ class State(StrEnum):
     AUTO_APPROVED = "auto_approved"
     FAILED = "failed"
     FAILED_PERMANENT = "failed_permanent"
+    WITHDRAWN = "withdrawn"  # the applicant withdrew it in the e-service before it was decided
 
 
 DECIDED = frozenset({State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, State.SIGNED, State.AUTO_APPROVED,
@@ -76,6 +78,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.FETCHED, State.FETCHED, "any", "fetched"),
     Transition(State.RECEIVED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
     Transition(State.FETCHED, State.FAILED_PERMANENT, "system:batch", "failed_permanent"),
+    # the applicant withdraws a sent application until a handler has signed it (the e-service)
+    *(Transition(s, State.WITHDRAWN, "applicant", "withdrawn")
+      for s in (State.RECEIVED, State.FETCHED, State.FAILED, State.FAILED_PERMANENT, State.PROPOSED)),
 )
 
 _ALLOWED = {(t.source, t.target): t for t in TRANSITIONS}

@@ -36,7 +36,7 @@ STATE_SV = {
     "received": "Mottagen", "fetched": "Registeruppgifter hämtade", "proposed": "Förslag väntar på beslut",
     "awaiting_second_signature": "Väntar på andra underskrift", "signed": "Beslutad",
     "returned": "Återförd för komplettering", "auto_approved": "Automatiserat beslut", "failed": "Tekniskt fel",
-    "failed_permanent": "Tekniskt fel (kräver drift)",
+    "failed_permanent": "Tekniskt fel (kräver drift)", "withdrawn": "Återkallad av den sökande",
 }
 
 
