@@ -20,6 +20,10 @@ class NotWithdrawable(FinaidError):
     """The application is decided (signed) or already withdrawn: it can no longer be withdrawn."""
 
 
+class CannotRequest(FinaidError):
+    """Information can be requested only while a proposal waits for a handler."""
+
+
 class ScanFound(FinaidError):
     """The virus scanner found something in an uploaded file."""
 
@@ -51,5 +55,22 @@ def withdraw(uow: UnitOfWork, clock: Clock, application_id: str, actor: str) -> 
         uow.applications.move([Move(
             application_id=application_id, source=view.state, target=State.WITHDRAWN, actor=actor,
             payload={"by": "applicant"}, reason="withdrawn_by_applicant",
+        )], at)
+        uow.commit()
+
+
+def request_information(uow: UnitOfWork, clock: Clock, application_id: str, actor: str, request_id: str,
+                        due_date: str) -> None:
+    """A handler asks the applicant for a document or an answer (komplettering): the proposal is returned (state
+    ``returned``, audit event naming the request and its due date); the applicant's answer is a new revision."""
+    at = clock.now()
+    with uow:
+        view = uow.applications.lock([application_id]).get(application_id)
+        if view is None or view.state != State.PROPOSED:
+            raise CannotRequest(f"information can be requested only for a proposal, not in state "
+                                  f"{view.state if view else 'unknown'}")
+        uow.applications.move([Move(
+            application_id=application_id, source=view.state, target=State.RETURNED, actor=actor,
+            payload={"request": request_id, "due": due_date, "channel": "etjanst"}, reason="information_requested",
         )], at)
         uow.commit()

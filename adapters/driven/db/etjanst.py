@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from ulid import ULID
 
 from adapters.driven.db.engine import Database
-from adapters.driven.db.etjanst_models import Attachment, CitizenSession, Draft
+from adapters.driven.db.etjanst_models import Attachment, CitizenSession, Draft, InformationRequest
 from adapters.driven.db.models import Application, AuditEvent, Decision, Letter, Revision, SignOff
 from adapters.driven.db.trail import append_event
 
@@ -66,6 +66,17 @@ class CaseRow:
     signed_at: datetime | None
     outcome: str | None
     letter_id: str | None
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: str
+    application_id: str
+    message: str
+    due_date: str
+    requested_at: datetime
+    answer: str | None
+    answered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -277,10 +288,11 @@ class EtjanstStore:
             s.execute(update(Draft).where(Draft.id == draft_id).values(**values))
 
     # ------------------------------------------------------------------ attachments
-    def add_attachment(self, draft_id: str, media_type: str, content: bytes, label: str | None) -> AttachmentRow:
+    def add_attachment(self, draft_id: str, media_type: str, content: bytes, label: str | None,
+                       application_id: str | None = None) -> AttachmentRow:
         digest = hashlib.sha256(content).hexdigest()
         row = Attachment(id=str(ULID()), draft_id=draft_id, media_type=media_type, size=len(content), sha256=digest,
-                         label=label, content=content, created_at=self.now())
+                         label=label, content=content, created_at=self.now(), application_id=application_id)
         with self.db.transaction() as s:
             s.add(row)
         return AttachmentRow(row.id, draft_id, media_type, len(content), digest, label)
@@ -309,6 +321,42 @@ class EtjanstStore:
         with self.db.transaction() as s:
             s.execute(update(Attachment).where(Attachment.draft_id == draft_id)
                       .values(application_id=application_id))
+
+    # ------------------------------------------------------------------ requests for more information
+    def add_request(self, application_id: str, message: str, due_date: str, actor: str) -> str:
+        request_id = str(ULID())
+        with self.db.transaction() as s:
+            s.add(InformationRequest(id=request_id, application_id=application_id, message=message,
+                                     due_date=due_date, requested_by=actor, requested_at=self.now()))
+        return request_id
+
+    def drop_request(self, request_id: str) -> None:
+        """A request whose state move was refused (the case moved on meanwhile) is not kept."""
+        with self.db.transaction() as s:
+            row = s.get(InformationRequest, request_id)
+            if row is not None:
+                s.delete(row)
+
+    def requests(self, application_id: str) -> list[RequestRow]:
+        with self.db.read() as s:
+            rows = s.execute(select(InformationRequest).where(InformationRequest.application_id == application_id,
+                                                              InformationRequest.purged_at.is_(None))
+                             .order_by(InformationRequest.id)).scalars().all()
+            return [RequestRow(r.id, r.application_id, r.message or "", r.due_date, _aware(r.requested_at)
+                               or r.requested_at, r.answer, _aware(r.answered_at)) for r in rows]
+
+    def answer_request(self, request_id: str, answer: str) -> None:
+        with self.db.transaction() as s:
+            s.execute(update(InformationRequest).where(InformationRequest.id == request_id)
+                      .values(answer=answer, answered_at=self.now()))
+
+    def current_bundle(self, application_id: str) -> dict[str, Any] | None:
+        with self.db.read() as s:
+            app = s.get(Application, application_id)
+            if app is None or app.current_revision_id is None:
+                return None
+            raw = s.execute(select(Revision.bundle_json).where(Revision.id == app.current_revision_id)).scalar()
+            return json.loads(raw) if raw else None
 
 
 def _draft(r: Draft) -> DraftRow:

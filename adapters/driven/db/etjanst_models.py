@@ -63,3 +63,19 @@ class Attachment(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # personal
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InformationRequest(Base):
+    """A handler's request for more information (komplettering) and the applicant's answer."""
+
+    __tablename__ = "etjanst_request"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    application_id: Mapped[str] = mapped_column(String(64), index=True)
+    message: Mapped[str | None] = mapped_column(Text)  # personal
+    due_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str | None] = mapped_column(Text)  # personal
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -11,13 +11,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from adapters.driven.db.engine import Database
 from adapters.driven.db.etjanst_models import Attachment
 from adapters.driven.db.models import Application, AuditEvent, Revision
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import APPLICANT, OTHER, PARTNER, app_on, form, login, pdf, png
+from tests.integration.etjanst.kit import APPLICANT, KEY, OTHER, PARTNER, app_on, form, login, pdf, png
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +129,49 @@ def test_uploads_are_checked_by_content_and_size(db: Database) -> None:
     assert "skript eller inbäddade filer" in upload("bilaga.pdf", pdf(embedded=True), "application/pdf")
     assert upload("ok.pdf", pdf(), "application/pdf") == ""
     assert 'id="upload-error"' in upload("x.png", b"\x89PNG\r\n\x1a\n broken", "image/png")
+
+
+def test_komplettering_round_trip(db: Database) -> None:
+    from adapters.driving.web.app import WebConfig, create_app
+    from adapters.driving.web.demo_accounts import demo_password, ensure_demo
+    from decision.states import CLAIMABLE
+
+    app_id = "APP-2023-000042"  # example 01, proposed
+    ensure_demo(db)
+    workbench = TestClient(create_app(WebConfig(demo=True, secure_cookies=False, hmac_key=KEY, pdf=False), db))
+    page = workbench.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    workbench.post("/login", data={"csrf_token": token, "username": "supervisor1",
+                                   "password": demo_password("supervisor1"), "next": "/"})
+    assert "/case/APP-2023-000042/etjanst" in workbench.get(f"/case/{app_id}").text
+    block = workbench.get(f"/case/{app_id}/etjanst")
+    ask = f"/case/{app_id}/etjanst"
+    bad = workbench.post(ask, data=form(block.text, ask).data(message="Hyresavi för december", due_date="igår"))
+    assert bad.status_code == 422 and "ÅÅÅÅ-MM-DD" in bad.text and "Hyresavi för december" in bad.text
+    r = workbench.post(ask, data=form(block.text, ask).data(message="Skicka hyresavin för mars.",
+                                                             due_date="2026-12-20"), follow_redirects=False)
+    assert r.status_code == 303
+    with db.read() as s:
+        assert s.get(Application, app_id).state == "returned"  # type: ignore[union-attr]
+    # the applicant sees it, answers and attaches the invoice
+    client, notifier = app_on(db)
+    login(client, APPLICANT)
+    case = client.get(f"/arende/{app_id}")
+    assert "Komplettering begärd" in case.text and "Skicka hyresavin för mars." in case.text
+    answer_path = f"/arende/{app_id}/komplettering"
+    page = client.get(answer_path)
+    empty = client.post(answer_path, data=form(page.text, answer_path).data())
+    assert empty.status_code == 422 and 'id="answer-error"' in empty.text
+    r = client.post(answer_path, data=form(page.text, answer_path).data(answer="Här är hyresavin."),
+                    files={"upload": ("avi.pdf", pdf(), "application/pdf")}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    with db.read() as s:
+        app = s.get(Application, app_id)
+        assert app is not None and app.state in CLAIMABLE  # back for the night, then in the handler's queue
+        events = [e.event for e in s.execute(select(AuditEvent).where(
+            AuditEvent.subject == f"application:{app_id}").order_by(AuditEvent.seq)).scalars()]
+        assert events[-4:] == ["returned", "attachment_added", "received", "information_answered"]
+        assert s.execute(select(Attachment).where(Attachment.application_id == app_id)).first() is not None
+    assert ("information_received" in {e for _k, e in notifier.sent})
+    assert "Tack. Vi har tagit emot ditt svar." in client.get(f"/arende/{app_id}?answered=1").text
+    assert "Här är hyresavin." in workbench.get(f"/case/{app_id}/etjanst").text

@@ -37,7 +37,7 @@ def own_case(ctx: Ctx, application_id: str) -> CaseRow:
 
 def install(app: FastAPI) -> None:
     @app.get("/arende/{application_id}", include_in_schema=False)
-    def case_page(request: Request, application_id: str) -> Response:
+    def case_page(request: Request, application_id: str, answered: int = 0) -> Response:
         ctx = ctx_of(request)
         case = own_case(ctx, application_id)
         ctx.record("etjanst_case", f"application:{case.id}", [ctx.login.personnummer])
@@ -47,7 +47,8 @@ def install(app: FastAPI) -> None:
         status = STATUS.get(case.state, "Received")
         return render(request, "case.html", ctx=ctx, case=case, status_text=status, explain=EXPLAIN[status],
                       withdrawable=case.state in WITHDRAWABLE, made=made, opened=opened,
-                      outcome=OUTCOME.get(case.outcome or ""))
+                      outcome=OUTCOME.get(case.outcome or ""), requests=ctx.services.store.requests(case.id),
+                      answered=bool(answered))
 
     def letter(ctx: Ctx, application_id: str) -> tuple[CaseRow, str | None, bytes | None]:
         case = own_case(ctx, application_id)

@@ -1,4 +1,5 @@
-"""The applicants' e-service: its sessions, drafts kept until sent, and attachments (docs/etjanst.md).
+"""The applicants' e-service: its sessions, drafts kept until sent, attachments and requests for more
+information (komplettering; docs/etjanst.md).
 
 Revision ID: 0010
 Revises: 0006
@@ -60,12 +61,25 @@ def upgrade() -> None:
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("purged_at", TZ, nullable=True),
     )
+    op.create_table(
+        "etjanst_request",
+        sa.Column("id", sa.String(26), primary_key=True),
+        sa.Column("application_id", sa.String(64), nullable=False, index=True),
+        sa.Column("message", sa.Text, nullable=True),
+        sa.Column("due_date", sa.String(10), nullable=False),
+        sa.Column("requested_by", sa.String(128), nullable=False),
+        sa.Column("requested_at", TZ, nullable=False),
+        sa.Column("answer", sa.Text, nullable=True),
+        sa.Column("answered_at", TZ, nullable=True),
+        sa.Column("purged_at", TZ, nullable=True),
+    )
     from adapters.driven.db import roles
 
     roles.apply(op.get_bind())  # finaid_runtime: full DML on these tables (no append-only content)
 
 
 def downgrade() -> None:
+    op.drop_table("etjanst_request")
     op.drop_table("etjanst_attachment")
     op.drop_table("etjanst_draft")
     op.drop_table("etjanst_session")
