@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml
 
 # The demo: the shipped example households decided into demo-output/examples (their own database),
 # then a whole night: the sandbox registry on a free port, 500 synthetic applications, the batch.
+# The night decides as of DEMO_NIGHT_DAY, the day the packs that take case bundle /2 are published (the
+# households are submitted as /2 where the pack their month selects takes /2, else as /1).
+DEMO_NIGHT_DAY ?= 2026-12-04
 demo: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db \
 	  $(BIN)/finaid demo run --examples examples/bundles --out demo-output/examples
-	FINAID_MODE=demo $(BIN)/finaid demo night --n 500 --out demo-output
+	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) $(BIN)/finaid demo night --n 500 --out demo-output
 
 # Debian packages the web app needs: pango for PDF letters (weasyprint), chromium for the browser tests.
 # Installed with apt when running as root; otherwise a clear message (the browser tests then skip).

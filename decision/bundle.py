@@ -1,4 +1,7 @@
-"""The case bundle (``finaid.case-bundle/1``): one application for one month, as pydantic models.
+"""The case bundle (``finaid.case-bundle/1`` and ``/2``): one application for one month, as pydantic models.
+
+One model accepts both versions; every /2 addition is optional with the default ``None``, so a /1
+bundle dumps byte-identically. The scalar types and the /2 parts are in :mod:`decision.bundle_parts`.
 
 Strict: amounts are kronor strings parsed into integer öre, personnummer carry a valid check
 digit and are normalised to 12 digits, unknown fields are rejected. Cross-field rules (references
@@ -11,65 +14,29 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    Tag,
-    WithJsonSchema,
+from pydantic import ConfigDict, Discriminator, Field, StringConstraints, Tag
+
+from decision.bundle_parts import (
+    BUNDLE_SCHEMA_V1,
+    BUNDLE_SCHEMA_V2,
+    AidHistory,
+    ApplicationKind,
+    Day,
+    DocumentRef,
+    IndividualPlan,
+    Month,
+    Name,
+    NormAdjustment,
+    Ore,
+    OtherInDwelling,
+    Personnummer,
+    Timestamp,
+    _Strict,
 )
 
-from decision import strict
-from decision.money import KRONOR_PATTERN, format_ore, parse_kronor
-
-BUNDLE_SCHEMA = "finaid.case-bundle/1"
-
-
-def _kronor_in(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError('must be a string of kronor like "6000.50", not a JSON number')
-    return parse_kronor(value)
-
-
-def _pnr_in(value: object) -> str:
-    return strict.parse_personnummer(value)
-
-
-def _month_in(value: object) -> str:
-    return strict.parse_month(value)
-
-
-Ore = Annotated[
-    int,
-    BeforeValidator(_kronor_in),
-    PlainSerializer(format_ore, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": KRONOR_PATTERN, "description": "kronor, e.g. 6000.50"}),
-]
-"""An amount: kronor string on the wire, integer öre inside."""
-
-Personnummer = Annotated[
-    str,
-    BeforeValidator(_pnr_in),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": strict.PERSONNUMMER_PATTERN,
-            "description": "personnummer or samordningsnummer YYYYMMDDNNNN with a valid check digit",
-        }
-    ),
-]
-
-Month = Annotated[
-    str, BeforeValidator(_month_in), WithJsonSchema({"type": "string", "pattern": strict.MONTH_PATTERN})
-]
-
-
-Timestamp = AwareDatetime
+BUNDLE_SCHEMA = BUNDLE_SCHEMA_V1
+"""The first version of the contract (still accepted; see also ``BUNDLE_SCHEMA_V2``)."""
+BundleSchema = Literal["finaid.case-bundle/1", "finaid.case-bundle/2"]
 
 
 class Role(StrEnum):
@@ -102,6 +69,13 @@ class CostKind(StrEnum):
     UNION_FEE = "union_fee"
     UNEMPLOYMENT_FUND_FEE = "unemployment_fund_fee"
     OTHER = "other"
+    # finaid.case-bundle/2 only (livsföring i övrigt):
+    MEDICAL_CARE = "medical_care"
+    PRESCRIPTION_MEDICINE = "prescription_medicine"
+    EMERGENCY_DENTAL_CARE = "emergency_dental_care"
+    GLASSES = "glasses"
+    PRESCHOOL_FEE = "preschool_fee"
+    AFTER_SCHOOL_FEE = "after_school_fee"
 
 
 class AssetKind(StrEnum):
@@ -165,15 +139,15 @@ AUTHORITATIVE_SOURCE: dict[IncomeKind, Source | None] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
 class Member(_Strict):
     personnummer: Personnummer
     role: Role
     attends_school: bool = False
     preschool_lunch: bool = False
+    name: Name | None = None
+    days_in_household: Annotated[int, Field(ge=1, le=31)] | None = Field(
+        default=None, description="a child only: days of the month the child lives in the household (None: all)"
+    )
 
 
 class Income(_Strict):
@@ -189,6 +163,10 @@ class Cost(_Strict):
     kind: CostKind
     amount: Ore
     description: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    document: DocumentRef | None = Field(
+        default=None, description="an attachment id or the municipality's own reference"
+    )
+    person: Personnummer | None = Field(default=None, description="whose cost (a household member)")
 
 
 class Asset(_Strict):
@@ -200,6 +178,9 @@ class Asset(_Strict):
 class LabourMarket(_Strict):
     person: Personnummer
     status: LabourStatus
+    individual_plan: IndividualPlan | None = Field(
+        default=None, description="the individual plan of the activity requirement (prop. 2025/26:207)"
+    )
 
 
 class PreviousAid(_Strict):
@@ -211,7 +192,7 @@ class Application(_Strict):
     id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
     municipality: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     month: Month
-    kind: Literal["first", "reapplication"]
+    kind: ApplicationKind
     submitted_at: Timestamp
     household_changed: bool = False
     household: Annotated[list[Member], Field(min_length=1, max_length=30)]
@@ -220,6 +201,15 @@ class Application(_Strict):
     assets: Annotated[list[Asset], Field(max_length=200)] = []
     labour_market: Annotated[list[LabourMarket], Field(max_length=60)] = []
     previous_aid: PreviousAid = PreviousAid()
+    # finaid.case-bundle/2 only (previous_aid is then replaced by aid_history):
+    aid_history: Annotated[list[AidHistory], Field(max_length=30)] | None = None
+    norm_adjustments: Annotated[list[NormAdjustment], Field(max_length=30)] | None = None
+    rent_above_guideline_notified_on: Day | None = Field(
+        default=None, description="the day the household was told its rent is above the guideline"
+    )
+    others_in_dwelling: Annotated[list[OtherInDwelling], Field(max_length=20)] | None = Field(
+        default=None, description="persons living in the dwelling who are not part of the household"
+    )
 
 
 INCOME_FACT_KINDS = tuple(k.value for k in IncomeKind)
@@ -283,12 +273,70 @@ class RegistryEntry(_Strict):
 
 
 class CaseBundle(_Strict):
-    schema_: Literal["finaid.case-bundle/1"] = Field(alias="schema")
+    schema_: BundleSchema = Field(alias="schema")
     application: Application
     registry: Annotated[list[RegistryEntry], Field(max_length=400)] | None = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The bundle in its wire form (kronor strings, normalised personnummer)."""
+        """The bundle in its wire form (kronor strings, normalised personnummer), in its own version.
+
+        A /2 bundle has no ``previous_aid`` (replaced by ``aid_history``): its default is not dumped.
+        """
+        if self.schema_ == BUNDLE_SCHEMA_V2:
+            return self.model_dump(
+                mode="json", by_alias=True, exclude_none=True, exclude={"application": {"previous_aid"}}
+            )
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    @property
+    def version(self) -> int:
+        """1 or 2: the contract version the bundle was received in (and is sealed in)."""
+        return 2 if self.schema_ == BUNDLE_SCHEMA_V2 else 1
+
+
+__all__ = [
+    "ALL_SOURCES",
+    "AUTHORITATIVE_SOURCE",
+    "AidHistory",
+    "AnswerStatus",
+    "Application",
+    "ApplicationKind",
+    "Asset",
+    "AssetKind",
+    "BUNDLE_SCHEMA",
+    "BUNDLE_SCHEMA_V1",
+    "BUNDLE_SCHEMA_V2",
+    "BundleSchema",
+    "CaseBundle",
+    "Cost",
+    "CostKind",
+    "Day",
+    "DocumentRef",
+    "FACT_TAGS",
+    "INCOME_FACT_KINDS",
+    "Income",
+    "IncomeFact",
+    "IncomeKind",
+    "IndividualPlan",
+    "LabourMarket",
+    "LabourStatus",
+    "Member",
+    "Month",
+    "Name",
+    "NormAdjustment",
+    "Ore",
+    "OtherInDwelling",
+    "Personnummer",
+    "PreviousAid",
+    "ProtectedIdentityFact",
+    "RegisteredFact",
+    "RegistryEntry",
+    "RegistryFact",
+    "ResidenceStatus",
+    "ResidenceStatusFact",
+    "Role",
+    "Source",
+    "Timestamp",
+]

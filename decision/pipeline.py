@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
-from decision.ports import Clock, Evaluator, RegistrySource
+from decision.ports import Clock, EarlierDecision, Evaluator, RegistrySource
 from decision.trace import Evaluation
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -38,6 +38,7 @@ class Decided:
     evaluation: Evaluation
     basis: DecisionBasis
     as_of: date | None = None
+    earlier: EarlierDecision | None = None  # a supplementary application: what it was decided against
 
 
 class Pipeline:
@@ -68,16 +69,18 @@ class Pipeline:
         pack_hash: str | None = None,
         guideline_hash: str | None = None,
         as_of: date | None = None,
+        earlier: EarlierDecision | None = None,
     ) -> Decided:
         """Decide a sealed bundle (its registry present): the pure, replayable part.
 
         The pack is selected as of ``as_of``; when it is not given and nothing is pinned, as of the
-        injected clock's date (read here, once, never inside evaluation).
+        injected clock's date (read here, once, never inside evaluation). ``earlier`` is the signed
+        decision a supplementary application is decided against (found by the deciding service).
         """
         if as_of is None and not (pack_hash and guideline_hash) and self.clock is not None:
             as_of = decision_day(self.clock.now())
-        evaluation = self.evaluator.evaluate(sealed, pack_hash, guideline_hash, as_of)
-        return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of)
+        evaluation = self.evaluator.evaluate(sealed, pack_hash, guideline_hash, as_of, earlier=earlier)
+        return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of, earlier)
 
     def decide(self, bundle: CaseBundle, as_of: date | None = None) -> Decided:
         return self.evaluate(self.seal(bundle), as_of=as_of)

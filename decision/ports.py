@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -10,6 +11,21 @@ from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle, RegistryEntry
 from decision.overrides import LineOverride, Recomputed
 from decision.trace import Evaluation
+
+
+@dataclass(frozen=True)
+class EarlierDecision:
+    """The household's signed, final decision for a month (after amendments and corrections), which a
+    supplementary application (``application.kind = "supplementary"``) is decided against.
+
+    The deciding service finds it (never the bundle) and stores which one it used, so replay passes the
+    same one. ``total_ore`` is the total decided for the month, in öre.
+    """
+
+    decision_id: str
+    month: str
+    total_ore: int
+    signed_at: datetime
 
 
 class Evaluator(Protocol):
@@ -21,9 +37,11 @@ class Evaluator(Protocol):
         pack_hash: str | None = None,
         guideline_hash: str | None = None,
         as_of: date | None = None,
+        earlier: EarlierDecision | None = None,
     ) -> Evaluation:
         """Decide with the pack the month selects as of ``as_of`` (the decision's date), or exactly the
-        pinned ones (replay)."""
+        pinned ones (replay). ``earlier`` is the signed decision a supplementary application is decided
+        against (None for every other application)."""
         ...
 
     def apply_overrides(

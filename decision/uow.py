@@ -21,6 +21,7 @@ from typing import Any, Protocol, Self
 from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
 from decision.errors import FinaidError
+from decision.ports import EarlierDecision
 from decision.states import State
 
 AuditEntry = tuple[str, str, str, dict[str, Any]]  # actor, event, subject, payload (ids, hashes, codes)
@@ -109,6 +110,7 @@ class NewDecision:
     protected: bool
     actor: str
     uses: tuple[tuple[str, str], ...] = field(default=())
+    earlier: EarlierDecision | None = None  # a supplementary application: the signed decision it was decided against
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class PinnedDecision:
     code_version: str
     basis_json: str | None
     bundle_json: str | None
+    earlier: EarlierDecision | None = None  # what the decision was decided against (supplementary): replayed as is
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,13 @@ class Decisions(Protocol):
 
     def between(self, month_from: str, month_to: str) -> list[str]:
         """The ids of the decisions of these months (inclusive), in the order they were decided."""
+        ...
+
+    def signed_for_month(self, household_key: str, month: str, other_than: str) -> EarlierDecision | None:
+        """What the household has been decided for the month: over its applications other than ``other_than``,
+        the decisions with a final sign-off that are not superseded (after amendments: the signed record's
+        decided amount). ``total_ore`` is their sum (an earlier supplement decided its own difference);
+        ``decision_id`` and ``signed_at`` are the latest one's. None when there is none."""
         ...
 
     def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:

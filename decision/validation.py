@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from decision import strict
 from decision.bundle import FACT_TAGS, AnswerStatus, CaseBundle, CostKind, IncomeKind, Role, Source
+from decision.bundle_checks import v2_errors, version_errors
 from decision.errors import FieldError, InputError
 from decision.jsonload import MAX_BYTES, load_json, safe_key
 
@@ -272,4 +273,6 @@ def cross_field_errors(data: Any) -> list[FieldError]:
                 errors.append(
                     FieldError(f"{path}.facts[{j}].kind", "residence_status comes from migrationsverket only")
                 )
+    errors.extend(version_errors(root))
+    errors.extend(v2_errors(root, pnr_of))
     return errors

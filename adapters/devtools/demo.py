@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.driven.render.html import render_basis_html
+from decision.bundle_parts import BUNDLE_SCHEMA_V1 as V1
+from decision.bundle_parts import BUNDLE_SCHEMA_V2 as V2
 from decision.errors import ConfigurationError, InputError
 from decision.services import deciding, intake
 from decision.validation import parse_bundle
@@ -82,7 +84,12 @@ def _wait_for_port(port: int, proc: Any, seconds: float = 60.0) -> None:
 
 def run_night(services: Services, n: int, seed: int, out: Path, console: Console | None = None) -> Path:
     """The whole night in minutes: a fresh SQLite file, the sandbox on a free loopback port, N
-    synthetic applications submitted, the batch with its progress bar, the morning report."""
+    synthetic applications submitted, the batch with its progress bar, the morning report.
+
+    Each household is submitted as case bundle /2 (adapters/devtools/synthetic_v2.py) when the pack its
+    month selects as of the night's date accepts /2, otherwise as /1 (the same people and amounts): the
+    night decides as of ``FINAID_TODAY`` (the Makefile's date), so the packs that take /2 are used once
+    they are published."""
     import os
     import subprocess
     import sys
@@ -90,10 +97,12 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
     from datetime import datetime
 
     from adapters.devtools.synthetic import generate
+    from adapters.devtools.synthetic_v2 import generate_v2
     from adapters.driving.batch.progress import Reporter
     from adapters.driving.batch.runner import BatchConfig, batch_actor, run_batch
     from adapters.settings import settings
     from decision.bundle import CaseBundle
+    from decision.pipeline import decision_day
 
     console = console or Console(width=max(140, Console().width))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -120,10 +129,16 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
         console.print(f"Sandbox-SSBTEK (syntetiska uppgifter) på 127.0.0.1:{port}; databas {work / 'finaid.db'}")
         actor = "api:demo-e-tjanst"
         t = time.perf_counter()
-        for raw in generate(n, seed):
+        as_of = decision_day(night.clock.now())
+        as_v2 = 0
+        for one, two in zip(generate(n, seed), generate_v2(n, seed), strict=True):
+            pack = night.catalog.pack_for(two["application"]["month"], as_of)
+            raw = two if V2 in pack.manifest.get("accepts_bundles", [V1]) else one
+            as_v2 += raw is two
             intake.submit(night.uow(), night.catalog, night.clock, CaseBundle.model_validate_json(json.dumps(raw)),
                           actor)
-        console.print(f"{n} syntetiska ansökningar mottagna ({time.perf_counter() - t:.1f} s). Nattkörningen startar.")
+        console.print(f"{n} syntetiska ansökningar mottagna, {as_v2} som finaid.case-bundle/2 "
+                      f"({time.perf_counter() - t:.1f} s). Nattkörningen startar.")
         cfg_s = settings()
         cfg = BatchConfig(
             db_url=cfg_s.db_url, db_schema=None, workers=1, actor=batch_actor(), report_dir=str(cfg_s.report_dir),

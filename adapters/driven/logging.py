@@ -1,7 +1,14 @@
 """structlog, configured once: JSON lines in batch/server mode, readable in a terminal.
 
-A processor redacts personnummer (any 10/12-digit number shaped like one, with or without '-')
-and any name from the synthetic generator's list, whatever the caller passes.
+A processor redacts, whatever the caller passes:
+
+* personnummer (any 10/12-digit number shaped like one, with or without '-'), in any string;
+* names BY FIELD: the value of any key ``name``/``namn`` (or ending in ``_name``/``namn``, e.g.
+  ``full_name``, ``efternamn``) at any depth, whatever it holds — case bundle /2 carries people's names
+  (``household[].name``, ``others_in_dwelling[].name``) and no list of known names can hold them all;
+* any pydantic model passed as a value (a bundle member, a whole bundle), which is logged as its JSON
+  form with the two rules above applied (never its ``repr``, which would show a name);
+* and, as before, the synthetic population's fictitious names in free text (``register_names``).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
+from pydantic import BaseModel
 
 _PNR = re.compile(r"(?<!\d)(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?\d{4}(?!\d)")
 _names: set[str] = set()
@@ -31,19 +39,32 @@ def redact_text(text: str) -> str:
     return text
 
 
+NAME_REDACTED = "[namn]"
+
+
+def is_name_key(key: object) -> bool:
+    """A field that holds a person's name: ``name``, ``namn``, ``*_name``, ``*namn`` (any case)."""
+    if not isinstance(key, str):
+        return False
+    k = key.lower()
+    return k in ("name", "namn") or k.endswith(("_name", "namn", "-name"))
+
+
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
+    if isinstance(value, BaseModel):  # a bundle, a member: its wire form, never its repr
+        return _redact(value.model_dump(mode="json", by_alias=True, exclude_none=True))
     if isinstance(value, dict):
-        return {k: _redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+        return {k: (NAME_REDACTED if is_name_key(k) and v is not None else _redact(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
         return [_redact(v) for v in value]
     return value
 
 
 def redact_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event.keys()):
-        event[key] = _redact(event[key])
+        event[key] = NAME_REDACTED if is_name_key(key) and event[key] is not None else _redact(event[key])
     return event
 
 

@@ -3,7 +3,8 @@
 Off by default. Enabled per municipality with the reference to the board's delegation decision
 (delegationsordning). Only a re-application proposed GRANT with no MANUAL finding, whose notices are all on
 the municipality's allow-list, and which uses no health data (a sick certificate, sickness benefit or
-activity compensation — GDPR art. 22(4)) and no protected identity, is decided by ``system:auto``;
+activity compensation, or a health-related cost of case bundle /2 — GDPR art. 22(4)) and no protected
+identity, is decided by ``system:auto`` (a supplementary application never is);
 everything else waits for a handler. The batch calls :func:`automate` after it stores a proposal. The
 letter (rendered before the transaction) says the decision was automated and how to ask a handler to
 reconsider it; the audit event records the delegation reference.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from decision.bundle import CaseBundle, IncomeKind, LabourStatus
+from decision.bundle_parts import HEALTH_COST_KINDS
 from decision.limits import TOTAL_PARAM, above
 from decision.money import parse_sum
 from decision.ports import Clock
@@ -62,6 +64,8 @@ def uses_health_data(bundle: CaseBundle) -> bool:
         return True
     if any(i.kind.value in HEALTH_INCOME for i in app.incomes):
         return True
+    if any(c.kind.value in HEALTH_COST_KINDS for c in app.costs):  # bundle /2: läkarvård, medicin, tandvård, glasögon
+        return True
     return any(
         getattr(f, "kind", None) in HEALTH_INCOME or getattr(getattr(f, "kind", None), "value", None) in HEALTH_INCOME
         for e in bundle.registry or [] for f in e.facts
@@ -74,6 +78,8 @@ def why_not(case: CaseView, cfg: AutoConfig | None) -> str | None:
         return "not_enabled"
     if case.app.state != State.PROPOSED:
         return "state"
+    if case.bundle.application.kind == "supplementary":
+        return "supplementary"  # a tilläggsansökan is never decided automatically (docs/case-bundle.md)
     if case.bundle.application.kind != "reapplication":
         return "first_application"
     if case.basis.outcome != "GRANT":

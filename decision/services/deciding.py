@@ -19,6 +19,7 @@ from decision.money import parse_sum
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import AccessRecorder, Clock
 from decision.services.intake import PackCoverage, store_bundles
+from decision.services.supplementary import find_earlier
 from decision.states import DECIDED, State
 from decision.trace import StepKind
 from decision.uow import AuditEntry, Conflict, Guard, Move, NewDecision, Stored, UnitOfWork, protected_identity
@@ -97,7 +98,7 @@ def store_decisions(
                 proposed_ore=parse_sum(basis.amounts.proposed), basis_hash=basis_hash,
                 basis_json=basis_bytes.decode("utf-8"),
                 trace_json=json.dumps([st.to_json() for st in ev.trace], ensure_ascii=False),
-                protected=protected, actor=actor, uses=uses_of(decided),
+                protected=protected, actor=actor, uses=uses_of(decided), earlier=decided.earlier,
             ))
             before: tuple[AuditEntry, ...] = ()
             previous = current.current_decision_id
@@ -111,6 +112,8 @@ def store_decisions(
                 "outcome": basis.outcome, "findings": sorted({f.code for f in basis.findings}),
                 # the date the pack was selected as of (the decision's clock)
                 **({"as_of": decided.as_of.isoformat()} if decided.as_of is not None else {}),
+                # a supplementary application: the signed decision it was decided against
+                **({"earlier_decision": decided.earlier.decision_id} if decided.earlier is not None else {}),
             }
             moves.append(Move(app.id, current.state, State.PROPOSED, actor, payload, columns=columns,
                               subject=f"decision:{decision_id}", before=before))
@@ -141,13 +144,14 @@ def decide(
     at = clock.now()
     as_of = decision_day(at)
     packs.pack_for(bundle.application.month, as_of)  # an uncovered month is an input error: store nothing
+    earlier = find_earlier(uow, bundle)  # a supplement without a signed decision is an input error: store nothing
     stored = _receive(uow, bundle, actor, at)
     sealed = pipeline.seal(bundle)
     if sealed is not bundle:
         stored = _receive(uow, sealed, actor, at)
     if after_store is not None:
         after_store()  # a crash point (tests)
-    decided = pipeline.evaluate(sealed, as_of=as_of)
+    decided = pipeline.evaluate(sealed, as_of=as_of, earlier=earlier)
     decision_id, created = store_one(uow, stored, decided, actor, code_version, at)
     access.record(actor, purpose, channel, "decide", f"decision:{decision_id}",
                   [m.personnummer for m in sealed.application.household])
@@ -253,7 +257,7 @@ def fetch_again(
     if not any(e.status is AnswerStatus.UNAVAILABLE for e in sealed.registry or []):
         return decide(uow, pipeline, packs, access, clock, sealed, actor=actor, code_version=code_version,
                       purpose=purpose, channel=channel)
-    decided = pipeline.evaluate(sealed, as_of=as_of)
+    decided = pipeline.evaluate(sealed, as_of=as_of, earlier=find_earlier(uow, sealed))
     access.record(actor, purpose, channel, "fetch_again_kept", f"application:{bundle.application.id}",
                   [m.personnummer for m in sealed.application.household])
     return Outcome(decided, "", False, kept=True)

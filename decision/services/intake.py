@@ -16,6 +16,7 @@ from typing import Protocol
 from decision.basis import canonical_json
 from decision.bundle import CaseBundle, Role
 from decision.ports import Clock
+from decision.services.supplementary import find_earlier
 from decision.states import State
 from decision.uow import Guard, Move, NewRevision, Stored, UnitOfWork, protected_identity
 
@@ -94,10 +95,12 @@ def submit(uow: UnitOfWork, packs: PackCoverage, clock: Clock, bundle: CaseBundl
            guard: Guard | None = None) -> Stored:
     """Submit one application (the CLI's ``batch submit``, the API's POST): stored ``received`` for the night.
 
-    A month no published pack covers is an input error (nothing is stored).
+    A month no published pack covers is an input error (nothing is stored), and so is a supplementary
+    application for a month the household has no signed decision for (decision/services/supplementary.py).
     """
     at = clock.now()
     packs.pack_for(bundle.application.month)
+    find_earlier(uow, bundle)
     return receive(uow, bundle, actor, at, guard)
 
 

@@ -2,8 +2,9 @@
 
 The use case reads each decision's pins, stored basis and sealed bundle through the unit of work and
 evaluates the bundle again with exactly that pack and guideline — never "the current one", so the clock is
-not read. It stores nothing. Judging the result (identical, different with the same code, …) is the
-audit's (``audit.replay.verdict``).
+not read. A supplementary application is decided again against the earlier decision stored with it, never
+the household's latest one. It stores nothing. Judging the result (identical, different with the same
+code, …) is the audit's (``audit.replay.verdict``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def replay_pinned(pipeline: Pipeline, pinned: PinnedDecision) -> Replayed:
     if pinned.basis_json is None or pinned.bundle_json is None:
         return Replayed(pinned, None)
     try:
-        decided = pipeline.evaluate(parse_bundle(pinned.bundle_json), pinned.pack_hash, pinned.guideline_hash)
+        decided = pipeline.evaluate(parse_bundle(pinned.bundle_json), pinned.pack_hash, pinned.guideline_hash,
+                                    earlier=pinned.earlier)
     except FinaidError as e:
         return Replayed(pinned, None, str(e))
     return Replayed(pinned, decided.basis.canonical_json())

@@ -19,6 +19,7 @@ from decision.bundle import CaseBundle
 from decision.errors import RulesError
 from decision.money import format_kr_sv
 from decision.overrides import LineOverride, Recomputed
+from decision.ports import EarlierDecision
 from decision.trace import Evaluation, RulesRef, Severity, StepKind, TraceStep
 from rules.catalog import Catalog, Guideline, RulePack
 from rules.engine import Match, RuleEngine
@@ -48,6 +49,7 @@ class PackEvaluator:
         pack_hash: str | None = None,
         guideline_hash: str | None = None,
         as_of: date | None = None,
+        earlier: EarlierDecision | None = None,  # supplementary: meaning given by the bundle/2 packs
     ) -> Evaluation:
         """Decide ``bundle``; with hashes given (replay), exactly those pack and guideline are used.
 

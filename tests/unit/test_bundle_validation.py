@@ -70,7 +70,7 @@ def test_the_worked_example_is_valid() -> None:
         ("application/costs/0/kind", "car", "application.costs[0].kind"),
         ("registry/0/status", "maybe", "registry[0].status"),
         ("registry/0/facts/0/kind", "lottery", "registry[0].facts[0]"),
-        ("schema", "finaid.case-bundle/2", "schema"),
+        ("schema", "finaid.case-bundle/3", "schema"),
     ],
 )
 def test_a_bad_field_is_named_by_its_path(path: str, value: Any, expected: str) -> None:

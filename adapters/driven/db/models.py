@@ -122,6 +122,22 @@ class Decision(Base):
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class DecisionEarlier(Base):
+    """The signed decision a supplementary application's decision was decided against (case bundle /2,
+    decision/services/supplementary.py): stored with the decision so that replay passes the same one.
+
+    Append-only; one row per decision of a supplementary application, none for any other decision.
+    """
+
+    __tablename__ = "decision_earlier"
+
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"), primary_key=True)
+    earlier_decision_id: Mapped[str] = mapped_column(String(26), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    total_ore: Mapped[int | None] = mapped_column(BigInteger)  # personal (what the household was decided)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class DecisionUse(Base):
     """What a decision used, for auditors' queries: rule ids fired, parameters, finding codes.
 

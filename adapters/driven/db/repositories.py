@@ -21,6 +21,7 @@ from adapters.driven.db.decision_reads import DecisionReads
 from adapters.driven.db.models import (
     Application,
     Decision,
+    DecisionEarlier,
     DecisionUse,
     Evidence,
     Letter,
@@ -195,6 +196,11 @@ class SqlDecisions(DecisionReads):
             raise Conflict("a decision of these inputs was stored concurrently") from e
         if uses:
             self.s.execute(insert(DecisionUse), uses)
+        earlier = [{"decision_id": d.id, "earlier_decision_id": d.earlier.decision_id, "month": d.earlier.month,
+                    "total_ore": d.earlier.total_ore, "signed_at": d.earlier.signed_at}
+                   for d in decisions if d.earlier is not None]
+        if earlier:  # a supplementary application: what it was decided against (replayed with it)
+            self.s.execute(insert(DecisionEarlier), earlier)
         for row, d in zip(rows, decisions, strict=True):
             stage(self.s, f"decision:{d.id}", "decision", row, _columns(Decision),
                   {"uses": sorted([k, r] for k, r in d.uses)})
@@ -356,6 +362,9 @@ class SqlRetention:
         )))
         s.execute(update(Decision).where(Decision.application_id == application_id)
                   .values(basis_json=None, trace_json=None, proposed_ore=None, purged_at=at))
+        if decision_ids:
+            s.execute(update(DecisionEarlier).where(DecisionEarlier.decision_id.in_(decision_ids))
+                      .values(total_ore=None))
         s.execute(update(Application).where(Application.id == application_id).values(household_key=None, purged_at=at))
         # sign-offs and letters (append-only: their triggers allow exactly this blanking)
         s.execute(update(SignOff).where(SignOff.application_id == application_id, SignOff.purged_at.is_(None))

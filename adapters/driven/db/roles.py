@@ -23,7 +23,8 @@ RUNTIME = "finaid_runtime"
 PURGE = "finaid_purge"
 ROLES = (RUNTIME, PURGE)
 
-APPEND_ONLY = ("audit_event", "access_log", "access_person", "sign_off", "sign_off_override", "letter")
+APPEND_ONLY = ("audit_event", "access_log", "access_person", "sign_off", "sign_off_override", "letter",
+               "decision_earlier")
 READ_ONLY = ("alembic_version",)
 FULL_DML = ("batch_run", "chain_head", "users", "roles", "user_roles", "units", "unit_areas", "user_units",
             "web_sessions", "api_tokens")
@@ -35,6 +36,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "decision": ("basis_json", "trace_json", "proposed_ore", "purged_at"),
     "sign_off": ("record_json", "purged_at"),
     "letter": ("html", "pdf", "purged_at"),
+    "decision_earlier": ("total_ore",),
 }
 CASE_TABLES = ("application", "application_revision", "registry_evidence", "decision")
 

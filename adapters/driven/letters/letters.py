@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from adapters.driven.db.casefile import line_group
 from adapters.driven.letters.templating import LETTER_TEMPLATES, environment, month_sv, template_set_hash
+from decision.bundle import Role
 from decision.services.signoff_types import RenderedLetter
-from decision.uow import CaseView
+from decision.uow import CaseView, protected_identity
 
 NEW_SOL = date(2025, 7, 1)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -55,18 +56,21 @@ class ConfiguredParticulars:
     def for_case(self, case: CaseView) -> LetterParticulars:
         code = case.app.municipality
         name = self.names.get(code) or (f"Exempelkommun ({code})" if self.demo else f"Kommun {code}")
-        protected = case.app.protected
+        protected = case.app.protected or protected_identity(case.bundle)
         if protected:
             address: tuple[str, ...] = ()
         elif self.demo:
             address = ("[Gatuadress – demo]", "[Postnummer och ort – demo]")
         else:
             address = ("[Adress från verksamhetssystemet]",)
+        # case bundle /2 may carry the applicant's name: the addressee then, never for a protected identity
+        given = None if protected else next(
+            (m.name for m in case.bundle.application.household if m.role is Role.APPLICANT and m.name), None)
+        placeholder = "[Sökandens namn – demo]" if self.demo else "[Sökandens namn från verksamhetssystemet]"
         return LetterParticulars(
             board=self.board, municipality_name=name,
             diary_number=f"{'DEMO-' if self.demo else ''}{case.app.id}",
-            addressee="[Sökandens namn – demo]" if self.demo else "[Sökandens namn från verksamhetssystemet]",
-            address=address, protected=protected, placeholders=True,
+            addressee=given or placeholder, address=address, protected=protected, placeholders=True,
         )
 
 

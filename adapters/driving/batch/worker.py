@@ -31,7 +31,7 @@ from adapters.driving.batch.outage import DatabaseUnreachable, Outage
 from decision.bundle import AnswerStatus, CaseBundle, Role
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import Clock
-from decision.services import deciding, intake
+from decision.services import deciding, intake, supplementary
 from decision.services.deciding import ToStore
 from decision.states import REGISTRY_UNAVAILABLE
 from decision.uow import Stored, UnitOfWork
@@ -178,7 +178,8 @@ class Worker:
                                    permanent_reason=False)
                         continue
                 cpu = time.process_time()
-                decided = self.pipeline.evaluate(outcome, as_of=as_of)
+                earlier = supplementary.find_earlier(self.store.uow(), outcome)  # None unless supplementary
+                decided = self.pipeline.evaluate(outcome, as_of=as_of, earlier=earlier)
                 result.cpu_seconds = time.process_time() - cpu
                 pending.append((claim, outcome, fetched, decided, result))
             except (LeaseLost, DatabaseUnreachable):

@@ -19,7 +19,7 @@ app = typer.Typer(help="Decide one application (a case bundle) and show the deci
 @app.command("decide")
 def case_decide(
     ctx: typer.Context,
-    bundle: Annotated[Path, typer.Argument(help="The case bundle (finaid.case-bundle/1 JSON); '-' reads stdin.")],
+    bundle: Annotated[Path, typer.Argument(help="The case bundle (finaid.case-bundle/1 or /2 JSON); '-' reads stdin.")],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the decision basis as JSON (the contract's form).")
     ] = False,
@@ -149,7 +149,7 @@ def case_list(
 @app.command("fetch")
 def case_fetch(
     ctx: typer.Context,
-    bundle: Annotated[Path, typer.Argument(help="The case bundle (finaid.case-bundle/1 JSON); '-' reads stdin.")],
+    bundle: Annotated[Path, typer.Argument(help="The case bundle (finaid.case-bundle/1 or /2 JSON); '-' reads stdin.")],
     evidence: Annotated[
         Path | None, typer.Option(help="Also write each raw SSBTEK answer envelope into this folder.")
     ] = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
@@ -13,11 +14,19 @@ app = typer.Typer(
 
 
 @app.command("case-bundle")
-def schema_case_bundle() -> None:
-    """Print the JSON Schema of finaid.case-bundle/1 (what an e-service sends)."""
-    from decision.bundle import CaseBundle
+def schema_case_bundle(
+    version: Annotated[
+        int,
+        typer.Option("--version", help="The contract version: 2 (current) or 1 (still accepted)."),
+    ] = 2,
+) -> None:
+    """Print the JSON Schema of finaid.case-bundle/2 (what an e-service sends); --version 1 for /1."""
+    from decision.bundle_v2 import json_schema
+    from decision.errors import FieldError, InputError
 
-    print(json.dumps(CaseBundle.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    if version not in (1, 2):
+        raise InputError([FieldError("--version", "must be 1 or 2")])
+    print(json.dumps(json_schema(version), ensure_ascii=False, indent=2))
 
 
 @app.command("decision-basis")

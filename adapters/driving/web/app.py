@@ -54,7 +54,7 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
         title="finaid API",
         version="1",
         description=(
-            "Decision support for ekonomiskt bistånd: submit case bundles (finaid.case-bundle/1), read their "
+            "Decision support for ekonomiskt bistånd: submit case bundles (finaid.case-bundle/1 or /2), read their "
             "status, the decision basis (finaid.decision-basis/1) and the signed decision "
             "(finaid.signed-decision/1). Bearer tokens per calling system with scopes; see docs/web.md."
         ),

@@ -20,6 +20,8 @@ from typing import Any, Self
 
 from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
+from decision.money import parse_sum
+from decision.ports import EarlierDecision
 from decision.states import transition
 from decision.uow import (
     AppView,
@@ -157,8 +159,21 @@ class FakeDecisions:
             if d is not None:
                 rev = self.t.revisions.get(d["revision_id"])
                 out.append(PinnedDecision(i, d["pack_hash"], d["guideline_hash"], d["code_version"], d["basis_json"],
-                                          rev["bundle_json"] if rev is not None else None))
+                                          rev["bundle_json"] if rev is not None else None, d.get("earlier")))
         return out
+
+    def signed_for_month(self, household_key: str, month: str, other_than: str) -> EarlierDecision | None:
+        rows = []
+        for s in self.t.signoffs.values():
+            d = self.t.decisions[s["decision_id"]]
+            a = self.t.applications[d["application_id"]]
+            if (a["household_key"] == household_key and a["id"] != other_than and d["month"] == month
+                    and d["superseded_by"] is None and s["final"] and s["record_json"] is not None):
+                rows.append((s["at"], s["id"], d["id"], json.loads(s["record_json"])["amounts"]["decided"]))
+        if not rows:
+            return None
+        rows.sort()
+        return EarlierDecision(rows[-1][2], month, sum(parse_sum(r[3]) for r in rows), rows[-1][0])
 
     def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
         apps = [a for a in self.t.applications.values()

@@ -11,6 +11,7 @@ from adapters.driven.db.casefile import CaseFile, applied_for, line_group
 from adapters.driven.render.html import KIND_SV
 from adapters.driving.web import presentation
 from decision.money import format_kr_sv
+from decision.uow import protected_identity
 
 HINTS = {
     "application.first": "Förstagångsansökan: utred hushållets situation (besök, underlag) innan beslut.",
@@ -61,7 +62,9 @@ def case_view(case: CaseFile, override_codes: Sequence[Any], decided: Sequence[i
         "manual": [(i, f) for i, f in enumerate(basis.findings) if f.severity == "manual"],
         "notices": [f for f in basis.findings if f.severity == "notice"],
         "registry": registry,
-        "members": [(labels[m.personnummer], ages.get(labels[m.personnummer]))
+        # names (case bundle /2) only on a page the person may see at all (scope.py), never for a protected identity
+        "members": [(labels[m.personnummer], ages.get(labels[m.personnummer]),
+                     None if case.app.protected or protected_identity(case.bundle) else m.name)
                     for m in case.bundle.application.household],
         "facts": [f for f in basis.facts if f.source != "application" and not f.id.startswith("param:")],
     }

@@ -1,0 +1,34 @@
+"""Names (case bundle /2): the letter's addressee is the applicant's name only when no one in the household
+has a protected identity; a protected identity's letter has neither the name nor an address."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from adapters.driven.letters.letters import ConfiguredParticulars
+from decision.validation import parse_bundle
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "bundles"
+
+
+def case(protected_fact: bool) -> Any:
+    data = json.loads(next(EXAMPLES.glob("01*.json")).read_text(encoding="utf-8"))
+    data["schema"] = "finaid.case-bundle/2"
+    data["application"].pop("previous_aid")
+    data["application"]["household"][0]["name"] = "Anna Exempel"
+    data["registry"][1]["facts"] = [{"kind": "protected_identity", "value": protected_fact}]
+    bundle = parse_bundle(json.dumps(data))
+    return SimpleNamespace(app=SimpleNamespace(id="APP-1", municipality="1287", protected=False), bundle=bundle)
+
+
+def test_the_applicants_name_is_the_addressee() -> None:
+    p = ConfiguredParticulars("Socialnämnden", {"1287": "Höganäs"}, demo=True).for_case(case(False))
+    assert p.addressee == "Anna Exempel" and p.address and not p.protected
+
+
+def test_a_protected_identity_letter_has_no_name_and_no_address() -> None:
+    p = ConfiguredParticulars("Socialnämnden", {"1287": "Höganäs"}, demo=True).for_case(case(True))
+    assert "Anna" not in p.addressee and p.address == () and p.protected
