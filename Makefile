@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web
+.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web oidc-provider
 
 venv: $(STAMP)
 
@@ -42,6 +42,20 @@ system-deps:
 	  else echo "missing Debian packages:$$missing (run as root: apt-get install -y$$missing); browser tests will skip"; fi; \
 	fi
 
+# The single sign-on tests run a real OpenID Connect provider (the npm package oidc-provider, its version locked
+# in tests/integration/oidc/provider/package-lock.json) with the machine's Node; without node/npm they skip.
+OIDC_PROVIDER := tests/integration/oidc/provider
+oidc-provider:
+	@if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then \
+	  echo "make test: node/npm not found: the single sign-on tests (tests/integration/oidc) will skip"; \
+	elif [ ! -f $(OIDC_PROVIDER)/node_modules/.package-lock.json ] || \
+	     [ $(OIDC_PROVIDER)/package-lock.json -nt $(OIDC_PROVIDER)/node_modules/.package-lock.json ]; then \
+	  echo "make test: npm ci in $(OIDC_PROVIDER): installs oidc-provider (npm registry, about 40 packages, locked)"; \
+	  echo "  why: the single sign-on tests sign handlers in through a real OpenID Connect provider on loopback"; \
+	  (cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error) \
+	  || echo "npm ci failed: the single sign-on tests will skip"; \
+	fi
+
 web: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db $(BIN)/finaid web serve
 
@@ -59,7 +73,7 @@ unit: $(STAMP)
 rules-verify: $(STAMP)
 	$(BIN)/finaid rules verify
 
-test: lint typecheck rules-verify system-deps unit
+test: lint typecheck rules-verify system-deps oidc-provider unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate.py

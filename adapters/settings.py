@@ -178,6 +178,49 @@ class Settings(BaseSettings):
         default=20, ge=1, le=1000, description="applications sent and files uploaded per hour per person"
     )
 
+    # --- single sign-on (OpenID Connect) for handlers; docs/operations.md "Single sign-on" ------------------
+    oidc_issuer: str | None = Field(
+        default=None, description="the identity provider's issuer URL (https; discovery at /.well-known/…)"
+    )
+    oidc_client_id: str | None = Field(default=None, description="finaid's client id at the identity provider")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="finaid's client secret there")
+    oidc_group_map: str | None = Field(
+        default=None,
+        description=(
+            'the provider\'s groups to finaid roles and units: JSON {"GROUP": {"roles": [...], "units": [...]}}, '
+            "or the path of a file holding it"
+        ),
+    )
+    oidc_scopes: str = Field(default="openid profile email", description="scopes asked for (space-separated)")
+    oidc_groups_claim: str = Field(default="groups", min_length=1, description="the claim that lists the groups")
+    oidc_username_claim: str = Field(
+        default="preferred_username", min_length=1, description="the claim a new user's finaid username comes from"
+    )
+    oidc_timeout_s: float = Field(default=10.0, gt=0, le=120, description="timeout of each call to the provider")
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _oidc_issuer(cls, value: str | None) -> str | None:
+        from adapters.driven.identity.urls import issuer_problem
+
+        if value is not None and (problem := issuer_problem(value)):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("oidc_group_map")
+    @classmethod
+    def _oidc_group_map(cls, value: str | None) -> str | None:
+        if value is not None:
+            group_map(value)
+        return value
+
+    @field_validator("oidc_scopes")
+    @classmethod
+    def _oidc_scopes(cls, value: str) -> str:
+        if "openid" not in value.split():
+            raise ValueError("must include openid, e.g. 'openid profile email groups'")
+        return value
+
     @field_validator("db_url")
     @classmethod
     def _db_url(cls, value: str) -> str:
@@ -192,6 +235,36 @@ class Settings(BaseSettings):
     @property
     def demo(self) -> bool:
         return self.mode == "demo"
+
+
+def group_map(value: str) -> dict[str, dict[str, list[str]]]:
+    """``FINAID_OIDC_GROUP_MAP`` read: inline JSON (``{…}``) or a JSON file's path; each group names lists of
+    roles and units (which roles exist is the web app's to check). ValueError saying what is wrong."""
+    import json
+
+    text = value.strip()
+    if not text.startswith("{"):
+        path = Path(text)
+        if not path.is_file():
+            raise ValueError(f"is neither a JSON object nor an existing file ({path})")
+        text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"is not valid JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(data, dict) or not data:
+        raise ValueError('must map at least one group: {"GROUP": {"roles": ["handler"], "units": ["nord"]}}')
+    out: dict[str, dict[str, list[str]]] = {}
+    for group, grant in data.items():
+        if not isinstance(grant, dict) or set(grant) - {"roles", "units"} or "roles" not in grant:
+            raise ValueError(f'group {group!r}: must be {{"roles": [...], "units": [...]}}')
+        lists = {k: grant.get(k, []) for k in ("roles", "units")}
+        if not all(isinstance(v, list) and all(isinstance(x, str) and x for x in v) for v in lists.values()):
+            raise ValueError(f"group {group!r}: roles and units must be lists of names")
+        if not lists["roles"]:
+            raise ValueError(f"group {group!r}: names no role")
+        out[str(group)] = lists
+    return out
 
 
 def _check_file_mode(path: Path) -> None:

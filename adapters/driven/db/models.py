@@ -244,6 +244,16 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # single sign-on: who this is at the identity provider (migration 0009); None for local accounts
+    idp_issuer: Mapped[str | None] = mapped_column(String(255))
+    idp_subject: Mapped[str | None] = mapped_column(String(255))
+    # the second factor of a local password (RFC 6238): the secret encrypted (identity/totp.py), enrolled when
+    # the first code was right, the last time step accepted (each code once)
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_users_idp", "idp_issuer", "idp_subject", unique=True),)
 
 
 class RoleRow(Base):

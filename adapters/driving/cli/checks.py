@@ -74,7 +74,7 @@ def _database(s: Services) -> list[Check]:
         if db.engine.dialect.name == "sqlite" and current != want:
             out.append(Check("migrations", True, f"embedded SQLite at {current or 'nothing'}: migrated to {want} "
                              "on first use"))
-            return [*out, _administrators(0, cfg.demo)]
+            return [*out, _administrators(0, cfg.demo, cfg.oidc_issuer is not None)]
         out.append(Check("migrations", current == want, f"schema at {current or 'nothing'}, finaid expects {want}",
                          "run `finaid db upgrade` as the owner role", (WEB, BATCH)))
         if current != want:
@@ -97,14 +97,65 @@ def _database(s: Services) -> list[Check]:
             admins = conn.execute(text(
                 "SELECT count(*) FROM users u JOIN user_roles r ON r.user_id = u.id "
                 "WHERE r.role = 'administrator' AND u.active AND NOT u.is_demo")).scalar_one()
-        return [*out, _administrators(admins, cfg.demo)]
+        return [*out, _administrators(admins, cfg.demo, cfg.oidc_issuer is not None)]
     finally:
         db.dispose()
 
 
-def _administrators(count: int, demo: bool) -> Check:
-    return Check("administrator", count > 0 or demo, f"{count} active administrator(s)",
-                 "add one: `finaid users add NAME --name '…' --role administrator`", (WEB,))
+def _administrators(count: int, demo: bool, idp: bool = False) -> Check:
+    detail = f"{count} active administrator(s)" + (
+        "; handlers sign in through the identity provider (FINAID_OIDC_ISSUER)" if idp else "")
+    return Check("administrator", count > 0 or demo or idp, detail,
+                 "add one: `finaid users add NAME --name '…' --role administrator`, or configure single sign-on "
+                 "(FINAID_OIDC_*)", (WEB,))
+
+
+def _identity_provider(s: Services) -> list[Check]:
+    """Only when single sign-on is configured: the settings complete, the issuer answering discovery, and
+    the units its group map names existing."""
+    from adapters.driven.identity.oidc import OidcClient, OidcError
+    from adapters.driving.web.config import sso_config
+    from decision.errors import ConfigurationError
+
+    cfg = s.settings
+    if not (cfg.oidc_issuer or cfg.oidc_client_id or cfg.oidc_client_secret or cfg.oidc_group_map):
+        return []
+    name, fix = "identity provider", "set the FINAID_OIDC_* settings (docs/operations.md \"Single sign-on\")"
+    try:
+        sso = sso_config(cfg)
+    except ConfigurationError as e:
+        return [Check(name, False, str(e), fix, (WEB,))]
+    assert sso is not None
+    try:
+        md = OidcClient(sso.oidc).metadata()
+    except OidcError as e:
+        return [Check(name, False, str(e), "check FINAID_OIDC_ISSUER and the network path to the identity provider")]
+    out = [Check(name, True, f"{sso.oidc.issuer} answers discovery ("
+                 + ("with" if md.get("end_session_endpoint") else "WITHOUT") + " a logout endpoint); "
+                 + f"{len(sso.group_map)} group(s) mapped")]
+    wanted = sorted({u for grant in sso.group_map.values() for u in grant.units})
+    if wanted:
+        out.append(_mapped_units(cfg.db_url, cfg.db_schema, wanted))
+    return out
+
+
+def _mapped_units(url: str, schema: str | None, wanted: list[str]) -> Check:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from adapters.driven.db.engine import Database
+
+    db = Database(url, schema)
+    try:
+        with db.engine.connect() as conn:
+            known = set(conn.execute(text("SELECT id FROM units")).scalars())
+    except SQLAlchemyError:
+        known = set()
+    finally:
+        db.dispose()
+    missing = [u for u in wanted if u not in known]
+    return Check("group map units", not missing, f"missing {', '.join(missing)}" if missing else
+                 f"{', '.join(wanted)} exist", "create them (`finaid units set`) or fix FINAID_OIDC_GROUP_MAP")
 
 
 def _keys(s: Services) -> list[Check]:
@@ -235,8 +286,8 @@ def run_checks(s: Services, today: date | None = None) -> list[Check]:
     """Every check, in the order the operator reads them; one failing check never hides the others."""
     day = today or s.clock.now().date()
     groups: list[Callable[[], list[Check]]] = [
-        lambda: _database(s), lambda: _keys(s), lambda: _registry(s, day), lambda: _rules(s, day),
-        lambda: _system(s),
+        lambda: _database(s), lambda: _identity_provider(s), lambda: _keys(s), lambda: _registry(s, day),
+        lambda: _rules(s, day), lambda: _system(s),
     ]
     out: list[Check] = []
     for group in groups:

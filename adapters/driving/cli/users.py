@@ -59,6 +59,7 @@ def users_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json
     for u in users:
         flags = ("" if u["active"] else " disabled") + (" locked" if u["locked"] else "")
         flags += " demo" if u["demo"] else ""
+        flags += " sso" if u.get("sso") else (" totp" if u.get("totp") else "")
         print(f"{u['username']:20} {','.join(u['roles']):28} {','.join(u['units']):20}{flags}")
 
 
@@ -92,6 +93,16 @@ def users_unlock(ctx: typer.Context, username: str) -> None:
     from adapters.driving.web.accounts import unlock
 
     unlock(services(ctx).database, username, services(ctx).actor, services(ctx).clock)
+
+
+@app.command("totp-reset")
+def users_totp_reset(ctx: typer.Context, username: str) -> None:
+    """Clear a user's TOTP (a lost phone): a new one is enrolled at their next login; their sessions end."""
+    from adapters.driving.web.second_factor import reset
+
+    had = reset(services(ctx).database, username, services(ctx).actor, services(ctx).clock)
+    print(f"{username}: TOTP cleared; a new one is enrolled at the next login" if had else
+          f"{username} had no TOTP; nothing to clear (enrolment happens at the next login)", file=sys.stderr)
 
 
 @app.command("disable")

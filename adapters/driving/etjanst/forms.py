@@ -142,9 +142,16 @@ def _amount(text: str) -> str | None:
 
 
 def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str, month: str, kind: str,
-              submitted_at: datetime) -> tuple[CaseBundle | None, dict[str, str]]:
-    """The case bundle of a draft, or the problems by form field name (plain, translatable messages)."""
+              submitted_at: datetime, v2: bool = SUPPORTS_V2) -> tuple[CaseBundle | None, dict[str, str]]:
+    """The case bundle of a draft, or the problems by form field name (plain, translatable messages).
+
+    ``v2``: the rule pack that decides the month takes ``finaid.case-bundle/2`` (then documents and the /2 cost
+    kinds go into the bundle); else a /1 bundle without them (the attachments still reach the handler)."""
     errors: dict[str, str] = {}
+    v2 = v2 and SUPPORTS_V2
+    if kind == "supplementary" and not v2:
+        errors["kind"] = N_("A supplementary application cannot be sent in the e-service for this month. Contact "
+                            "the social services.")
     members: list[dict[str, Any]] = []
     for i, m in enumerate(data.get("household", [])):
         if not m.get("keep", True):
@@ -186,13 +193,13 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             incomes.append({"person": p, "kind": r["kind"], "amount": a})
     for i, r in enumerate(data.get("costs", [])):
         a = money("costs", i, "amount", r.get("amount", ""))
-        if r.get("kind") not in cost_kinds():
+        if r.get("kind") not in (cost_kinds() if v2 else COST_KINDS):
             errors[field_name("costs", i, "kind")] = N_("Choose what kind of cost it is.")
         elif a:
             cost: dict[str, Any] = {"kind": r["kind"], "amount": a}
             if r.get("description"):
                 cost["description"] = r["description"]
-            if SUPPORTS_V2 and r.get("document"):
+            if v2 and r.get("document"):
                 cost["document"] = r["document"]
             costs.append(cost)
     for i, r in enumerate(data.get("assets", [])):
@@ -209,8 +216,8 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             labour.append({"person": p, "status": r["status"]})
     if errors:
         return None, errors
-    v2 = SUPPORTS_V2 and (kind == "supplementary" or any(c.get("document") for c in costs)
-                          or any(c["kind"] in COST_KINDS_V2 for c in costs))
+    v2 = v2 and (kind == "supplementary" or any(c.get("document") for c in costs)
+                 or any(c["kind"] in COST_KINDS_V2 for c in costs))
     application: dict[str, Any] = {
         "id": application_id, "municipality": municipality, "month": month, "kind": kind,
         "submitted_at": submitted_at.isoformat(), "household_changed": bool(data.get("household_changed")),

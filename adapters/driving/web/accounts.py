@@ -149,7 +149,8 @@ def list_users(db: Database, clock: Clock | None = None) -> list[dict[str, Any]]
             out.append({
                 "username": u.username, "display_name": u.display_name, "title": u.title, "roles": roles,
                 "units": units, "active": u.active, "demo": u.is_demo,
-                "locked": bool(locked and locked > at),
+                "locked": bool(locked and locked > at), "sso": u.idp_subject is not None,
+                "totp": u.totp_enrolled_at is not None,
                 "last_login_at": aware(u.last_login_at),
             })
         return out

@@ -72,15 +72,18 @@ class Identity:
 @dataclass(frozen=True)
 class LoginResult:
     user_id: str | None
-    failure: str | None = None  # bad_credentials | locked | disabled | demo_refused
+    failure: str | None = None  # bad_credentials | locked | disabled | demo_refused | totp_wrong | no_mapped_group …
+    second_factor: str | None = None  # the password was right; still needed: "verify" (a code) or "enrol"
 
     @property
     def ok(self) -> bool:
-        return self.user_id is not None and self.failure is None
+        """Logged in: no failure and no second factor still to give."""
+        return self.user_id is not None and self.failure is None and self.second_factor is None
 
 
 class Authenticator(Protocol):
-    """The login port: a password form today, OIDC/SAML later."""
+    """The login port for a username and password (a second factor may follow: ``LoginResult.second_factor``,
+    adapters/driving/web/second_factor.py); single sign-on is adapters/driving/web/sso.py."""
 
     def authenticate(self, username: str, password: str) -> LoginResult: ...
 
@@ -90,6 +93,7 @@ class LoginPolicy:
     lockout_attempts: int = 5
     lockout_minutes: int = 15
     demo: bool = False
+    totp: bool = False  # a local password needs a TOTP code too (on outside demo mode)
 
 
 class PasswordAuthenticator:
@@ -132,6 +136,8 @@ class PasswordAuthenticator:
                 return LoginResult(None, "bad_credentials")
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
+            if self.policy.totp and not user.is_demo:  # the failures count on until the code is right too
+                return LoginResult(user.id, second_factor="verify" if user.totp_enrolled_at else "enrol")
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, at
             return LoginResult(user.id)
 

@@ -17,6 +17,7 @@ from decision.money import parse_kronor
 
 if TYPE_CHECKING:
     from adapters.driven.db.engine import Database
+    from adapters.driving.web.sso import SsoConfig
     from adapters.settings import Settings
 
 
@@ -42,6 +43,12 @@ class WebConfig:
     municipality_names: dict[str, str] = field(default_factory=dict)
     registry_factory: Callable[[Database], Any] | None = None  # db -> RegistrySource | None
     pdf: bool = True
+    sso: SsoConfig | None = None  # single sign-on through the municipality's identity provider (sso.py)
+    totp: bool | None = None  # local passwords need a TOTP code too (default: outside demo mode)
+
+    @property
+    def totp_required(self) -> bool:
+        return (not self.demo) if self.totp is None else self.totp
 
     @staticmethod
     def from_settings(
@@ -80,6 +87,42 @@ class WebConfig:
             api_rate_per_minute=cfg.api_rate_per_minute, api_max_body_bytes=cfg.api_max_body_bytes,
             api_max_list=cfg.api_max_list, board=cfg.letter_board,
             municipality_names=dict(cfg.letter_municipality_names),
-            registry_factory=registry_factory,
+            registry_factory=registry_factory, sso=sso_config(cfg),
         )
+
+
+def sso_config(cfg: Settings) -> SsoConfig | None:
+    """Single sign-on from ``FINAID_OIDC_*``: None when no issuer is set; ConfigurationError naming what is
+    missing or wrong when it is set."""
+    from adapters.driven.identity.oidc import OidcConfig
+    from adapters.driving.web.sso import CALLBACK_PATH, SsoConfig, parse_group_map
+    from adapters.settings import group_map
+
+    if cfg.oidc_issuer is None:
+        stray = [n for n, v in (("FINAID_OIDC_CLIENT_ID", cfg.oidc_client_id),
+                                ("FINAID_OIDC_CLIENT_SECRET", cfg.oidc_client_secret),
+                                ("FINAID_OIDC_GROUP_MAP", cfg.oidc_group_map)) if v]
+        if stray:
+            raise ConfigurationError(f"FINAID_OIDC_ISSUER is not set, but {', '.join(stray)} is: set the issuer "
+                                     "too (single sign-on), or unset them")
+        return None
+    missing = [n for n, v in (("FINAID_OIDC_CLIENT_ID", cfg.oidc_client_id),
+                              ("FINAID_OIDC_CLIENT_SECRET", cfg.oidc_client_secret),
+                              ("FINAID_OIDC_GROUP_MAP", cfg.oidc_group_map)) if not v]
+    if missing:
+        raise ConfigurationError(f"{', '.join(missing)}: not set; single sign-on (FINAID_OIDC_ISSUER) needs it")
+    assert cfg.oidc_client_id and cfg.oidc_client_secret and cfg.oidc_group_map
+    try:
+        groups = parse_group_map(group_map(cfg.oidc_group_map))
+    except ValueError as e:
+        raise ConfigurationError(f"FINAID_OIDC_GROUP_MAP: {e}") from None
+    base = cfg.web_url.rstrip("/")
+    oidc = OidcConfig(
+        issuer=cfg.oidc_issuer, client_id=cfg.oidc_client_id,
+        client_secret=cfg.oidc_client_secret.get_secret_value(), scopes=tuple(cfg.oidc_scopes.split()),
+        groups_claim=cfg.oidc_groups_claim, claims=tuple(sorted({"name", cfg.oidc_username_claim})),
+        timeout_s=cfg.oidc_timeout_s,
+    )
+    return SsoConfig(oidc=oidc, group_map=groups, redirect_uri=base + CALLBACK_PATH,
+                     after_logout_uri=base + "/login", username_claim=cfg.oidc_username_claim)
 

@@ -11,9 +11,11 @@ from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
 from adapters.driven.db.uow import SqlUnitOfWork
+from adapters.driven.identity.totp import SecretBox
 from adapters.driven.letters.letters import ConfiguredParticulars, LetterMaker
 from adapters.driving.web.auth import LoginPolicy, PasswordAuthenticator, SessionPolicy, SessionStore
 from adapters.driving.web.config import WebConfig
+from adapters.driving.web.second_factor import SecondFactor
 from adapters.driving.web.signoff import Policy
 from audit.access import person_key
 from decision.errors import ConfigurationError
@@ -21,6 +23,7 @@ from decision.ports import Clock
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
+    from adapters.driven.identity.oidc import OidcClient
     from rules.catalog import Catalog
 
 
@@ -42,13 +45,23 @@ class WebServices:
             db, config.session_secret, SessionPolicy(config.idle_minutes, config.max_hours), config.protected_roles,
             self.clock,
         )
-        self.authenticator = PasswordAuthenticator(
-            db, LoginPolicy(config.lockout_attempts, config.lockout_minutes, config.demo), self.clock
-        )
+        login_policy = LoginPolicy(config.lockout_attempts, config.lockout_minutes, config.demo,
+                                   totp=config.totp_required)
+        self.authenticator = PasswordAuthenticator(db, login_policy, self.clock)
+        self.second_factor = SecondFactor(db, SecretBox(config.hmac_key), login_policy, self.clock)
         self.policy = Policy(config.four_eyes_threshold_ore, config.four_eyes_findings, config.reason_codes_dir)
         self.letters = LetterMaker(
             ConfiguredParticulars(config.board, config.municipality_names, config.demo), pdf=config.pdf
         )
+
+    @cached_property
+    def oidc(self) -> OidcClient | None:
+        """The identity provider's client when single sign-on is configured (discovery on first use)."""
+        if self.config.sso is None:
+            return None
+        from adapters.driven.identity.oidc import OidcClient
+
+        return OidcClient(self.config.sso.oidc)
 
     def uow(self) -> SqlUnitOfWork:
         """A unit of work on this app's database (what the use cases store through)."""

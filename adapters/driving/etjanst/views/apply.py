@@ -31,6 +31,15 @@ def offered_month(ctx: Ctx) -> str | None:
     return None
 
 
+def accepts_v2(ctx: Ctx, month: str) -> bool:
+    """Whether the rule pack that decides ``month`` (as of today) takes finaid.case-bundle/2."""
+    try:
+        pack: Any = ctx.services.catalog.pack_for(month, as_of=decision_day(ctx.services.clock.now()))
+    except Exception:  # noqa: BLE001 - no pack: the submit refuses the month with its own message
+        return False
+    return forms.SCHEMA_V2 in pack.manifest.get("accepts_bundles", ["finaid.case-bundle/1"])
+
+
 def form_page(request: Request, ctx: Ctx, draft: DraftRow, data: dict[str, Any], errors: dict[str, str],
               status: int = 200) -> Response:
     rows = {s: list(data.get(s, [])) for s in forms.SECTIONS}
@@ -44,6 +53,7 @@ def form_page(request: Request, ctx: Ctx, draft: DraftRow, data: dict[str, Any],
                               if m["personnummer"] not in listed]
     return render(request, "apply.html", status, ctx=ctx, draft=draft, rows=rows, errors=errors, people=people,
                   f=forms, attachments=ctx.services.store.attachments(draft.id),
+                  kinds=forms.cost_kinds() if accepts_v2(ctx, draft.month) else forms.COST_KINDS,
                   limit=megabytes(ctx.services.config.max_upload_bytes))
 
 
@@ -114,7 +124,8 @@ def install(app: FastAPI) -> None:
                         if m.get("role") == "partner" and m.get("keep", True)), None)
         partner_key = ctx.services.person_key(partner) if partner else None
         _, errors = forms.to_bundle(data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
-                                    month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now())
+                                    month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
+                                    v2=accepts_v2(ctx, draft.month))
         data.pop("errors", None)
         ctx.services.store.save_draft(draft.id, data, partner_key)
         if upload_errors:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from adapters.driven.db.etjanst import DraftRow
 from adapters.driving.etjanst import forms
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, own_draft, render
+from adapters.driving.etjanst.views.apply import accepts_v2
 from decision.bundle import CaseBundle, Role
 from decision.errors import FinaidError, InputError
 from decision.pipeline import decision_day
@@ -29,7 +30,8 @@ SOURCES = {
 
 def bundle_of(ctx: Ctx, draft: DraftRow) -> tuple[CaseBundle | None, dict[str, str]]:
     return forms.to_bundle(draft.data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
-                           month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now())
+                           month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
+                           v2=accepts_v2(ctx, draft.month))
 
 
 def is_partner(ctx: Ctx, draft: DraftRow) -> bool:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from adapters.driving.web.views import admin, case, common, etjanst, letter, login, queue, reports
+from adapters.driving.web.views import (
+    admin,
+    case,
+    common,
+    etjanst,
+    letter,
+    login,
+    login_sso,
+    login_totp,
+    queue,
+    reports,
+)
 
 
 def install(app: FastAPI) -> None:
-    for page in (common, login, queue, case, etjanst, letter, reports, admin):
+    for page in (common, login, login_sso, login_totp, queue, case, etjanst, letter, reports, admin):
         page.install(app)

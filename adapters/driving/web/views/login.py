@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from adapters.driving.web.views import login_sso, login_totp
 from adapters.driving.web.views.common import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -63,7 +64,7 @@ def install(app: FastAPI) -> None:
         services = _services(request)
         nonce = secrets.token_urlsafe(24)
         response = render(request, "login.html", next=_safe_next(next), token=services.sessions.sign(nonce),
-                          failed=bool(failed))
+                          failed=bool(failed), sso_link=login_sso.login_link(services, _safe_next(next)))
         _set_cookie(response, services, LOGIN_COOKIE, nonce, max_age=1800)
         return response
 
@@ -87,6 +88,11 @@ def install(app: FastAPI) -> None:
             refused.headers["Retry-After"] = str(int(wait + 0.999))
             return refused
         result = services.authenticator.authenticate(username, password)
+        if result.second_factor and result.user_id and not result.failure:  # a TOTP code still to give
+            response = RedirectResponse(f"/login/totp?next={quote(next_path)}", status_code=303)
+            login_totp.start(response, services, result.user_id)
+            response.delete_cookie(LOGIN_COOKIE, path="/")
+            return response
         if not result.ok or result.user_id is None:
             throttle.failed(client)
             return RedirectResponse(f"/login?failed=1&next={quote(next_path)}", status_code=303)
@@ -102,7 +108,7 @@ def install(app: FastAPI) -> None:
         ctx = _ctx(request)
         await _form(request, ctx)
         ctx.services.sessions.end(request.cookies.get(SESSION_COOKIE))
-        response = RedirectResponse("/login", status_code=303)
+        response = await login_sso.provider_logout(request, ctx.services) or RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
