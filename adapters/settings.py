@@ -162,6 +162,17 @@ class Settings(BaseSettings):
     etjanst_pnr_claim: str = Field(
         default="personal_number", description="the OpenID Connect claim that carries the personnummer"
     )
+    etjanst_oidc_issuer: str | None = Field(
+        default=None, description="the e-identification broker's issuer URL (OpenID Connect; BankID, Freja eID)"
+    )
+    etjanst_oidc_client_id: str | None = Field(default=None, description="the e-service's client id at the broker")
+    etjanst_oidc_client_secret: SecretStr | None = Field(default=None, description="its client secret there")
+    etjanst_oidc_redirect_uri: str | None = Field(
+        default=None, description="the e-service's callback, https://…/login/eid/callback"
+    )
+    etjanst_clamd: str | None = Field(
+        default=None, description="ClamAV's daemon for scanning uploads: unix:/path/to/clamd.ctl or tcp:host:port"
+    )
     etjanst_municipality: str | None = Field(
         default=None, pattern=r"^[0-9]{4}$", description="kommunkod of a first application made in the e-service"
     )

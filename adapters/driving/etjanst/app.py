@@ -14,6 +14,7 @@ from adapters.driving.etjanst.config import EtjanstConfig
 from adapters.driving.etjanst.identity import CitizenIdentity
 from adapters.driving.etjanst.services import EtjanstServices
 from adapters.driving.web.app import SecurityHeaders
+from decision.errors import ConfigurationError
 from decision.ports import Clock
 from decision.services.etjanst import Notifier, VirusScanner
 
@@ -43,5 +44,23 @@ def create_etjanst_app(config: EtjanstConfig, db: Database, services: Services |
 
 def create_etjanst_app_from_services(services: Services, host: str | None = None) -> FastAPI:
     """The app as ``finaid etjanst serve`` runs it: configured from the services' settings, on their database."""
-    config = EtjanstConfig.from_settings(services.settings, host)
-    return create_etjanst_app(config, services.database, services)
+    cfg = services.settings
+    config = EtjanstConfig.from_settings(cfg, host)
+    identity: CitizenIdentity | None = None
+    if cfg.etjanst_oidc_issuer is not None:
+        from adapters.driven.identity.oidc import OidcClient, OidcConfig
+        from adapters.driving.etjanst.identity import OidcCitizens
+
+        if not (cfg.etjanst_oidc_client_id and cfg.etjanst_oidc_client_secret and cfg.etjanst_oidc_redirect_uri):
+            raise ConfigurationError("FINAID_ETJANST_OIDC_ISSUER needs FINAID_ETJANST_OIDC_CLIENT_ID, "
+                                     "FINAID_ETJANST_OIDC_CLIENT_SECRET and FINAID_ETJANST_OIDC_REDIRECT_URI")
+        client = OidcClient(OidcConfig(cfg.etjanst_oidc_issuer, cfg.etjanst_oidc_client_id,
+                                       cfg.etjanst_oidc_client_secret.get_secret_value(), scopes=("openid",),
+                                       claims=(cfg.etjanst_pnr_claim,)))
+        identity = OidcCitizens(client, cfg.etjanst_oidc_redirect_uri, cfg.etjanst_pnr_claim)
+    scanner: VirusScanner | None = None
+    if cfg.etjanst_clamd is not None:
+        from adapters.driven.virus import ClamdScanner
+
+        scanner = ClamdScanner(cfg.etjanst_clamd)
+    return create_etjanst_app(config, services.database, services, identity=identity, scanner=scanner)

@@ -69,6 +69,33 @@ class DemoCitizens:
         return chosen if isinstance(chosen, str) and chosen in known else None
 
 
+class FlowClient(Protocol):
+    """What the e-identification login needs of an OpenID Connect client (adapters/driven/identity/oidc.py)."""
+
+    def begin(self, redirect_uri: str) -> tuple[str, str]: ...
+
+    def finish(self, params: Mapping[str, str], state_blob: str) -> Any: ...
+
+
+class OidcCitizens:
+    """The municipality's e-identification broker (BankID, Freja eID) over OpenID Connect: the personnummer
+    from the configured claim of the signed-in person (``FINAID_ETJANST_PNR_CLAIM``)."""
+
+    kind = "oidc"
+
+    def __init__(self, client: FlowClient, redirect_uri: str, claim: str) -> None:
+        self.client = client
+        self.redirect_uri = redirect_uri
+        self.claim = claim
+
+    def citizens(self) -> list[DemoCitizen]:
+        return []
+
+    def personnummer(self, answer: Mapping[str, Any]) -> str | None:
+        claims = answer.get("claims")
+        return personnummer_from_claims(claims, self.claim) if isinstance(claims, Mapping) else None
+
+
 def personnummer_from_claims(claims: Mapping[str, Any], claim: str) -> str | None:
     """The personnummer an OpenID Connect provider sent in ``claim`` (normalised), or None when it is missing
     or not a valid personnummer."""
