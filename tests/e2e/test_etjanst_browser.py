@@ -3,7 +3,9 @@ phone the applicant makes the household's continued application with a receipt, 
 their own login on a desktop, the kvittens; the night decides it (the use cases, the registry's answers for the
 month); a handler signs it in the workbench; the applicant sees the decision, opens the letter (its first
 opening recorded) and sees in Mina uppgifter who has read their data. A draft thrown away is gone. No page is
-wider than the phone. Screenshots go to ``test-output/browser/etjanst-*.png``."""
+wider than the phone, and every page passes axe-core with no serious or critical violation (when axe-core is
+installed: ``tests/e2e/axe``, the workbench's setup; else that check is skipped and says so). Screenshots go to
+``test-output/browser/etjanst-*.png``."""
 
 from __future__ import annotations
 
@@ -73,9 +75,26 @@ def citizen(b: Any, url: str, pnr: str, viewport: dict[str, int]) -> Any:
     return page
 
 
+AXE = ROOT / "tests" / "e2e" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+checked: list[str] = []
+
+
 def fits(page: Any, width: int) -> None:
-    """Nothing on the page needs a wider screen than it has (WCAG 1.4.10 reflow at 320 px)."""
+    """Nothing on the page needs a wider screen than it has (WCAG 1.4.10 reflow at 320 px), and axe-core finds
+    no serious or critical violation on it."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    axe(page)
+
+
+def axe(page: Any) -> None:
+    if not AXE.exists():
+        return
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # through the DevTools protocol: the page's CSP allows no script
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{page.url}: {bad}"
+    checked.append(page.url)
 
 
 def night(db: Database, app_id: str) -> None:
@@ -140,18 +159,21 @@ def test_phone_application_partner_signs_night_handler_signs_citizen_reads_lette
     expect(partner.locator("section.notice h2")).to_contain_text("väntar på din underskrift")
     partner.click("section.notice a.button")
     partner.check("#confirm")
+    axe(partner)
     shot(partner, "etjanst-04-partner-signs-desktop")
     partner.click("form[action$='/signera'] button")
     expect(partner.locator("h1")).to_have_text("Din ansökan är skickad")
     app_id = partner.locator("#application-id").inner_text()
     assert app_id.startswith("ET-")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d CET", partner.locator("#sent-at").inner_text())
+    axe(partner)
     shot(partner, "etjanst-05-kvittens-desktop")
 
     page.goto(draft_url)  # the applicant's own page now shows the kvittens too
     expect(page.locator("#application-id")).to_have_text(app_id)
     page.goto(f"{sites.etjanst}/arende/{app_id}")
     expect(page.locator("#status")).to_have_text("Mottagen")
+    fits(page, 320)
 
     night(sites.db, app_id)
     page.reload()
@@ -179,6 +201,7 @@ def test_phone_application_partner_signs_night_handler_signs_citizen_reads_lette
     expect(page.locator("body")).to_contain_text(app_id[:3])
     page.go_back()
     page.reload()
+    fits(page, 320)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d CET", page.locator("dd").nth(1).inner_text())
     page.goto(f"{sites.etjanst}/mina-uppgifter")
     expect(page.locator("#who")).to_be_visible()
@@ -193,6 +216,10 @@ def test_phone_application_partner_signs_night_handler_signs_citizen_reads_lette
 def test_a_draft_thrown_away_is_gone_and_english_works(sites: Sites, chromium: Any) -> None:
     from playwright.sync_api import expect
 
+    login_page = chromium.new_page(viewport=PHONE, locale="sv-SE")
+    login_page.goto(f"{sites.etjanst}/login")
+    fits(login_page, 320)
+    login_page.close()
     page = citizen(chromium, sites.etjanst, "198202114537", PHONE)  # example 03's applicant
     page.click("a[hreflang=en]")
     expect(page.locator("h1")).to_have_text("My applications")
@@ -201,6 +228,7 @@ def test_a_draft_thrown_away_is_gone_and_english_works(sites: Sites, chromium: A
     page.goto(f"{sites.etjanst}/")
     expect(page.locator("#drafts")).to_have_text("Not sent yet")
     page.click("ul.cards a >> nth=0")
+    fits(page, 320)
     page.click("form[action$='/kasta'] button")
     expect(page.locator("#drafts")).to_have_count(0)
     page.goto(f"{sites.etjanst}/tillganglighet")
@@ -208,6 +236,7 @@ def test_a_draft_thrown_away_is_gone_and_english_works(sites: Sites, chromium: A
     fits(page, 320)
     shot(page, "etjanst-09-accessibility-en-phone")
     page.close()
+    assert not AXE.exists() or len(checked) >= 12  # axe ran on every page above (both tests, in order)
 
 
 def _pdf() -> bytes:
