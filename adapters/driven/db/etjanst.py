@@ -363,3 +363,12 @@ def _draft(r: Draft) -> DraftRow:
     return DraftRow(r.id, r.applicant_key, r.partner_key, r.municipality, r.month, r.kind, r.status,
                     json.loads(r.data_json or "{}"), _aware(r.applicant_signed_at), _aware(r.partner_signed_at),
                     r.application_id, _aware(r.sent_at), r.updated_at)
+
+
+def blank_for_application(s: Any, application_id: str, at: datetime) -> None:
+    """Retention (gallring): the e-service's personal content of an application is blanked with the rest."""
+    s.execute(update(Draft).where(Draft.application_id == application_id).values(data_json=None, purged_at=at))
+    s.execute(update(Attachment).where(Attachment.application_id == application_id)
+              .values(content=None, label=None, purged_at=at))
+    s.execute(update(InformationRequest).where(InformationRequest.application_id == application_id)
+              .values(message=None, answer=None, purged_at=at))

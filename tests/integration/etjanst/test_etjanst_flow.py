@@ -175,3 +175,25 @@ def test_komplettering_round_trip(db: Database) -> None:
     assert ("information_received" in {e for _k, e in notifier.sent})
     assert "Tack. Vi har tagit emot ditt svar." in client.get(f"/arende/{app_id}?answered=1").text
     assert "Här är hyresavin." in workbench.get(f"/case/{app_id}/etjanst").text
+
+
+def test_retention_blanks_the_e_services_personal_content_with_the_rest(db: Database) -> None:
+    """Runs last in this module: gallring of every application (none exempt) blanks drafts, attachments and
+    requests too; the applicant then sees no case content."""
+    from datetime import date
+
+    from adapters.driven.clock import DemoClock
+    from adapters.driven.db.etjanst_models import Draft, InformationRequest
+    from adapters.driven.db.uow import SqlUnitOfWork
+    from decision.services.retention import Exemptions, purge
+
+    result = purge(SqlUnitOfWork(db), DemoClock(date(2040, 1, 2)), date(2040, 1, 1),
+                   Exemptions(frozenset(), frozenset(), frozenset()), actor="system:retention")
+    assert result.purged
+    with db.read() as s:
+        sent = [d for d in s.execute(select(Draft).where(Draft.application_id.is_not(None))).scalars()]
+        assert sent and all(d.data_json is None and d.purged_at is not None for d in sent)
+        files = list(s.execute(select(Attachment).where(Attachment.application_id.is_not(None))).scalars())
+        assert files and all(f.content is None and f.label is None for f in files)
+        asked = list(s.execute(select(InformationRequest)).scalars())
+        assert asked and all(r.message is None and r.answer is None for r in asked)
