@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.etjanst import EtjanstStore
 from adapters.driven.db.uow import SqlUnitOfWork
+from adapters.driven.notify import LogNotifier
 from adapters.driving.etjanst.config import EtjanstConfig
 from adapters.driving.etjanst.identity import CitizenIdentity, DemoCitizens
 from adapters.driving.etjanst.ratelimit import Limiter
@@ -23,20 +23,6 @@ from decision.services.etjanst import Notifier, VirusScanner
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
     from rules.catalog import Catalog
-
-log = logging.getLogger("finaid.etjanst")
-
-
-class LogNotifier:
-    """Demo mode's notifier: a log line that something happened (the person by a short key prefix, no content)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, person_key: str, event: str) -> None:
-        self.sent.append((person_key, event))
-        log.info("etjanst notification: %s for person %s…", event, person_key[:8])
-
 
 class NoScanner:
     """No virus scanner (demo mode and tests that do not test scanning): every file passes."""

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from adapters.driven.clock import DemoClock
 from adapters.driven.db.engine import Database
+from adapters.driven.notify import LogNotifier
 from adapters.driving.etjanst.app import create_etjanst_app
 from adapters.driving.etjanst.config import EtjanstConfig
-from adapters.driving.etjanst.services import LogNotifier
 
 KEY = b"finaid-browser-test-hmac-key-0123456789"  # tests/e2e/browserkit.py's (its decided database)
 TODAY = date(2026, 12, 3)

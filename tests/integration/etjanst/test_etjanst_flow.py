@@ -151,6 +151,7 @@ def test_komplettering_round_trip(db: Database) -> None:
     r = workbench.post(ask, data=form(block.text, ask).data(message="Skicka hyresavin för mars.",
                                                              due_date="2026-12-20"), follow_redirects=False)
     assert r.status_code == 303
+    assert [e for _k, e in workbench.app.state.notifier.sent] == ["information_requested"]  # type: ignore[attr-defined]
     with db.read() as s:
         assert s.get(Application, app_id).state == "returned"  # type: ignore[union-attr]
     # the applicant sees it, answers and attaches the invoice

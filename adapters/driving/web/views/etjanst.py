@@ -11,11 +11,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import EtjanstStore
+from adapters.driven.db.models import Application
+from adapters.driven.notify import LogNotifier
 from adapters.driving.web.roles import Action
 from adapters.driving.web.views.common import Ctx, _ctx, _form, render, visible_case
-from decision.services.etjanst import CannotRequest, request_information
+from decision.services.etjanst import CannotRequest, Notifier, request_information
 
 MAX_MESSAGE = 2000
+
+
+def notifier(request: Request) -> Notifier:
+    """The app's notifier (a log line in demo mode), set on ``app.state.notifier`` by whoever wires another."""
+    found = getattr(request.app.state, "notifier", None)
+    if found is None:
+        found = request.app.state.notifier = LogNotifier()
+    return found
 
 
 def store_of(ctx: Ctx) -> EtjanstStore:
@@ -72,4 +82,8 @@ def install(app: FastAPI) -> None:
             store.drop_request(request_id)
             return page(request, ctx, app_id, {"message": "Komplettering kan bara begäras när ett förslag väntar."},
                         {"message": message, "due_date": due}, 409)
+        with ctx.services.db.read() as s:
+            key = s.get(Application, app_id).household_key  # type: ignore[union-attr]
+        if key:
+            notifier(request).notify(key, "information_requested")  # that something happened, never what
         return RedirectResponse(f"/case/{app_id}/etjanst?sent=1", status_code=303)
