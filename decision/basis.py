@@ -1,7 +1,10 @@
-"""The decision basis (``finaid.decision-basis/1``), built from an evaluation's trace.
+"""The decision basis (``finaid.decision-basis/1`` and ``/2``), built from an evaluation's trace.
 
 The basis is a rendering of the trace: amounts are sums of the trace's lines, findings are its
-finding steps, the outcome is its outcome step. Nothing is computed twice.
+finding steps, the outcome is its outcome step. Nothing is computed twice. The packs that accept case
+bundle /2 write ``/2``: the same fields plus the earlier decision and the difference (a supplementary
+application), each norm adjustment with the proposal with and without it, and the members' names; a
+``/1`` basis never carries those keys, so it stays byte-identical.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from decision.money import format_ore
 from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep
 
 BASIS_SCHEMA: Literal["finaid.decision-basis/1"] = "finaid.decision-basis/1"
+BASIS_SCHEMA_2: Literal["finaid.decision-basis/2"] = "finaid.decision-basis/2"
+BASIS2_FIELDS = ("earlier_decision", "difference", "norm_adjustments", "names")
+EARLIER_RULE = "income.earlier_decision"
+ADJUSTMENT_RULE = "norm.adjustment"
 Outcome = Literal["GRANT", "PARTIAL", "REJECT", "MANUAL"]
 
 # Line rule ids start with one of these; the amounts are sums over them.
@@ -106,8 +113,29 @@ class Finding(_Out):
     inputs: list[str]
 
 
+class EarlierDecisionOut(_Out):
+    decision_id: str
+    total: str
+    signed_at: str | None
+
+
+class NormAdjustmentOut(_Out):
+    person: str
+    direction: Literal["raise", "lower"]
+    adjustment: str  # the norm's change (negative when lowered)
+    proposed_without: str  # the proposal (computed without the adjustment)
+    proposed_with: str  # what the proposal would be with it
+
+
+class MemberName(_Out):
+    person: str
+    name: str
+
+
 class DecisionBasis(_Out):
-    schema_: Literal["finaid.decision-basis/1"] = Field(default=BASIS_SCHEMA, alias="schema")
+    schema_: Literal["finaid.decision-basis/1", "finaid.decision-basis/2"] = Field(
+        default=BASIS_SCHEMA, alias="schema"
+    )
     application_id: str
     month: str
     rules: RulesUsed
@@ -117,12 +145,21 @@ class DecisionBasis(_Out):
     lines: list[Line]
     facts: list[Fact]
     findings: list[Finding]
+    # /2 only (absent from a /1 basis)
+    earlier_decision: EarlierDecisionOut | None = None
+    difference: str | None = None
+    norm_adjustments: list[NormAdjustmentOut] | None = None
+    names: list[MemberName] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Keys in the contract's order (``schema`` first)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """Keys in the contract's order (``schema`` first); a /1 basis has none of the /2 keys."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if self.schema_ == BASIS_SCHEMA:
+            for key in BASIS2_FIELDS:
+                data.pop(key, None)
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_json_dict(), ensure_ascii=False, indent=indent) + "\n"
@@ -239,8 +276,10 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         raise RulesError(f"the trace cites facts the evaluation does not know: {', '.join(missing[:5])}")
     facts = [_fact_out(evaluation.facts[fid]) for fid in sorted(cited, key=_fact_order)]
     outcome = outcomes[0].value
+    extra = _basis2(bundle, evaluation, norm, costs, income) if evaluation.basis_schema == BASIS_SCHEMA_2 else {}
     return DecisionBasis.model_construct(
-        schema_=BASIS_SCHEMA,
+        **extra,
+        schema_=BASIS_SCHEMA_2 if extra else BASIS_SCHEMA,
         application_id=bundle.application.id,
         month=bundle.application.month,
         rules=RulesUsed.model_construct(pack=evaluation.pack.id, hash=evaluation.pack.hash),
@@ -258,11 +297,47 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
     )
 
 
+def _basis2(bundle: CaseBundle, evaluation: Evaluation, norm: int, costs: int, income: int) -> dict[str, Any]:
+    """The /2 parts, from the trace: the earlier decision and the difference, norm adjustments, names."""
+    trace = evaluation.trace
+    earlier_line = next((s for s in trace if s.kind is StepKind.LINE and s.rule == EARLIER_RULE), None)
+    earlier = difference = None
+    proposed = max(0, norm + costs - income)
+    if earlier_line is not None and earlier_line.amount is not None:
+        fact = evaluation.facts.get(earlier_line.inputs[0]) if earlier_line.inputs else None
+        earlier = EarlierDecisionOut.model_construct(
+            decision_id=str(fact.value) if fact else "", total=format_ore(earlier_line.amount),
+            signed_at=fact.fetched_at if fact else None,
+        )
+        total = max(0, norm + costs - (income - earlier_line.amount))
+        difference = format_ore(total - earlier_line.amount)
+    adjustments = []
+    for s in trace:
+        if s.kind is StepKind.FINDING and s.rule == ADJUSTMENT_RULE and s.value and s.amount is not None:
+            _, direction, delta = s.value.split(":")
+            adjustments.append(NormAdjustmentOut.model_construct(
+                person=s.person or "", direction=direction, adjustment=format_ore(int(delta)),
+                proposed_without=format_ore(proposed), proposed_with=format_ore(s.amount),
+            ))
+    names = []
+    children = 0
+    for m in bundle.application.household:
+        label = m.role.value
+        if label == "child":
+            children += 1
+            label = f"child:{children}"
+        name = getattr(m, "name", None)
+        if name:
+            names.append(MemberName.model_construct(person=label, name=name))
+    return {"earlier_decision": earlier, "difference": difference, "norm_adjustments": adjustments, "names": names}
+
+
 _POINTER_ORDER = {
     name: i
     for i, name in enumerate(
         ("application", "registry", "kind", "household_changed", "household", "incomes", "costs", "assets",
-         "labour_market", "previous_aid", "facts")
+         "labour_market", "previous_aid", "facts", "aid_history", "norm_adjustments",
+         "rent_above_guideline_notified_on", "others_in_dwelling")
     )
 }
 

@@ -83,3 +83,5 @@ class Evaluation:
     guideline: RulesRef
     trace: tuple[TraceStep, ...]
     facts: dict[str, FactRecord] = field(default_factory=dict)
+    # the packs that accept case bundle /2 write a decision basis /2 (decision/basis2.py)
+    basis_schema: str = "finaid.decision-basis/1"

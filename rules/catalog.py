@@ -122,6 +122,15 @@ class Catalog:
                 )])
         return sorted(covering, key=lambda p: (p.published_at or date.min, p.id))[-1]
 
+    @staticmethod
+    def check_accepts(pack: RulePack, schema: str) -> None:
+        """A bundle version the pack does not take is invalid input naming the pack (exit 2 / 422)."""
+        if not pack.accepts(schema):
+            takes = ", ".join(pack.accepts_bundles)
+            raise InputError([FieldError(
+                "schema", f"{schema} tas inte emot av regelpaketet {pack.id} (tar emot {takes})"
+            )])
+
     def pack_by_hash(self, pack_hash: str) -> RulePack:
         """The published pack with this content hash (replay); missing is an error, never a fallback."""
         for pack in self.packs.values():

@@ -22,6 +22,9 @@ from rules.parameters import Parameter, Status, load_parameters
 from rules.yamlload import load_yaml
 
 HASHED_SUFFIXES = (".yaml", ".yml", ".py")
+BUNDLE_V1 = "finaid.case-bundle/1"
+BUNDLE_V2 = "finaid.case-bundle/2"
+KNOWN_BUNDLES = (BUNDLE_V1, BUNDLE_V2)
 EXCLUDED_PARTS = frozenset({"tests", "__pycache__"})
 
 
@@ -92,6 +95,8 @@ class RulePack:
     publication: str | None = None  # the decision that published it (`--decision`)
     state: str = UNLOCKED
     lock: LockEntry | None = None
+    # the case-bundle versions the pack takes (manifest ``accepts_bundles``; without the key only /1)
+    accepts_bundles: tuple[str, ...] = (BUNDLE_V1,)
     _formulas: ModuleType | None = field(default=None, repr=False)
 
     @property
@@ -102,6 +107,16 @@ class RulePack:
     def engine_key(self) -> str:
         """Registration name on the rule engine: by content, so a draft never shares a published pack's."""
         return f"{self.id}@{self.hash[7:23]}"
+
+    def accepts(self, schema: str) -> bool:
+        """Whether the pack takes a bundle of this version (``finaid.case-bundle/…``)."""
+        return schema in self.accepts_bundles
+
+    @property
+    def bundle2(self) -> bool:
+        """A pack that takes case bundle /2 decides with the /2 evaluator (rules/evaluator/bundle2.py)
+        and writes a ``finaid.decision-basis/2``; every other pack decides exactly as it always did."""
+        return BUNDLE_V2 in self.accepts_bundles
 
     def covers(self, month: str) -> bool:
         return _month(self.month_from) <= _month(month) <= _month(self.month_to)
@@ -254,6 +269,9 @@ def load_pack(folder: Path, lock: LockEntry | None = None, *, draft: bool = Fals
             raise RulesError(f"{file}: rules not in the manifest: {', '.join(unknown)}")
         rulesets[name] = {str(rid): spec["when"] for rid, spec in rs.items()}
     months = manifest["months"]
+    accepts = manifest.get("accepts_bundles", [BUNDLE_V1])
+    if not isinstance(accepts, list) or not accepts or any(a not in KNOWN_BUNDLES for a in accepts):
+        raise RulesError(f"{folder}: accepts_bundles must list versions among {', '.join(KNOWN_BUNDLES)}")
     return RulePack(
         id=pack_id,
         title=str(manifest.get("title", pack_id)),
@@ -263,6 +281,7 @@ def load_pack(folder: Path, lock: LockEntry | None = None, *, draft: bool = Fals
         rules=rules,
         rulesets=rulesets,
         legal_refs=legal_refs,
+        accepts_bundles=tuple(str(a) for a in accepts),
         **_folder_fields(folder, manifest, lock, "drafts" if draft else "packs"),
     )
 

@@ -19,6 +19,11 @@ class Status(StrEnum):
     SECONDARY = "secondary"
     DERIVED = "derived"
     UNVERIFIED = "unverified"
+    # for legal references only (docs/domain.md section 7): guidance or common municipal practice, not
+    # statute; reasoned from a provision's structure but not confirmed; a bill not (yet) known as enacted
+    PRACTICE = "practice"
+    BELIEF = "belief"
+    PROPOSED = "proposed"
 
 
 MONEY_UNITS = frozenset({"SEK/month", "SEK/year", "SEK"})

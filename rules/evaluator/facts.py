@@ -38,13 +38,18 @@ class EngineFact:
     source: str | None = None
 
 
-def eligibility_facts(ctx: Context) -> list[EngineFact]:
+def eligibility_facts(ctx: Context, *, counters: bool = True) -> list[EngineFact]:
+    """The members, and (``counters``, packs before v3) the household's jobbstimulans counters."""
+    return (_counter_facts(ctx) if counters else []) + _member_facts(ctx)
+
+
+def _counter_facts(ctx: Context) -> list[EngineFact]:
     app = ctx.bundle.application
     period = ctx.param("jobbstimulans.period_months")
     qualifying = ctx.param("jobbstimulans.qualifying_months")
     assert period is not None and qualifying is not None
     aid = app.previous_aid
-    out = [
+    return [
         EngineFact(
             {"t": "params", "jobb_period": period.ore, "jobb_qualifying": qualifying.ore},
             (period.input_id, qualifying.input_id),
@@ -65,6 +70,11 @@ def eligibility_facts(ctx: Context) -> list[EngineFact]:
             {},
         ),
     ]
+
+
+def _member_facts(ctx: Context) -> list[EngineFact]:
+    app = ctx.bundle.application
+    out: list[EngineFact] = []
     for i, m in enumerate(app.household):
         refs = [ctx.member_ref(i)]
         if m.role is Role.CHILD and ctx.ages[i] >= 18:

@@ -41,12 +41,21 @@ COST_SV = {
     "union_fee": "Fackföreningsavgiften",
     "unemployment_fund_fee": "A-kasseavgiften",
     "other": "Övrig kostnad",
+    "medical_care": "Läkarvården",
+    "prescription_medicine": "Den receptbelagda medicinen",
+    "emergency_dental_care": "Den akuta tandvården",
+    "glasses": "Glasögonen",
+    "preschool_fee": "Förskoleavgiften",
+    "after_school_fee": "Fritidsavgiften",
 }
 STATUS_SV = {
     "verified": "verifierad",
     "secondary": "en sekundär källa",
     "derived": "härledd",
     "unverified": "ej verifierad",
+    "practice": "praxis (allmänna råd eller vanlig kommunal praxis, inte lagtext)",
+    "belief": "tolkning, inte bekräftad",
+    "proposed": "föreslagen, inte känd som beslutad lag",
 }
 RESIDENCE_SV = {"expired": "tillståndet har gått ut", "none": "inget tillstånd"}
 AF_SV = {

@@ -23,6 +23,7 @@ from decision.ports import EarlierDecision
 from decision.trace import Evaluation, RulesRef, Severity, StepKind, TraceStep
 from rules.catalog import Catalog, Guideline, RulePack
 from rules.engine import Match, RuleEngine
+from rules.evaluator.bundle2 import decide_v3
 from rules.evaluator.context import Context
 from rules.evaluator.facts import EngineFact, eligibility_facts, finding_facts
 from rules.evaluator.incomes import income_lines
@@ -49,12 +50,13 @@ class PackEvaluator:
         pack_hash: str | None = None,
         guideline_hash: str | None = None,
         as_of: date | None = None,
-        earlier: EarlierDecision | None = None,  # supplementary: meaning given by the bundle/2 packs
+        earlier: EarlierDecision | None = None,
     ) -> Evaluation:
         """Decide ``bundle``; with hashes given (replay), exactly those pack and guideline are used.
 
         Otherwise the latest published pack covering the month (and the municipality's guideline) as of
         ``as_of``, the decision's date, which the caller reads from its clock: evaluation never does.
+        ``earlier`` is the household's signed decision for the month, for a supplementary application.
         """
         app = bundle.application
         pack = self.catalog.pack_by_hash(pack_hash) if pack_hash else self.catalog.pack_for(app.month, as_of)
@@ -63,7 +65,7 @@ class PackEvaluator:
             if guideline_hash
             else self.catalog.guideline_for(app.municipality, as_of)
         )
-        return self.evaluate_with(bundle, pack, guideline)
+        return self.evaluate_with(bundle, pack, guideline, earlier)
 
     def apply_overrides(
         self, bundle: CaseBundle, basis: DecisionBasis, overrides: Sequence[LineOverride]
@@ -72,14 +74,22 @@ class PackEvaluator:
         of ``basis`` (its own result formula, the one grouping of lines): rules/evaluator/overrides.py."""
         return recompute(self.catalog.pack_by_hash(basis.rules.hash), bundle, basis, overrides)
 
-    def evaluate_with(self, bundle: CaseBundle, pack: RulePack, guideline: Guideline) -> Evaluation:
-        """Decide ``bundle`` with exactly this pack and guideline (replay, drafts in impact analysis, tests)."""
+    def evaluate_with(
+        self, bundle: CaseBundle, pack: RulePack, guideline: Guideline, earlier: EarlierDecision | None = None
+    ) -> Evaluation:
+        """Decide ``bundle`` with exactly this pack and guideline (replay, drafts in impact analysis, tests).
+
+        A bundle version the pack does not accept is invalid input naming the pack; a pack that accepts
+        case bundle /2 decides with the v3 evaluator (rules/evaluator/bundle2.py)."""
+        Catalog.check_accepts(pack, bundle.schema_)
         for name in RULESETS:
             key = f"{pack.engine_key}/{name}"
             if not self.engine.is_registered(key):
                 if name not in pack.rulesets:
                     raise RulesError(f"rule pack {pack.id} has no ruleset {name}")
                 self.engine.register(key, pack.rulesets[name])
+        if pack.bundle2:
+            return decide_v3(self._run, _step, bundle, pack, guideline, earlier)
         ctx = Context.start(bundle, pack, guideline)
 
         # 1. eligibility: conditions the arithmetic depends on

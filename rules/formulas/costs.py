@@ -11,3 +11,11 @@ def capped(claimed: int, cap: int | None) -> int:
 def proposed(norm: int, costs: int, income: int) -> int:
     """max(0, norm + costs accepted − income counted)."""
     return max(0, norm + costs - income)
+
+
+def share_half_up(amount: int, part: int, whole: int) -> int:
+    """``amount`` × part ÷ whole in öre, rounded half up to the öre (the household's share of a dwelling)."""
+    if not 1 <= part <= whole:
+        raise ValueError("the part must be 1..whole")
+    q, r = divmod(amount * part, whole)
+    return q + 1 if 2 * r >= whole else q

@@ -41,3 +41,14 @@ def shared_costs_2008(size: int, table: Mapping[int, int]) -> int:
     if size <= 7:
         return table[size]
     return table[7] + (size - 7) * (table[7] - table[6])
+
+
+def part_month_kronor(amount: int, days: int, month_days: int) -> int:
+    """A personal norm for a child living ``days`` of the month in the household (öre): amount × days ÷
+    days of the month, rounded half up to whole kronor (docs/domain.md section 7b)."""
+    if not 1 <= days <= month_days:
+        raise ValueError("days must be 1..days of the month")
+    kronor, rest = divmod(amount * days, month_days * 100)
+    if 2 * rest >= month_days * 100:
+        kronor += 1
+    return kronor * 100

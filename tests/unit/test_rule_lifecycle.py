@@ -24,6 +24,7 @@ from rules.lock import LockEntry, read_lock, write_lock
 
 PUBLISHED = ("sol2001_453_v1", "sol2025_400_v1")
 PUBLISHED_V2 = ("sol2001_453_v2", "sol2025_400_v2")  # plausibility limits (issue 18), from 2026-12-03
+PUBLISHED_V3 = ("sol2001_453_v3", "sol2025_400_v3")  # case bundle /2 (issue 15), from 2026-12-04
 
 
 def rules_root(tmp_path: Path) -> Path:
@@ -66,9 +67,11 @@ def draft_from(root: Path, source: Path, new_id: str, months: tuple[str, str] | 
 # ------------------------------------------------------------------------------------ immutability
 def test_the_installed_packs_and_guideline_are_published_and_unchanged() -> None:
     catalog = Catalog([PACKAGE_DIR])
-    assert {p.id: p.state for p in catalog.packs.values()} == dict.fromkeys((*PUBLISHED, *PUBLISHED_V2), "published")
-    assert catalog.guidelines["default_v1"].state == "published"
-    assert catalog.guidelines["default_v2"].state == "published"
+    assert {p.id: p.state for p in catalog.packs.values()} == dict.fromkeys(
+        (*PUBLISHED, *PUBLISHED_V2, *PUBLISHED_V3), "published"
+    )
+    for gid in ("default_v1", "default_v2", "default_v3"):
+        assert catalog.guidelines[gid].state == "published"
     lock = read_lock(PACKAGE_DIR, "pack")
     for pid in PUBLISHED:
         assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
@@ -76,9 +79,12 @@ def test_the_installed_packs_and_guideline_are_published_and_unchanged() -> None
     for pid in PUBLISHED_V2:
         assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
         assert lock[pid].published_at == catalog.packs[pid].published_at == date(2026, 12, 3)
+    for pid in PUBLISHED_V3:
+        assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
+        assert lock[pid].published_at == catalog.packs[pid].published_at == date(2026, 12, 4)
     report = verify([PACKAGE_DIR])
     assert report.ok, report.problems
-    assert report.checked == {"pack": 4, "guideline": 2}
+    assert report.checked == {"pack": 6, "guideline": 3}
 
 
 @pytest.mark.parametrize(
@@ -123,11 +129,11 @@ def test_changing_a_published_packs_tests_does_not_fail_verify(tmp_path: Path) -
 
 def test_a_pack_in_packs_that_was_never_published_fails_verify_and_is_never_selected(tmp_path: Path) -> None:
     root = rules_root(tmp_path)
-    folder = draft_from(root, root / "packs" / "sol2025_400_v1", "sol2025_400_v3", ("2026-01", "2026-12"))
-    shutil.move(str(folder), str(root / "packs" / "sol2025_400_v3"))
+    folder = draft_from(root, root / "packs" / "sol2025_400_v1", "sol2025_400_v9", ("2026-01", "2026-12"))
+    shutil.move(str(folder), str(root / "packs" / "sol2025_400_v9"))
     report = verify([root])
-    assert any("sol2025_400_v3" in p and "not published" in p for p in report.problems)
-    with pytest.raises(RulesError, match="sol2025_400_v3 .* is not published"):
+    assert any("sol2025_400_v9" in p and "not published" in p for p in report.problems)
+    with pytest.raises(RulesError, match="sol2025_400_v9 .* is not published"):
         Catalog([root]).pack_for("2026-03")
 
 
@@ -174,11 +180,11 @@ def test_a_draft_is_never_selected_even_when_its_months_cover_the_application(tm
     catalog = Catalog([root])
     assert "sol2025_400_draft_v2" not in catalog.packs
     assert catalog.draft_pack("sol2025_400_draft_v2").covers("2026-03")
-    far = date(2099, 1, 1)  # the latest published pack covering 2026-03 is sol2025_400_v2 (from 2026-12-03)
-    assert catalog.pack_for("2026-03", far).id == "sol2025_400_v2"
+    far = date(2099, 1, 1)  # the latest published pack covering 2026-03 is sol2025_400_v3 (from 2026-12-04)
+    assert catalog.pack_for("2026-03", far).id == "sol2025_400_v3"
     bundle = single_adult("2026-03")
     decided = Pipeline(PackEvaluator(catalog)).decide(bundle, as_of=far)
-    assert decided.basis.rules.pack == "sol2025_400_v2"
+    assert decided.basis.rules.pack == "sol2025_400_v3"
     # a draft's hash is no replay target either
     with pytest.raises(RulesError, match="no installed rule pack has hash"):
         catalog.pack_by_hash(catalog.draft_pack("sol2025_400_draft_v2").hash)

@@ -65,7 +65,23 @@ KIND_SV = {  # fact kinds as the beslutsunderlag names them
     "vehicle": "Fordon",
     "property": "Fastighet",
     "securities": "Värdepapper",
+    # case bundle /2
+    "days_in_household": "Dagar i hushållet",
+    "aid_history": "Bistånd och jobbstimulans",
+    "norm_adjustment": "Normjustering",
+    "other_in_dwelling": "Annan person i bostaden",
+    "rent_notified": "Underrättad om för hög hyra",
+    "earlier_decision": "Tidigare beslut för månaden",
+    "medical_care": "Läkarvård",
+    "prescription_medicine": "Receptbelagd medicin",
+    "emergency_dental_care": "Akut tandvård",
+    "glasses": "Glasögon",
+    "preschool_fee": "Förskoleavgift",
+    "after_school_fee": "Fritidsavgift",
 }
+KIND_OF_APPLICATION_SV = {"first": "Förstagångsansökan", "reapplication": "Fortsatt ansökan",
+                          "supplementary": "Tilläggsansökan"}
+DIRECTION_SV = {"raise": "Höjd norm", "lower": "Sänkt norm"}
 
 
 def person_label_sv(label: str | None) -> str:
@@ -130,6 +146,9 @@ def render_stored_basis_html(bundle: CaseBundle, basis: DecisionBasis) -> str:
     }
     members = []
     ages = {f.person: f.value for f in basis.facts if f.kind == "age"}
+    # a name (basis /2) is shown beside its member, never for a person with a protected identity
+    protected = {f.person for f in basis.findings if f.code == "identity.protected"}
+    names = {n.person: n.name for n in basis.names or [] if n.person not in protected}
     children = 0
     for m in app.household:
         if m.role.value == "child":
@@ -137,7 +156,7 @@ def render_stored_basis_html(bundle: CaseBundle, basis: DecisionBasis) -> str:
             label = f"child:{children}"
         else:
             label = m.role.value
-        members.append({"label": label, "age": ages.get(label)})
+        members.append({"label": label, "age": ages.get(label), "name": names.get(label)})
     template = environment().get_template("beslutsunderlag.html")
     return template.render(
         basis=basis,
@@ -148,5 +167,6 @@ def render_stored_basis_html(bundle: CaseBundle, basis: DecisionBasis) -> str:
         manual=[f for f in basis.findings if f.severity == "manual"],
         notices=[f for f in basis.findings if f.severity == "notice"],
         outcome_sv=OUTCOME_SV[basis.outcome],
-        kind_sv="Förstagångsansökan" if app.kind == "first" else "Fortsatt ansökan",
+        kind_sv=KIND_OF_APPLICATION_SV.get(app.kind, app.kind),
+        direction_sv=DIRECTION_SV,
     )

@@ -17,6 +17,15 @@ authoritative source, fetched the day after submission. A scenario states only w
   registry:  "complete" (default) | "absent" (no registry key) | "empty" ([])
   answers:   list of {person, source, status, error, days_before, omit: true}  (overrides)
   facts:     list of {person, source, kind, amount, month, value}  (extra registry facts)
+
+Case bundle /2 (``schema: 2``; then ``previous_aid`` is not written):
+  household[].name, household[].days (days_in_household); costs[].document, costs[].person (index)
+  aid_history: list of {person: index, in_row, first, last}
+  norm_adjustments: list of {person: index, direction, reason, description, amount, days, document}
+  rent_notified: YYYY-MM-DD (rent_above_guideline_notified_on)
+  others_in_dwelling: list of {kind, name}
+  earlier: {decision_id, total, signed_at} — the signed decision a supplementary application is decided
+           against (read by the scenario runner, never part of the bundle)
 """
 
 from __future__ import annotations
@@ -60,6 +69,10 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
         for flag in ("attends_school", "preschool_lunch"):
             if spec.get(flag):
                 m[flag] = True
+        if "name" in spec:
+            m["name"] = spec["name"]
+        if "days" in spec:
+            m["days_in_household"] = int(spec["days"])
         members.append(m)
     adults = [i for i, spec in enumerate(given["household"]) if spec["role"] != "child"]
     incomes = []
@@ -74,7 +87,11 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
     elif labour_spec is None:
         labour = [{"person": ids[i], "status": "registered_at_af"} for i in adults]
     else:
-        labour = [{"person": ids[int(x["person"])], "status": x["status"]} for x in labour_spec]
+        labour = [
+            {"person": ids[int(x["person"])], "status": x["status"],
+             **({"individual_plan": x["individual_plan"]} if "individual_plan" in x else {})}
+            for x in labour_spec
+        ]
     app: dict[str, Any] = {
         "id": app_id,
         "municipality": str(given.get("municipality", "1287")),
@@ -85,7 +102,7 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
         "household": members,
         "incomes": incomes,
         "costs": [
-            {k: str(v) for k, v in c.items()} for c in given.get("costs", [])
+            {k: ids[int(v)] if k == "person" else str(v) for k, v in c.items()} for c in given.get("costs", [])
         ],
         "assets": [
             {"person": ids[int(a["person"])], "kind": a["kind"], "value": str(a["value"])}
@@ -94,7 +111,9 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
         "labour_market": labour,
         "previous_aid": given.get("previous_aid", {"consecutive_months": 2, "jobbstimulans_months_used": 0}),
     }
-    bundle: dict[str, Any] = {"schema": "finaid.case-bundle/1", "application": app}
+    if int(given.get("schema", 1)) == 2:
+        _v2(given, app, ids)
+    bundle: dict[str, Any] = {"schema": f"finaid.case-bundle/{int(given.get('schema', 1))}", "application": app}
     mode = given.get("registry", "complete")
     if mode == "absent":
         return bundle
@@ -161,6 +180,30 @@ def build_bundle(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> dict[
         registry.append(answer)
     bundle["registry"] = registry
     return bundle
+
+
+def _v2(given: dict[str, Any], app: dict[str, Any], ids: list[str]) -> None:
+    """The /2 parts of ``given`` (see the module's docstring)."""
+    app.pop("previous_aid")
+    if "aid_history" in given:
+        app["aid_history"] = [
+            {
+                "person": ids[int(h["person"])],
+                "months_on_aid_in_row": int(h.get("in_row", 0)),
+                **({"jobbstimulans_first_month": str(h["first"])} if h.get("first") else {}),
+                **({"jobbstimulans_last_month": str(h["last"])} if h.get("last") else {}),
+            }
+            for h in given["aid_history"]
+        ]
+    if "norm_adjustments" in given:
+        app["norm_adjustments"] = [
+            {k: ids[int(v)] if k == "person" else (int(v) if k == "days" else str(v)) for k, v in a.items()}
+            for a in given["norm_adjustments"]
+        ]
+    if "rent_notified" in given:
+        app["rent_above_guideline_notified_on"] = str(given["rent_notified"])
+    if "others_in_dwelling" in given:
+        app["others_in_dwelling"] = [dict(o) for o in given["others_in_dwelling"]]
 
 
 def build_bundle_json(given: dict[str, Any], app_id: str = "APP-SCENARIO-1") -> str:

@@ -6,8 +6,9 @@ pack's scenarios are decided the way a real decision is, by selection: as of the
 date the pack must be the one its months select (an uncovered month is an input error). A draft is
 never selected, so its scenarios are decided with the draft pinned (an uncovered month is still an
 input error). ``given.guideline_parameters`` adds or replaces guideline parameters for one scenario
-(for example the optional ``guideline.why_not.grant_margin``): the scenario then runs with a variant
-of the guideline that exists only in the test.
+(for example the optional ``guideline.why_not.grant_margin``; ``null`` removes one): the scenario then
+runs with a variant of the guideline that exists only in the test. ``given.earlier`` is the signed
+decision a supplementary application is decided against.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from decision.basis import build_basis
 from decision.errors import FieldError, InputError
 from decision.money import parse_kronor
 from decision.pipeline import Decided
+from decision.ports import EarlierDecision
 from decision.validation import parse_bundle
 from rules.catalog import DRAFT, Catalog, Guideline, RulePack, draft_kind
 from rules.evaluator import PackEvaluator
@@ -68,6 +70,9 @@ def scenario_packs(catalog: Catalog, drafts: bool = True) -> list[RulePack]:
 def _variant(guideline: Guideline, overrides: dict[str, Any]) -> Guideline:
     params = dict(guideline.parameters)
     for path, raw in overrides.items():
+        if raw is None:  # `null`: the variant has no such parameter
+            params.pop(str(path), None)
+            continue
         value = ParamValue(
             path=str(path), since=date(2000, 1, 1), value=parse_kronor(str(raw)), status=Status.UNVERIFIED,
             source="scenario test", legal_reference="kommunens riktlinjer", unit="SEK/month",
@@ -75,6 +80,18 @@ def _variant(guideline: Guideline, overrides: dict[str, Any]) -> Guideline:
         params[str(path)] = Parameter(str(path), str(path), str(path), "SEK/month", "kommunens riktlinjer", (value,))
     suffix = ",".join(f"{k}={v}" for k, v in sorted(overrides.items()))
     return dataclasses.replace(guideline, id=f"{guideline.id}+test", hash=f"test:{suffix}", parameters=params)
+
+
+def _earlier(given: dict[str, Any]) -> EarlierDecision | None:
+    """``given.earlier``: the signed decision a supplementary application is decided against."""
+    e = given.get("earlier")
+    if not e:
+        return None
+    return EarlierDecision(
+        decision_id=str(e.get("decision_id", "DEC-EARLIER-1")), month=str(given["month"]),
+        total_ore=parse_kronor(str(e["total"])),
+        signed_at=datetime.fromisoformat(str(e.get("signed_at", f"{given['month']}-02T10:00:00+01:00"))),
+    )
 
 
 class ScenarioRunner:
@@ -101,7 +118,10 @@ class ScenarioRunner:
         if sc.given.get("guideline_parameters"):
             guideline = _variant(guideline, dict(sc.given["guideline_parameters"]))
         sealed = bundle if bundle.registry is not None else bundle.model_copy(update={"registry": []})
-        evaluation = self.evaluator.evaluate_with(sealed, chosen, guideline)
+        try:
+            evaluation = self.evaluator.evaluate_with(sealed, chosen, guideline, _earlier(sc.given))
+        except InputError as e:
+            return e
         return Decided(sealed, evaluation, build_basis(sealed, evaluation), as_of)
 
     def run_all(self, packs: list[RulePack]) -> Iterator[tuple[RulePack, Scenario, Decided | InputError]]:
