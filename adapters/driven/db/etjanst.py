@@ -156,14 +156,18 @@ class EtjanstStore:
             rows = s.execute(select(Revision.bundle_json).where(Revision.id.in_([a for a in apps if a]))).scalars()
             return [json.loads(r) for r in rows if r]
 
-    def last_bundle(self, personnummer: str) -> dict[str, Any] | None:
-        """The household's last application (by the applicant's key), its newest revision's bundle."""
+    def last_bundle(self, personnummer: str, month: str | None = None) -> dict[str, Any] | None:
+        """The household's last application (by the applicant's key; of ``month`` when given), its newest
+        revision's bundle."""
         key = self.person_key(personnummer)
+        ids = self.application_ids(key)
         with self.db.read() as s:
-            app = s.execute(
-                select(Application).where(Application.household_key == key, Application.purged_at.is_(None))
-                .order_by(Application.month.desc(), Application.updated_at.desc()).limit(1)
-            ).scalar_one_or_none()
+            q = select(Application).where(Application.id.in_(ids), Application.purged_at.is_(None),
+                                          Application.state != "withdrawn")
+            if month is not None:
+                q = q.where(Application.month == month)
+            app = s.execute(q.order_by(Application.month.desc(), Application.updated_at.desc()).limit(1)
+                            ).scalars().first()
             if app is None or app.current_revision_id is None:
                 return None
             raw = s.execute(select(Revision.bundle_json).where(Revision.id == app.current_revision_id)).scalar()

@@ -50,10 +50,11 @@ LABOUR = {
 KINDS = {"first": N_("First application"), "reapplication": N_("Continued application"),
          "supplementary": N_("Supplementary application")}
 SECTIONS = ("household", "incomes", "costs", "assets", "labour_market")
+CARRIED_V2 = ("aid_history", "others_in_dwelling", "rent_above_guideline_notified_on")
 FIELDS = {
     "household": ("personnummer", "role", "attends_school", "keep", "listed"),
     "incomes": ("person", "kind", "amount"),
-    "costs": ("kind", "amount", "description", "document"),
+    "costs": ("kind", "amount", "description", "document", "person"),
     "assets": ("person", "kind", "value"),
     "labour_market": ("person", "status"),
 }
@@ -90,12 +91,22 @@ def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
         for m in members:
             if m["personnummer"] == applicant:
                 m["role"] = "applicant"
+    carried = {k: app[k] for k in CARRIED_V2 if app.get(k) is not None}  # /2 parts that last from month to month
+    if "aid_history" in carried:
+        carried["aid_history"] = [a for a in carried["aid_history"] if a["person"] in people]
+    if "others_in_dwelling" in carried:
+        carried["others_in_dwelling"] = [o for o in carried["others_in_dwelling"]
+                                         if o.get("personnummer") not in protected]
     return {
+        **carried,
         "household": [{"personnummer": m["personnummer"], "role": m["role"],
-                       "attends_school": bool(m.get("attends_school")), "keep": True} for m in members],
+                       "attends_school": bool(m.get("attends_school")), "keep": True,
+                       **{k: m[k] for k in ("name", "days_in_household") if m.get(k) is not None}}
+                      for m in members],
         "incomes": [dict(i) for i in app.get("incomes", []) if i["person"] in people],
         "costs": [{"kind": c["kind"], "amount": c["amount"], "description": c.get("description", ""),
-                   "document": ""} for c in app.get("costs", [])],
+                   "document": "", **({"person": c["person"]} if c.get("person") in people else {})}
+                  for c in app.get("costs", [])],
         "assets": [dict(a) for a in app.get("assets", []) if a["person"] in people],
         "labour_market": [dict(lm) for lm in app.get("labour_market", []) if lm["person"] in people],
         "previous_aid": app.get("previous_aid"),
@@ -127,11 +138,36 @@ def read_form(form: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, A
                    if k not in ("attends_school", "keep", "role", "kind", "status", "person")):
                 continue  # an empty row
             rows.append(row)
+        before_rows = {r.get("personnummer"): r for r in before.get("household", [])} if section == "household" else {}
+        for row in rows:  # what the form does not show of a member (a /2 name, days in the household) is kept
+            for k, v in before_rows.get(row.get("personnummer"), {}).items():
+                row.setdefault(k, v)
         data[section] = rows
     last = data.get("last_household")
     kept = {m["personnummer"] for m in data["household"] if m.get("keep", True)}
     data["household_changed"] = last is not None and kept != set(last)
     return data
+
+
+def aid_history_of(previous: Mapping[str, Any], month: str, adults: list[str]) -> list[dict[str, Any]]:
+    from decision.bundle_v2 import month_minus
+
+    used = int(previous.get("jobbstimulans_months_used", 0))
+    first = month_minus(month, used) if used > 0 else None
+    return [{"person": p, "months_on_aid_in_row": int(previous.get("consecutive_months", 0)),
+             **({"jobbstimulans_first_month": first} if first else {})} for p in adults]
+
+
+def previous_aid_of(history: list[dict[str, Any]], month: str, applicant: str) -> dict[str, int]:
+    """A /1 ``previous_aid`` from the applicant's /2 aid history (a pack that takes /1 only decides the month)."""
+    mine = next((a for a in history if a["person"] == applicant), None)
+    if mine is None:
+        return {"consecutive_months": 0, "jobbstimulans_months_used": 0}
+    first, last = mine.get("jobbstimulans_first_month"), mine.get("jobbstimulans_last_month")
+    used = 0
+    if first and not last:
+        used = max(0, (int(month[:4]) * 12 + int(month[5:7])) - (int(first[:4]) * 12 + int(first[5:7])))
+    return {"consecutive_months": int(mine["months_on_aid_in_row"]), "jobbstimulans_months_used": used}
 
 
 def _amount(text: str) -> str | None:
@@ -165,6 +201,8 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         member: dict[str, Any] = {"personnummer": pnr, "role": m.get("role") or "child"}
         if m.get("attends_school"):
             member["attends_school"] = True
+        if v2:
+            member.update({k: m[k] for k in ("name", "days_in_household") if m.get(k) is not None})
         members.append(member)
     people = {m["personnummer"] for m in members}
 
@@ -201,6 +239,8 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
                 cost["description"] = r["description"]
             if v2 and r.get("document"):
                 cost["document"] = r["document"]
+            if v2 and r.get("person") in people:
+                cost["person"] = r["person"]
             costs.append(cost)
     for i, r in enumerate(data.get("assets", [])):
         p, a = person("assets", i, r.get("person", "")), money("assets", i, "value", r.get("value", ""))
@@ -223,8 +263,17 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         "submitted_at": submitted_at.isoformat(), "household_changed": bool(data.get("household_changed")),
         "household": members, "incomes": incomes, "costs": costs, "assets": assets, "labour_market": labour,
     }
-    if data.get("previous_aid") and not v2:
+    adults = [m["personnummer"] for r in ("applicant", "partner") for m in members if m["role"] == r]
+    if v2:
+        application.update({k: data[k] for k in CARRIED_V2 if data.get(k) is not None})
+        if "aid_history" in application:
+            application["aid_history"] = [a for a in application["aid_history"] if a["person"] in adults]
+        elif data.get("previous_aid"):  # as decision.bundle_v2.as_v2 maps a /1 bundle
+            application["aid_history"] = aid_history_of(data["previous_aid"], month, adults)
+    elif data.get("previous_aid"):
         application["previous_aid"] = data["previous_aid"]
+    elif data.get("aid_history") and adults:
+        application["previous_aid"] = previous_aid_of(data["aid_history"], month, adults[0])
     bundle = {"schema": SCHEMA_V2 if v2 else "finaid.case-bundle/1", "application": application}
     try:
         return parse_bundle(json.dumps(bundle)), {}

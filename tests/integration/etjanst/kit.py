@@ -46,6 +46,7 @@ class Forms(HTMLParser):
         super().__init__()
         self.forms: list[Form] = []
         self._select: str | None = None
+        self._first = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -60,9 +61,11 @@ class Forms(HTMLParser):
                 self.forms[-1].fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
         elif tag == "select":
             self._select = a.get("name")
+            self._first = True
             self.forms[-1].selects.setdefault(self._select or "", "")
-        elif tag == "option" and self._select and "selected" in a:
-            self.forms[-1].selects[self._select] = a.get("value", "")
+        elif tag == "option" and self._select and ("selected" in a or self._first):
+            self.forms[-1].selects[self._select] = a.get("value", "")  # the first option unless one is selected
+            self._first = False
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":

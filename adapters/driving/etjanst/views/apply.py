@@ -85,6 +85,7 @@ def install(app: FastAPI) -> None:
             month = str(form.get("month") or "")
             if month not in ctx.services.store.decided_months(ctx.login.person_key):
                 raise NotFound()
+            last = ctx.services.store.last_bundle(pnr, month)  # the decided month's application
         else:
             month = offered_month(ctx) or ""
             if not month:
