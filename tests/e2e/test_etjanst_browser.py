@@ -243,3 +243,37 @@ def _pdf() -> bytes:
     from tests.integration.etjanst.kit import pdf
 
     return pdf()
+
+
+def test_komplettering_round_trip_in_the_browser(sites: Sites, chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    app_id = "APP-2024-000203"  # example 03, proposed
+    handler = login(chromium, sites.workbench, "handlaggare1")
+    handler.goto(f"{sites.workbench}/case/{app_id}")
+    handler.click("text=E-tjänsten: bilagor och begäran om komplettering")
+    handler.fill("#message", "Skicka lönespecifikationen för maj.")
+    handler.fill("#due_date", "2026-12-17")
+    handler.click("text=Begär komplettering")
+    expect(handler.locator(".request")).to_contain_text("Inte besvarad ännu")
+    shot(handler, "etjanst-10-handler-asks")
+
+    page = citizen(chromium, sites.etjanst, "198202114537", PHONE)
+    page.goto(f"{sites.etjanst}/arende/{app_id}")
+    expect(page.locator("#status")).to_have_text("Komplettering begärd")
+    expect(page.locator("section.notice")).to_contain_text("lönespecifikationen")
+    fits(page, 320)
+    page.click("text=Svara och bifoga dokument")
+    page.click("form[action$='/komplettering'] button[type=submit]")  # nothing written: the error beside it
+    expect(page.locator("#answer-error")).to_contain_text("Skriv ett svar eller bifoga ett dokument")
+    fits(page, 320)
+    page.fill("#answer", "Här är lönespecifikationen.")
+    page.set_input_files("#upload", files=[{"name": "lon.pdf", "mimeType": "application/pdf", "buffer": _pdf()}])
+    page.click("form[action$='/komplettering'] button[type=submit]")
+    expect(page.locator("p.notice[role=status]")).to_contain_text("Vi har tagit emot ditt svar")
+    expect(page.locator("#status")).to_have_text("Mottagen")  # back for the night, then the handler's queue
+    shot(page, "etjanst-11-answered-phone")
+    handler.reload()
+    expect(handler.locator(".request")).to_contain_text("Här är lönespecifikationen.")
+    page.close()
+    handler.close()
