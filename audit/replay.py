@@ -15,6 +15,7 @@ from typing import Protocol
 
 from decision.basis import canonical_json
 from decision.pipeline import Pipeline
+from decision.ports import EarlierDecision
 from decision.services.replaying import Replayed, replay_pinned
 from decision.uow import PinnedDecision
 
@@ -58,10 +59,12 @@ def verdict(replayed: Replayed, code_version: str) -> ReplayResult:
     )
 
 
-def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None, code_version: str) -> ReplayResult:
-    """Decide the stored sealed bundle again with the decision's pinned pack and guideline; compare bytes."""
+def replay(pipeline: Pipeline, decision: StoredDecision, bundle_json: str | None, code_version: str,
+           earlier: EarlierDecision | None = None) -> ReplayResult:
+    """Decide the stored sealed bundle again with the decision's pinned pack and guideline (and, for a
+    supplementary application, the earlier decision stored with it); compare bytes."""
     pinned = PinnedDecision(decision.id, decision.pack_hash, decision.guideline_hash, decision.code_version,
-                            decision.basis_json, bundle_json)
+                            decision.basis_json, bundle_json, earlier)
     return verdict(replay_pinned(pipeline, pinned), code_version)
 
 

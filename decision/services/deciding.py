@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from decision.bundle import AnswerStatus, CaseBundle
 from decision.money import parse_sum
@@ -143,7 +143,7 @@ def decide(
     """
     at = clock.now()
     as_of = decision_day(at)
-    packs.pack_for(bundle.application.month, as_of)  # an uncovered month is an input error: store nothing
+    covering(packs, bundle, as_of)  # an uncovered month or a version the pack refuses: store nothing
     earlier = find_earlier(uow, bundle)  # a supplement without a signed decision is an input error: store nothing
     stored = _receive(uow, bundle, actor, at)
     sealed = pipeline.seal(bundle)
@@ -156,6 +156,16 @@ def decide(
     access.record(actor, purpose, channel, "decide", f"decision:{decision_id}",
                   [m.personnummer for m in sealed.application.household])
     return Outcome(decided, decision_id, created)
+
+
+def covering(packs: PackCoverage, bundle: CaseBundle, as_of: date) -> None:
+    """The pack the month selects as of ``as_of`` must exist and take the bundle's version; else an input
+    error (naming the month, or the pack: case bundle /2 under a pack that takes /1 only). The version check
+    is the catalog's (``check_accepts``) where it has one."""
+    pack = packs.pack_for(bundle.application.month, as_of)
+    check = getattr(packs, "check_accepts", None)
+    if check is not None:
+        check(pack, bundle.schema_)
 
 
 def _receive(uow: UnitOfWork, bundle: CaseBundle, actor: str, at: datetime) -> Stored:

@@ -313,3 +313,18 @@ def test_the_schema_of_each_version() -> None:
     assert "name" not in s1["$defs"]["Member"]["properties"]
     with pytest.raises(ValueError):
         json_schema(3)
+
+
+def test_the_cli_refuses_a_bad_v2_bundle_with_exit_2_naming_the_field(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = edit(v2(), "application/norm_adjustments/1/reason", "special_diet")
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "FINAID_MODE": "demo", "FINAID_DB_URL": f"sqlite:///{tmp_path / 'f.db'}"}
+    proc = subprocess.run([sys.executable, "-m", "adapters.driving.cli", "case", "decide", str(path)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "application.norm_adjustments[1].reason: special_diet goes with direction raise only" in proc.stderr
+    assert "Exempel" not in proc.stderr and "Traceback" not in proc.stderr

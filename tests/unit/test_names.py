@@ -32,3 +32,19 @@ def test_the_applicants_name_is_the_addressee() -> None:
 def test_a_protected_identity_letter_has_no_name_and_no_address() -> None:
     p = ConfiguredParticulars("Socialnämnden", {"1287": "Höganäs"}, demo=True).for_case(case(True))
     assert "Anna" not in p.addressee and p.address == () and p.protected
+
+
+def test_the_case_page_shows_names_except_for_a_protected_identity(pipeline: Any) -> None:
+    """The case page's view (adapters/driving/web/views/case_view.py) puts each member's name beside the role
+    label; for a protected identity no name at all. Who may open the page at all is scope.py's."""
+    from datetime import date
+
+    from adapters.driving.web.views.case_view import case_view
+
+    for protected, expected in ((False, "Anna Exempel"), (True, None)):
+        c = case(protected)
+        decided = pipeline.evaluate(c.bundle, as_of=date(2026, 12, 4))
+        view = case_view(SimpleNamespace(app=c.app, bundle=c.bundle, basis=decided.basis), [])  # type: ignore[arg-type]
+        label, _age, name = view["members"][0]
+        assert label == "applicant" and name == expected
+        assert all(m[2] is None for m in view["members"][1:]) or not protected

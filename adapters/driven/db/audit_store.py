@@ -24,6 +24,7 @@ from adapters.driven.db.models import (
     AuditEvent,
     ChainHead,
     Decision,
+    DecisionEarlier,
     DecisionUse,
     Evidence,
     Letter,
@@ -38,6 +39,7 @@ from audit.replay import ReplayResult, replay
 from audit.verify import VerifyReport, check
 from audit.why import Why, why_of
 from decision.pipeline import Pipeline
+from decision.ports import EarlierDecision
 from decision.services import retention
 from decision.services.retention import Exemptions, PurgeResult
 
@@ -86,9 +88,13 @@ class SqlTrail:
         model = _MODELS[table]
         columns = [c.key for c in model.__table__.columns]
         extras: dict[str, list[list[str]]] = {}
+        earlier: dict[str, list[str]] = {}
         if table == "decision":
             for u in self.s.execute(select(DecisionUse.decision_id, DecisionUse.kind, DecisionUse.ref)):
                 extras.setdefault(u.decision_id, []).append([u.kind, u.ref])
+            for e in self.s.execute(select(DecisionEarlier.decision_id, DecisionEarlier.earlier_decision_id,
+                                           DecisionEarlier.month)):
+                earlier[e.decision_id] = [e.earlier_decision_id, e.month]
         elif table == "sign_off":
             for o in self.s.execute(select(SignOffOverride.sign_off_id, SignOffOverride.rule,
                                            SignOffOverride.reason_code)):
@@ -97,7 +103,10 @@ class SqlTrail:
         q = select(*(getattr(model, c) for c in columns)).execution_options(yield_per=500)
         for r in self.s.execute(q):
             row = dict(zip(columns, r, strict=True))
-            yield row, ({name: sorted(extras.get(row["id"], []))} if name else {})
+            extra: dict[str, Any] = {name: sorted(extras.get(row["id"], []))} if name else {}
+            if earlier and row["id"] in earlier:  # a supplement: the decision it was decided against
+                extra["earlier"] = earlier[row["id"]]
+            yield row, extra
 
     def applications(self) -> Iterable[tuple[str, str]]:
         return ((a.id, a.state) for a in self.s.execute(
@@ -153,7 +162,10 @@ def load_why(s: Session, decision_id: str) -> Why:
 
 def replay_one(s: Session, pipeline: Pipeline, decision: Decision, code_version: str) -> ReplayResult:
     revision = s.get(Revision, decision.revision_id) if decision.basis_json is not None else None
-    return replay(pipeline, decision, revision.bundle_json if revision is not None else None, code_version)
+    row = s.get(DecisionEarlier, decision.id)  # a supplementary application: replayed against the same one
+    earlier = EarlierDecision(row.earlier_decision_id, row.month, row.total_ore, row.signed_at) \
+        if row is not None and row.total_ore is not None else None
+    return replay(pipeline, decision, revision.bundle_json if revision is not None else None, code_version, earlier)
 
 
 def decisions_between(s: Session, month_from: str, month_to: str) -> Iterator[Decision]:

@@ -23,6 +23,8 @@ COVERAGE: dict[str, str] = {
     "registry_evidence": "covered: row hash in the fetching event; raw by its sha256",
     "decision": "covered: row hash and personal hash in its proposed event; basis by basis_hash",
     "decision_use": "covered: part of its decision's row hash",
+    "decision_earlier": "covered: the earlier decision's id and month are part of its decision's row hash (and "
+                        "named in its proposed event); the total is the named decisions' signed records'",
     "sign_off": "covered: row hash in its event; record_json by record_hash",
     "sign_off_override": "covered: part of its sign-off's row hash",
     "letter": "covered: row hash and html/pdf hashes in its letter_created event",

@@ -204,7 +204,8 @@ class SqlDecisions(DecisionReads):
             self.s.execute(insert(DecisionEarlier), earlier)
         for row, d in zip(rows, decisions, strict=True):
             stage(self.s, f"decision:{d.id}", "decision", row, _columns(Decision),
-                  {"uses": sorted([k, r] for k, r in d.uses)})
+                  {"uses": sorted([k, r] for k, r in d.uses),
+                   **({"earlier": [d.earlier.decision_id, d.earlier.month]} if d.earlier is not None else {})})
 
     def supersede(self, pairs: Sequence[tuple[str, str]]) -> None:
         if pairs:

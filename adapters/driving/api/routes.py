@@ -189,13 +189,14 @@ def install(app: FastAPI) -> None:
         try:
             bundle = parse_bundle(bytes(body))
             services.catalog.pack_for(bundle.application.month)
+            # a supplementary application without a signed decision for its month is refused here too
+            stored = intake.submit(services.uow(), services.catalog, services.clock, bundle, c.actor)
         except InputError as e:
             errors = [{"path": err.path, "message": err.message} for err in e.errors]
             for err in errors:
                 if err["path"] == "application.month" and "no rule pack" in err["message"]:
                     err["message"] = "no rule pack covers this month"
             raise ApiError(422, "", errors=errors) from None
-        stored = intake.submit(services.uow(), services.catalog, services.clock, bundle, c.actor)
         with services.db.read() as s:
             app_row = s.get(Application, bundle.application.id)
             state = app_row.state if app_row else "received"

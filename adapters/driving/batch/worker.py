@@ -29,6 +29,7 @@ from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.evidence import BufferedEvidenceStore
 from adapters.driving.batch.outage import DatabaseUnreachable, Outage
 from decision.bundle import AnswerStatus, CaseBundle, Role
+from decision.errors import InputError
 from decision.pipeline import Decided, Pipeline, decision_day
 from decision.ports import Clock
 from decision.services import deciding, intake, supplementary
@@ -184,6 +185,8 @@ class Worker:
                 pending.append((claim, outcome, fetched, decided, result))
             except (LeaseLost, DatabaseUnreachable):
                 raise
+            except InputError as e:  # e.g. case bundle /2 under a pack that takes /1 only: no retry helps
+                self._fail(claim, result, f"ogiltig ansökan: {e}", budget=1)
             except Exception as e:  # noqa: BLE001 - a technical failure of this case: retried with a budget
                 self._fail(claim, result, f"tekniskt fel vid beslut: {type(e).__name__}")
         if pending:

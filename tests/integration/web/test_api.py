@@ -124,3 +124,31 @@ def test_protected_identity_is_answered_by_no_endpoint_as_no_listing_shows_it(we
         assert r.status_code == 404 and r.json() == {"errors": [{"path": "", "message": "no such application"}]}
     assert web.scalar("SELECT count(*) FROM access_log WHERE channel = 'api'") == before
     assert c.get(f"/api/v1/applications/{ids['01']}", headers=h).status_code == 200
+
+
+def test_a_v2_bundle_is_stored_as_received_and_its_bad_fields_answer_422(web: Web) -> None:
+    c = web.client()
+    h = {**_token(web, "submit"), "Content-Type": "application/json"}
+    data = json.loads(_new_bundle())
+    data["schema"] = "finaid.case-bundle/2"
+    app = data["application"]
+    app.pop("previous_aid", None)
+    app["id"] = "APP-2023-API-0002"
+    app["household"][0]["name"] = "Testa Exempelsson"
+    app["aid_history"] = [{"person": app["household"][0]["personnummer"], "months_on_aid_in_row": 2}]
+    r = c.post("/api/v1/applications", content=json.dumps(data), headers=h)
+    assert r.status_code == 202, r.text
+    stored = json.loads(web.scalar(
+        "SELECT bundle_json FROM application_revision WHERE application_id = 'APP-2023-API-0002'"))
+    assert stored["schema"] == "finaid.case-bundle/2" and "previous_aid" not in stored["application"]
+    bad = json.loads(json.dumps(data))
+    bad["application"]["id"] = "APP-2023-API-0003"
+    bad["application"]["household"][0]["days_in_household"] = 3  # an adult
+    r = c.post("/api/v1/applications", content=json.dumps(bad), headers=h)
+    assert r.status_code == 422 and "Exempelsson" not in r.text
+    assert "application.household[0].days_in_household" in {e["path"] for e in r.json()["errors"]}
+    sup = json.loads(json.dumps(data))
+    sup["application"].update(id="APP-2023-API-0004", kind="supplementary")
+    r = c.post("/api/v1/applications", content=json.dumps(sup), headers=h)
+    assert r.status_code == 422 and [e["path"] for e in r.json()["errors"]] == ["application.kind"]
+    assert web.scalar("SELECT count(*) FROM application WHERE id IN ('APP-2023-API-0003', 'APP-2023-API-0004')") == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.driven.db.casefile import line_group
 from adapters.driving.web import reason_codes
@@ -120,6 +121,18 @@ def test_a_supplement_is_decided_against_the_signed_decision_and_replayed_with_i
     [again] = replaying.replay(env.uow, pipeline, [out.decision_id])
     assert again.decision.earlier == earlier
     assert again.basis == out.decided.basis.canonical_json()
+    if env.kind == "sqlite":  # `finaid audit replay` reads the earlier decision too
+        from adapters.driven.db.audit_store import replay_one, verify
+        from adapters.driven.db.models import Decision
+        from audit.replay import IDENTICAL
+
+        with env.db.read() as s:
+            assert replay_one(s, pipeline, s.get(Decision, out.decision_id), "test-1").verdict == IDENTICAL
+            assert verify(s).all_problems() == []  # the decision's row hash covers the earlier decision named
+        with env.db.transaction() as s:  # naming another earlier decision is an alteration verify sees
+            s.execute(sa.text("UPDATE decision_earlier SET earlier_decision_id = 'X'"))
+        with env.db.read() as s:
+            assert any("altered" in p for p in verify(s).all_problems())
 
 
 def test_a_second_supplement_counts_what_the_first_added(env: Env, pipeline: Pipeline) -> None:
@@ -143,3 +156,23 @@ def test_a_supplement_is_never_decided_automatically(env: Env, pipeline: Pipelin
     assert automation.why_not(case, cfg) == "supplementary"
     assert not automation.uses_health_data(out.decided.bundle)
     assert automation.uses_health_data(supplement(glasses=True))  # glasses are health data
+
+
+def test_a_version_the_selected_pack_refuses_stores_nothing(env: Env, pipeline: Pipeline) -> None:
+    """``decide`` asks the catalog whether the pack the month selects takes the bundle's version before it
+    stores anything (rules.catalog.Catalog.check_accepts, where the catalog has it)."""
+    from decision.errors import FieldError
+
+    class Packs:
+        def pack_for(self, month: str, as_of: Any = None) -> object:
+            return SERVICES.catalog.pack_for(month, as_of)
+
+        def check_accepts(self, pack: Any, schema: str) -> None:
+            if schema != "finaid.case-bundle/1":
+                raise InputError([FieldError("schema", f"{schema} tas inte emot av regelpaketet {pack.id}")])
+
+    bundle = supplement()
+    with pytest.raises(InputError) as e:
+        deciding.decide(env.uow, pipeline, Packs(), Access(), Clock(), bundle, actor="user:test", code_version="t")
+    assert [err.path for err in e.value.errors] == ["schema"]
+    assert env.count("application_revision") == 0
