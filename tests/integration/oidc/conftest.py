@@ -29,6 +29,7 @@ PROVIDER = Path(__file__).resolve().parent / "provider"
 CLIENT_ID = "finaid"  # the client id and secret the operations guide's example settings name
 CLIENT_SECRET = "byt-ut-klienthemlighet"  # noqa: S105 - the loopback test provider's (a placeholder in the guide)
 APP = "https://testserver"  # the handlers' app under FastAPI's TestClient
+BROWSER_CLIENT_ID = "finaid-browser"  # the handlers' app served to chromium (test_sso_browser.py)
 REDIRECT = f"{APP}/login/oidc/callback"
 AFTER_LOGOUT = f"{APP}/login"
 USERS = {
@@ -68,6 +69,7 @@ def fresh_copy(template: Path, folder: Path) -> Path:
 @dataclass(frozen=True)
 class Provider:
     issuer: str
+    browser_port: int  # where the browser test serves finaid (http://localhost:PORT, registered as a second client)
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
 
@@ -92,12 +94,12 @@ def provider() -> Iterator[Provider]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    port = _free_port()
+    port, browser_port = _free_port(), _free_port()
     clients = [{
-        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [REDIRECT],
-        "post_logout_redirect_uris": [AFTER_LOGOUT], "grant_types": ["authorization_code"],
+        "client_id": client_id, "client_secret": CLIENT_SECRET, "redirect_uris": [f"{app}/login/oidc/callback"],
+        "post_logout_redirect_uris": [f"{app}/login"], "grant_types": ["authorization_code"],
         "response_types": ["code"], "token_endpoint_auth_method": "client_secret_basic",
-    }]
+    } for client_id, app in ((CLIENT_ID, APP), (BROWSER_CLIENT_ID, f"http://localhost:{browser_port}"))]
     env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients), "OIDC_USERS": json.dumps(USERS)}
     proc = subprocess.Popen(["node", "provider.mjs"], cwd=PROVIDER, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -108,7 +110,7 @@ def provider() -> Iterator[Provider]:
             proc.kill()
             _, err = proc.communicate(timeout=10)
             pytest.fail(f"the OIDC test provider did not start: {line}{err[-2000:]}")
-        yield Provider(issuer=line.split()[1])
+        yield Provider(issuer=line.split()[1], browser_port=browser_port)
     finally:
         proc.terminate()
         try:

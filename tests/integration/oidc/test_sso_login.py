@@ -149,3 +149,33 @@ def test_a_forged_callback_is_refused(app: App) -> None:
     assert r.status_code == 400
     assert "misslyckades" in html.unescape(r.text)
     assert app.client.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_a_group_taken_away_at_the_provider_takes_the_role_away(migrated: Path, tmp_path: Path) -> None:
+    """The map is applied at every sign-in (sso.sign_in directly, with claims as the provider would validate)."""
+    from adapters.driven.identity.oidc import Claims
+    from adapters.driving.web.sso import sign_in
+
+    db = Database(f"sqlite:///{fresh_copy(migrated, tmp_path)}")
+    cfg = Settings(oidc_issuer="https://login.kommun.se/realms/finaid", oidc_client_id="finaid",
+                   oidc_client_secret="x" * 32, oidc_group_map=json.dumps(GROUP_MAP), web_url=APP)
+    sso = sso_config(cfg)
+    assert sso is not None
+
+    def claims(*groups: str) -> Claims:
+        return Claims(issuer=sso.oidc.issuer, subject="s-1", groups=groups, id_token="t",
+                      claims={"preferred_username": "dora", "name": "Dora Dahl"})
+
+    site = App(db, None)  # type: ignore[arg-type]
+    try:
+        assert sign_in(db, claims("fs-handlaggare-nord", "fs-arbetsledare"), sso).ok
+        assert site.roles("dora") == ["handler", "supervisor"] and site.units("dora") == ["nord", "syd"]
+        assert sign_in(db, claims("fs-handlaggare-nord"), sso).ok
+        assert site.roles("dora") == ["handler"] and site.units("dora") == ["nord"]
+        refused = sign_in(db, claims("alla-anstallda"), sso)
+        assert not refused.ok and refused.failure == "no_mapped_group"
+        assert site.roles("dora") == [] and site.units("dora") == []
+        changes = site.events("roles_changed")
+        assert changes[-1] == {"before": ["handler"], "after": []}
+    finally:
+        db.dispose()

@@ -22,6 +22,20 @@ const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key-1',
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+// The provider's own pages, plain (its defaults load web fonts from the internet, which tests must never reach).
+async function logoutSource(ctx, form) {
+  ctx.type = 'html';
+  ctx.body = `<!DOCTYPE html><html><head><title>Logga ut</title></head><body>
+<h1>Vill du logga ut från kommunens inloggning?</h1>${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Ja, logga ut</button>
+<button type="submit" form="op.logoutForm">Nej</button></body></html>`;
+}
+
+async function postLogoutSuccessSource(ctx) {
+  ctx.type = 'html';
+  ctx.body = '<!DOCTYPE html><html><head><title>Utloggad</title></head><body><h1>Utloggad</h1></body></html>';
+}
+
 const provider = new Provider(issuer, {
   clients,
   jwks: { keys: [signingKey] },
@@ -37,7 +51,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
-    rpInitiatedLogout: { enabled: true },
+    rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
   },
   async findAccount(ctx, sub) {
     const user = users[sub];
