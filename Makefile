@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web axe oidc-provider
+.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web etjanst axe oidc-provider
 
 venv: $(STAMP)
 
@@ -24,6 +24,11 @@ demo: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db \
 	  $(BIN)/finaid demo run --examples examples/bundles --out demo-output/examples
 	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) $(BIN)/finaid demo night --n 500 --out demo-output
+	@echo ""
+	@echo "The applicants' e-service (e-tjänst) on the example households: run  make etjanst  and open"
+	@echo "  http://127.0.0.1:8010/  (on a phone-sized window too); log in as the demo person 19850709-2388"
+	@echo "  (example 01's applicant; the partner 19870311-4424 signs with their own login). The handlers'"
+	@echo "  workbench on the same database:  make web  (http://127.0.0.1:8000/, handlaggare1 / demo-handlaggare1)."
 
 # Debian packages the web app and its tests need: pango for PDF letters (weasyprint), chromium for the
 # browser tests, hunspell with the Swedish dictionary for the spelling test, poppler-utils (pdftotext) for the
@@ -77,6 +82,11 @@ oidc-provider:
 
 web: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db $(BIN)/finaid web serve
+
+# The applicants' e-service on the same database (docs/etjanst.md); the demo clock inside the packs' coverage.
+etjanst: $(STAMP)
+	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db \
+	  $(BIN)/finaid etjanst serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check decision rules adapters audit tests benchmarks

@@ -150,6 +150,45 @@ class Settings(BaseSettings):
     )
     api_max_list: int = Field(default=100, ge=1, le=1000, description="most items an API listing returns")
 
+    # --- the applicants' e-service (finaid etjanst serve; docs/etjanst.md) ------------------------------
+    etjanst_host: str = Field(default="127.0.0.1", description="address `finaid etjanst serve` listens on")
+    etjanst_port: int = Field(default=8010, ge=1, le=65535, description="port `finaid etjanst serve` listens on")
+    etjanst_session_secret: SecretStr | None = Field(
+        default=None, description="key for the e-service's session ids and CSRF tokens (random per process if unset)"
+    )
+    etjanst_idle_timeout_minutes: int = Field(
+        default=20, ge=1, le=240, description="an applicant's session ends after this idle time"
+    )
+    etjanst_pnr_claim: str = Field(
+        default="personal_number", description="the OpenID Connect claim that carries the personnummer"
+    )
+    etjanst_oidc_issuer: str | None = Field(
+        default=None, description="the e-identification broker's issuer URL (OpenID Connect; BankID, Freja eID)"
+    )
+    etjanst_oidc_client_id: str | None = Field(default=None, description="the e-service's client id at the broker")
+    etjanst_oidc_client_secret: SecretStr | None = Field(default=None, description="its client secret there")
+    etjanst_oidc_redirect_uri: str | None = Field(
+        default=None, description="the e-service's callback, https://…/login/eid/callback"
+    )
+    etjanst_clamd: str | None = Field(
+        default=None, description="ClamAV's daemon for scanning uploads: unix:/path/to/clamd.ctl or tcp:host:port"
+    )
+    etjanst_municipality: str | None = Field(
+        default=None, pattern=r"^[0-9]{4}$", description="kommunkod of a first application made in the e-service"
+    )
+    etjanst_max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024, description="largest attachment accepted (bytes)"
+    )
+    etjanst_max_image_pixels: int = Field(
+        default=40_000_000, ge=10_000, le=200_000_000, description="largest image (pixels) decoded: bomb limit"
+    )
+    etjanst_login_per_minute: int = Field(
+        default=10, ge=1, le=1000, description="logins per minute per client address"
+    )
+    etjanst_submit_per_hour: int = Field(
+        default=20, ge=1, le=1000, description="applications sent and files uploaded per hour per person"
+    )
+
     # --- single sign-on (OpenID Connect) for handlers; docs/operations.md "Single sign-on" ------------------
     oidc_issuer: str | None = Field(
         default=None, description="the identity provider's issuer URL (https; discovery at /.well-known/…)"

@@ -24,7 +24,7 @@ PURPOSES = (
     "registerutdrag",  # a data subject's request
     "drift",  # operations (batch reports, verification)
 )
-CHANNELS = ("cli", "web", "api", "batch", "report")
+CHANNELS = ("cli", "web", "api", "batch", "report", "etjanst")
 
 
 class AccessLogError(FinaidError):

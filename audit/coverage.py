@@ -22,7 +22,7 @@ from decision.strict import parse_sum
 # the state a transition event leaves an application in (decision/states.py); "signed" by its payload
 TARGET = {"received": "received", "fetched": "fetched", "proposed": "proposed", "failed": "failed",
           "failed_permanent": "failed_permanent", "second_signature_refused": "proposed", "returned": "returned",
-          "auto_approved": "auto_approved"}
+          "auto_approved": "auto_approved", "withdrawn": "withdrawn"}
 # events that name the state they leave the application in (casework: decision/services/correcting.py,
 # communicating.py): "state" in their payload
 STATED = ("decision_changed", "communication_sent", "communication_closed")

@@ -10,6 +10,7 @@ received ──fetch──▶ fetched ──decide──▶ proposed ──sign�
            ▼ technical failure             ▼ a new revision is received
         failed ──retry (budget)──▶ …     received (the old decision is superseded)
            └──budget spent──▶ failed_permanent (an operator acts)
+ received, fetched, failed, proposed ──withdraw (the applicant, e-service)──▶ withdrawn
               (registry_unavailable after its budget is decided MANUAL instead)
 
 signed ──rättelse / ändring (FL 36–39 §§)──▶ signed   (a new signed decision supersedes the old one)
@@ -42,6 +43,7 @@ class State(StrEnum):
     FAILED = "failed"
     FAILED_PERMANENT = "failed_permanent"
     AWAITING_COMMENT = "awaiting_comment"  # kommunicering (FL 25 §): held until the answer or the reply-by date
+    WITHDRAWN = "withdrawn"  # the applicant withdrew it in the e-service before it was decided
 
 
 DECIDED = frozenset({State.PROPOSED, State.AWAITING_SECOND_SIGNATURE, State.SIGNED, State.AUTO_APPROVED,
@@ -99,6 +101,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.AWAITING_COMMENT, State.PROPOSED, "user", "communication_closed"),
     Transition(State.AWAITING_COMMENT, State.SIGNED, "user", "communication_closed"),
     Transition(State.AWAITING_COMMENT, State.AUTO_APPROVED, "user", "communication_closed"),
+    # the applicant withdraws a sent application until a handler has signed it (the e-service)
+    *(Transition(s, State.WITHDRAWN, "applicant", "withdrawn")
+      for s in (State.RECEIVED, State.FETCHED, State.FAILED, State.FAILED_PERMANENT, State.PROPOSED)),
 )
 
 _ALLOWED: dict[tuple[State, State], list[Transition]] = {}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from adapters.driven.db import etjanst_models as _etjanst_models  # noqa: F401 - its tables are declared below
 from audit.records import entry, fields
 
 COVERAGE: dict[str, str] = {
@@ -44,6 +45,10 @@ COVERAGE: dict[str, str] = {
     "web_sessions": "operational: login sessions",
     "api_tokens": "operational: API tokens (stored hashed; changes are audit events)",
     "alembic_version": "operational: the schema's migration",
+    "etjanst_session": "operational: the e-service's login sessions",
+    "etjanst_draft": "operational: applications being written; a sent one is covered as its revision",
+    "etjanst_attachment": "operational: uploaded documents; their sha256 is part of the revision's content",
+    "etjanst_request": "operational: requests for more information; each is an audit event (returned)",
 }
 
 _PENDING = "finaid_records"

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.driven.db.decision_reads import DecisionReads
+from adapters.driven.db.etjanst import blank_for_application as blank_etjanst
 from adapters.driven.db.models import (
     Application,
     Decision,
@@ -372,4 +373,5 @@ class SqlRetention:
                   .values(record_json=None, purged_at=at))
         s.execute(update(Letter).where(Letter.application_id == application_id, Letter.purged_at.is_(None))
                   .values(html=None, pdf=None, purged_at=at))
+        blank_etjanst(s, application_id, at)  # the e-service's drafts, attachments and requests
         return rev_ids, decision_ids, evidence

@@ -60,6 +60,7 @@ STATE_SV = {
     "awaiting_second_signature": "Väntar på andra underskrift", "signed": "Beslutad",
     "returned": "Återförd för komplettering", "auto_approved": "Automatiserat beslut", "failed": "Tekniskt fel",
     "failed_permanent": "Tekniskt fel (kräver drift)", "awaiting_comment": "Väntar på svar (kommunicering)",
+    "withdrawn": "Återkallad av den sökande",
 }
 
 

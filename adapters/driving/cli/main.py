@@ -23,6 +23,7 @@ from adapters.driving.cli import (
     db,
     demo,
     doctor,
+    etjanst,
     registry,
     retention,
     rules,
@@ -47,8 +48,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (case, schema, demo, doctor, audit, db, retention, batch, sandbox, registry, web, users, units, tokens,
-              rules):
+for group in (case, schema, demo, doctor, audit, db, retention, batch, sandbox, registry, web, etjanst, users, units,
+              tokens, rules):
     app.add_typer(group.app, name=group.NAME)
 
 

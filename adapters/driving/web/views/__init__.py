@@ -9,6 +9,7 @@ from adapters.driving.web.views import (
     case,
     casework,
     common,
+    etjanst,
     inspect,
     letter,
     login,
@@ -22,6 +23,6 @@ from adapters.driving.web.views import (
 
 
 def install(app: FastAPI) -> None:
-    for page in (common, login, login_sso, login_totp, queue, search, mine, inspect, case, casework, letter, reports,
-                 admin):
+    for page in (common, login, login_sso, login_totp, queue, search, mine, inspect, case, casework, etjanst, letter,
+                 reports, admin):
         page.install(app)

@@ -1,7 +1,7 @@
 """The earlier decision a supplementary application (case bundle /2) was decided against.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 One row per decision of a supplementary application (``decision_earlier``): the signed decision it was
 decided against, with the total decided and when it was signed, so that replay passes the same one
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,294 @@
+"""The application form: a draft's data (what the applicant typed, kept as typed so nothing is lost on an
+error), reading it from a posted form, prefilling it from the household's last application, and turning it
+into a case bundle — every problem named beside its field (the field's form name), in plain language."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from adapters.driving.etjanst.common import N_
+from decision import strict
+from decision.bundle import CaseBundle
+from decision.errors import InputError
+from decision.validation import parse_bundle
+
+EXTRA_ROWS = 2  # empty rows offered under each list (no JavaScript: "add a row" saves and shows more)
+
+SCHEMA_V2 = "finaid.case-bundle/2"
+SUPPORTS_V2 = SCHEMA_V2 in str(CaseBundle.model_fields["schema_"].annotation)
+
+ROLES = {"applicant": N_("Applicant"), "partner": N_("Spouse or partner"), "child": N_("Child")}
+INCOME_KINDS = {
+    "salary": N_("Salary"), "sickness_benefit": N_("Sickness benefit"),
+    "activity_compensation": N_("Activity compensation"), "parental_benefit": N_("Parental benefit"),
+    "unemployment_benefit": N_("Unemployment benefit (a-kassa)"), "activity_support": N_("Activity support"),
+    "establishment_allowance": N_("Establishment allowance"), "student_aid": N_("Student aid (CSN)"),
+    "pension": N_("Pension"), "housing_allowance": N_("Housing allowance"), "child_allowance": N_("Child allowance"),
+    "maintenance_support": N_("Maintenance support"), "other": N_("Other income"),
+}
+COST_KINDS = {
+    "rent": N_("Rent"), "household_electricity": N_("Household electricity"), "work_travel": N_("Travel to work"),
+    "home_insurance": N_("Home insurance"), "union_fee": N_("Union fee"),
+    "unemployment_fund_fee": N_("Unemployment fund fee"), "other": N_("Other cost"),
+}
+COST_KINDS_V2 = {
+    "medical_care": N_("Medical care"), "prescription_medicine": N_("Prescription medicine"),
+    "emergency_dental_care": N_("Emergency dental care"), "glasses": N_("Glasses"),
+    "preschool_fee": N_("Preschool fee"), "after_school_fee": N_("After-school fee"),
+}
+ASSET_KINDS = {"bank_account": N_("Bank account"), "vehicle": N_("Vehicle"), "property": N_("Property"),
+               "securities": N_("Shares and funds"), "other": N_("Other asset")}
+LABOUR = {
+    "registered_at_af": N_("Registered at Arbetsförmedlingen"), "employed": N_("Working"),
+    "sick_with_certificate": N_("Sick, with a medical certificate"), "parental_leave": N_("Parental leave"),
+    "studying": N_("Studying"), "not_registered": N_("None of these"),
+}
+KINDS = {"first": N_("First application"), "reapplication": N_("Continued application"),
+         "supplementary": N_("Supplementary application")}
+SECTIONS = ("household", "incomes", "costs", "assets", "labour_market")
+CARRIED_V2 = ("aid_history", "others_in_dwelling", "rent_above_guideline_notified_on")
+FIELDS = {
+    "household": ("personnummer", "role", "attends_school", "keep", "listed"),
+    "incomes": ("person", "kind", "amount"),
+    "costs": ("kind", "amount", "description", "document", "person"),
+    "assets": ("person", "kind", "value"),
+    "labour_market": ("person", "status"),
+}
+_AMOUNT = re.compile(r"^[0-9]{1,9}([.,][0-9]{1,2})?$")
+
+
+def cost_kinds() -> dict[str, str]:
+    return {**COST_KINDS, **(COST_KINDS_V2 if SUPPORTS_V2 else {})}
+
+
+def field_name(section: str, row: int, name: str) -> str:
+    return f"{section}-{row}-{name}"
+
+
+def empty(applicant: str) -> dict[str, Any]:
+    return {"household": [{"personnummer": applicant, "role": "applicant", "attends_school": False, "keep": True}],
+            "incomes": [], "costs": [], "assets": [], "labour_market": [{"person": applicant, "status": ""}],
+            "household_changed": False}
+
+
+def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
+    """The household's last application as a new draft: every part to confirm or change. A member with a
+    protected identity (a registry answer says so) is left out, and so is what belongs to them."""
+    app = last["application"]
+    protected = {e["person"] for e in last.get("registry") or [] for f in e.get("facts", [])
+                 if f.get("kind") == "protected_identity" and f.get("value")}
+    members = [m for m in app["household"] if m["personnummer"] not in protected]
+    people = {m["personnummer"] for m in members}
+    roles = {m["personnummer"]: m["role"] for m in members}
+    if roles.get(applicant) != "applicant":  # a partner starts the household's next application
+        for m in members:
+            if m["role"] == "applicant":
+                m["role"] = "partner"
+        for m in members:
+            if m["personnummer"] == applicant:
+                m["role"] = "applicant"
+    carried = {k: app[k] for k in CARRIED_V2 if app.get(k) is not None}  # /2 parts that last from month to month
+    if "aid_history" in carried:
+        carried["aid_history"] = [a for a in carried["aid_history"] if a["person"] in people]
+    if "others_in_dwelling" in carried:
+        carried["others_in_dwelling"] = [o for o in carried["others_in_dwelling"]
+                                         if o.get("personnummer") not in protected]
+    return {
+        **carried,
+        "household": [{"personnummer": m["personnummer"], "role": m["role"],
+                       "attends_school": bool(m.get("attends_school")), "keep": True,
+                       **{k: m[k] for k in ("name", "days_in_household") if m.get(k) is not None}}
+                      for m in members],
+        "incomes": [dict(i) for i in app.get("incomes", []) if i["person"] in people],
+        "costs": [{"kind": c["kind"], "amount": c["amount"], "description": c.get("description", ""),
+                   "document": "", **({"person": c["person"]} if c.get("person") in people else {})}
+                  for c in app.get("costs", [])],
+        "assets": [dict(a) for a in app.get("assets", []) if a["person"] in people],
+        "labour_market": [dict(lm) for lm in app.get("labour_market", []) if lm["person"] in people],
+        "previous_aid": app.get("previous_aid"),
+        "last_household": sorted(people),
+        "household_changed": False,
+    }
+
+
+def read_form(form: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """The draft as posted (strings as typed; empty rows dropped), keeping what the form does not show."""
+    data: dict[str, Any] = {k: v for k, v in before.items() if k not in SECTIONS}
+    for section in SECTIONS:
+        rows = []
+        for i in range(200):
+            present = [n for n in FIELDS[section] if field_name(section, i, n) in form]
+            if not present:
+                if i > 60:
+                    break
+                continue
+            row: dict[str, Any] = {n: str(form.get(field_name(section, i, n)) or "").strip()[:500]
+                                   for n in FIELDS[section]}
+            if section == "household":
+                row["attends_school"] = row["attends_school"] == "on"
+                listed = row.pop("listed") == "1"  # shown with a "lives here" box (unticked: not sent)
+                row["keep"] = row["keep"] == "on" if listed else bool(row["personnummer"])
+                if row["role"] == "applicant":
+                    row["keep"] = True
+            if all(not v for k, v in row.items()
+                   if k not in ("attends_school", "keep", "role", "kind", "status", "person")):
+                continue  # an empty row
+            rows.append(row)
+        before_rows = {r.get("personnummer"): r for r in before.get("household", [])} if section == "household" else {}
+        for row in rows:  # what the form does not show of a member (a /2 name, days in the household) is kept
+            for k, v in before_rows.get(row.get("personnummer"), {}).items():
+                row.setdefault(k, v)
+        data[section] = rows
+    last = data.get("last_household")
+    kept = {m["personnummer"] for m in data["household"] if m.get("keep", True)}
+    data["household_changed"] = last is not None and kept != set(last)
+    return data
+
+
+def aid_history_of(previous: Mapping[str, Any], month: str, adults: list[str]) -> list[dict[str, Any]]:
+    from decision.bundle_v2 import month_minus
+
+    used = int(previous.get("jobbstimulans_months_used", 0))
+    first = month_minus(month, used) if used > 0 else None
+    return [{"person": p, "months_on_aid_in_row": int(previous.get("consecutive_months", 0)),
+             **({"jobbstimulans_first_month": first} if first else {})} for p in adults]
+
+
+def previous_aid_of(history: list[dict[str, Any]], month: str, applicant: str) -> dict[str, int]:
+    """A /1 ``previous_aid`` from the applicant's /2 aid history (a pack that takes /1 only decides the month)."""
+    mine = next((a for a in history if a["person"] == applicant), None)
+    if mine is None:
+        return {"consecutive_months": 0, "jobbstimulans_months_used": 0}
+    first, last = mine.get("jobbstimulans_first_month"), mine.get("jobbstimulans_last_month")
+    used = 0
+    if first and not last:
+        used = max(0, (int(month[:4]) * 12 + int(month[5:7])) - (int(first[:4]) * 12 + int(first[5:7])))
+    return {"consecutive_months": int(mine["months_on_aid_in_row"]), "jobbstimulans_months_used": used}
+
+
+def _amount(text: str) -> str | None:
+    t = text.replace(" ", "").replace("\u00a0", "").removesuffix("kr")
+    if not _AMOUNT.fullmatch(t):
+        return None
+    return t.replace(",", ".")
+
+
+def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str, month: str, kind: str,
+              submitted_at: datetime, v2: bool = SUPPORTS_V2) -> tuple[CaseBundle | None, dict[str, str]]:
+    """The case bundle of a draft, or the problems by form field name (plain, translatable messages).
+
+    ``v2``: the rule pack that decides the month takes ``finaid.case-bundle/2`` (then documents and the /2 cost
+    kinds go into the bundle); else a /1 bundle without them (the attachments still reach the handler)."""
+    errors: dict[str, str] = {}
+    v2 = v2 and SUPPORTS_V2
+    if kind == "supplementary" and not v2:
+        errors["kind"] = N_("A supplementary application cannot be sent in the e-service for this month. Contact "
+                            "the social services.")
+    members: list[dict[str, Any]] = []
+    for i, m in enumerate(data.get("household", [])):
+        if not m.get("keep", True):
+            continue
+        try:
+            pnr = strict.parse_personnummer(m.get("personnummer", ""))
+        except ValueError:
+            errors[field_name("household", i, "personnummer")] = N_(
+                "Write the personal identity number as 12 digits, YYYYMMDDNNNN.")
+            continue
+        member: dict[str, Any] = {"personnummer": pnr, "role": m.get("role") or "child"}
+        if m.get("attends_school"):
+            member["attends_school"] = True
+        if v2:
+            member.update({k: m[k] for k in ("name", "days_in_household") if m.get(k) is not None})
+        members.append(member)
+    people = {m["personnummer"] for m in members}
+
+    def person(section: str, i: int, value: str) -> str | None:
+        try:
+            pnr = strict.parse_personnummer(value)
+        except ValueError:
+            pnr = None
+        if pnr not in people:
+            errors[field_name(section, i, "person")] = N_("Choose a person in the household.")
+            return None
+        return pnr
+
+    def money(section: str, i: int, name: str, value: str) -> str | None:
+        amount = _amount(value)
+        if amount is None:
+            errors[field_name(section, i, name)] = N_("Write the amount in kronor, for example 1250 or 1250,50.")
+        return amount
+
+    incomes, costs, assets, labour = [], [], [], []
+    for i, r in enumerate(data.get("incomes", [])):
+        p, a = person("incomes", i, r.get("person", "")), money("incomes", i, "amount", r.get("amount", ""))
+        if r.get("kind") not in INCOME_KINDS:
+            errors[field_name("incomes", i, "kind")] = N_("Choose what kind of income it is.")
+        elif p and a:
+            incomes.append({"person": p, "kind": r["kind"], "amount": a})
+    for i, r in enumerate(data.get("costs", [])):
+        a = money("costs", i, "amount", r.get("amount", ""))
+        if r.get("kind") not in (cost_kinds() if v2 else COST_KINDS):
+            errors[field_name("costs", i, "kind")] = N_("Choose what kind of cost it is.")
+        elif a:
+            cost: dict[str, Any] = {"kind": r["kind"], "amount": a}
+            if r.get("description"):
+                cost["description"] = r["description"]
+            if v2 and r.get("document"):
+                cost["document"] = r["document"]
+            if v2 and r.get("person") in people:
+                cost["person"] = r["person"]
+            costs.append(cost)
+    for i, r in enumerate(data.get("assets", [])):
+        p, a = person("assets", i, r.get("person", "")), money("assets", i, "value", r.get("value", ""))
+        if r.get("kind") not in ASSET_KINDS:
+            errors[field_name("assets", i, "kind")] = N_("Choose what kind of asset it is.")
+        elif p and a:
+            assets.append({"person": p, "kind": r["kind"], "value": a})
+    for i, r in enumerate(data.get("labour_market", [])):
+        p = person("labour_market", i, r.get("person", ""))
+        if r.get("status") not in LABOUR:
+            errors[field_name("labour_market", i, "status")] = N_("Choose what applies to this person.")
+        elif p:
+            labour.append({"person": p, "status": r["status"]})
+    if errors:
+        return None, errors
+    v2 = v2 and (kind == "supplementary" or any(c.get("document") for c in costs)
+                 or any(c["kind"] in COST_KINDS_V2 for c in costs))
+    application: dict[str, Any] = {
+        "id": application_id, "municipality": municipality, "month": month, "kind": kind,
+        "submitted_at": submitted_at.isoformat(), "household_changed": bool(data.get("household_changed")),
+        "household": members, "incomes": incomes, "costs": costs, "assets": assets, "labour_market": labour,
+    }
+    adults = [m["personnummer"] for r in ("applicant", "partner") for m in members if m["role"] == r]
+    if v2:
+        application.update({k: data[k] for k in CARRIED_V2 if data.get(k) is not None})
+        if "aid_history" in application:
+            application["aid_history"] = [a for a in application["aid_history"] if a["person"] in adults]
+        elif data.get("previous_aid"):  # as decision.bundle_v2.as_v2 maps a /1 bundle
+            application["aid_history"] = aid_history_of(data["previous_aid"], month, adults)
+    elif data.get("previous_aid"):
+        application["previous_aid"] = data["previous_aid"]
+    elif data.get("aid_history") and adults:
+        application["previous_aid"] = previous_aid_of(data["aid_history"], month, adults[0])
+    bundle = {"schema": SCHEMA_V2 if v2 else "finaid.case-bundle/1", "application": application}
+    try:
+        return parse_bundle(json.dumps(bundle)), {}
+    except InputError as e:
+        return None, {_form_field(err.path, data): err.message for err in e.errors}
+
+
+def _form_field(path: str, data: Mapping[str, Any]) -> str:
+    """A bundle path (``application.incomes[1].amount``) as the form field it came from (the nth row kept)."""
+    m = re.match(r"^application\.(\w+)\[(\d+)\]\.?(\w+)?", path)
+    if m is None or m.group(1) not in SECTIONS:
+        return "form"
+    section, index = m.group(1), int(m.group(2))
+    name = m.group(3) or FIELDS[section][0]
+    if section == "household":
+        kept = [i for i, r in enumerate(data.get("household", [])) if r.get("keep", True)]
+        index = kept[index] if index < len(kept) else index
+    return field_name(section, index, name if name in FIELDS[section] else FIELDS[section][0])
