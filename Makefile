@@ -25,10 +25,10 @@ demo: $(STAMP)
 	  $(BIN)/finaid demo run --examples examples/bundles --out demo-output/examples
 	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) $(BIN)/finaid demo night --n 500 --out demo-output
 	@echo ""
-	@echo "The applicants' e-service (e-tjänst) on the example households: run  make etjanst  and open"
-	@echo "  http://127.0.0.1:8010/  (on a phone-sized window too); log in as the demo person 19850709-2388"
-	@echo "  (example 01's applicant; the partner 19870311-4424 signs with their own login). The handlers'"
-	@echo "  workbench on the same database:  make web  (http://127.0.0.1:8000/, handlaggare1 / demo-handlaggare1)."
+	@echo "Sökandes e-tjänst på exempelhushållen: kör  make etjanst  och öppna http://127.0.0.1:8010/"
+	@echo "  (prova också i ett mobilstort fönster); logga in som demopersonen 19850709-2388 (exempel 01:s sökande;"
+	@echo "  medsökande 19870311-4424 skriver under med sin egen inloggning). Handläggarnas arbetsyta på samma"
+	@echo "  databas:  make web  (http://127.0.0.1:8000/, handlaggare1 / demo-handlaggare1)."
 
 # Debian packages the web app and its tests need: pango for PDF letters (weasyprint), chromium for the
 # browser tests, hunspell with the Swedish dictionary for the spelling test, poppler-utils (pdftotext) for the
