@@ -98,8 +98,8 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
     import time
     from datetime import datetime
 
-    from adapters.devtools.synthetic import generate
     from adapters.devtools.demo_signing import sign_and_supplement
+    from adapters.devtools.synthetic import generate
     from adapters.devtools.synthetic_v2 import households_v2
     from adapters.driving.batch.progress import Reporter
     from adapters.driving.batch.runner import BatchConfig, batch_actor, run_batch
@@ -154,13 +154,17 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
         with reporter:
             outcome = run_batch(cfg, reporter.on_result, night)
         reporter.done(outcome, time.perf_counter() - start)
+        t = time.perf_counter()
         morning = sign_and_supplement(night, outcome.results, v2)
         extra = None
         if morning.supplement is not None:  # decided by the batch like any other application
             console.print(f"Demo-handläggaren har undertecknat {len(morning.signed)} förslag om bifall; en "
                           f"tilläggsansökan ({morning.supplement}) för samma hushåll och månad som "
-                          f"{morning.supplement_of} har kommit in och beslutas.")
+                          f"{morning.supplement_of} har kommit in och beslutas "
+                          f"({time.perf_counter() - t:.1f} s).")
+            t = time.perf_counter()
             extra = run_batch(cfg, None, night)
+            console.print(f"Tilläggsansökan beslutad ({time.perf_counter() - t:.1f} s).")
     finally:
         sandbox.terminate()
         try:

@@ -5,9 +5,9 @@ What ``finaid rules impact`` runs per case, in its own process or in spawned wor
 the stored decision's pinned pack and guideline under today's code (so only the pack differs), the draft is
 evaluated under the same guideline. Nothing is stored and no clock is read (the packs are pinned; a draft
 covers its own months, or ``--as-month`` moves the case there). A supplementary application is decided
-again, in both, against the earlier signed decision stored with it (``ImpactCase.earlier``), as replay does. Only summaries leave: outcome, amounts in
-öre and finding codes — never a bundle, a name or a personnummer. :func:`cases` reads the caseload through
-the unit of work.
+again, in both, against the earlier signed decision stored with it (``ImpactCase.earlier``), as replay does.
+Only summaries leave: outcome, amounts in öre and finding codes — never a bundle, a name or a personnummer.
+:func:`cases` reads the caseload through the unit of work.
 """
 
 from __future__ import annotations

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from adapters.driven.db.models import Application, Decision, DecisionEarlier, Revision, SignOff
@@ -18,7 +17,7 @@ from decision.ports import EarlierDecision
 from decision.uow import ImpactCase, PinnedDecision
 
 
-def _earlier(r: Row[Any]) -> EarlierDecision | None:
+def _earlier(r: Any) -> EarlierDecision | None:
     """The earlier decision a row's outer join on ``decision_earlier`` found (None once its total is purged)."""
     if r.earlier_decision_id is None or r.total_ore is None:
         return None

@@ -294,7 +294,7 @@ class FakeRetention:
         decisions = [d for d in self.t.decisions.values() if d["application_id"] == application_id]
         for d in decisions:
             d.update(basis_json=None, trace_json=None, proposed_ore=None, purged_at=at)
-            if isinstance(d.get("earlier"), EarlierDecision):  # as SQL: the earlier decision's id and month stay, its total goes
+            if isinstance(d.get("earlier"), EarlierDecision):  # as SQL: its id and month stay, its total goes
                 d["earlier"] = {**d["earlier"].__dict__, "total_ore": None}
         self.t.applications[application_id].update(household_key=None, purged_at=at)
         for so in self.t.signoffs.values():
