@@ -162,6 +162,28 @@ def test_impact_redecides_a_supplement_against_its_stored_earlier_decision(env: 
     assert without["status"] == "skipped"  # without the stored earlier decision it could not be re-decided
 
 
+def test_the_lifecycle_impact_evaluator_passes_the_stored_earlier_decision(env: Env, pipeline: Pipeline,
+                                                                           tmp_path: Path) -> None:
+    """``finaid rules impact``'s own evaluator (adapters/driving/lifecycle/impact_worker.py): a draft identical
+    to the supplement's pinned pack re-decides it exactly as decided."""
+    if env.kind != "sqlite":
+        pytest.skip("the lifecycle reads the stored caseload; the use case is tested on both above")
+    from adapters.driving.lifecycle.impact_worker import ImpactEvaluator
+    from decision.services import impact
+    from tests.integration.test_impact import make_draft
+
+    first = _decide(env, pipeline, original())
+    _sign(env, first.decided.bundle.application.id, first.decision_id)
+    out = _decide(env, pipeline, supplement(), LATER)
+    [case] = [c for c in impact.cases(env.uow, None, None)[0] if c.earlier is not None]
+    pack_id = out.decided.basis.rules.pack
+    draft = make_draft(tmp_path, f"{pack_id}_copy", SERVICES.catalog.packs[pack_id].folder)
+    result = ImpactEvaluator(str(draft), None).decide(case)
+    assert result["status"] == "compared" and result["replay_identical"] is True, result
+    assert result["baseline"] == result["draft"]
+    assert result["baseline"]["proposed"] == signoff.ore(out.decided.basis.amounts.proposed)
+
+
 def test_retention_blanks_the_earlier_total_on_both_units_of_work(env: Env, pipeline: Pipeline) -> None:
     """Retention blanks the earlier decision's total stored with a supplement (the id and month stay); replay
     and impact then have no earlier decision to pass — the same on the fake and in SQL."""
