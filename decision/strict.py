@@ -109,11 +109,11 @@ def parse_sum(text: object) -> int:
 
 
 # Swedish form entry: "8200", "8 200", "8 200,50", "8200.50", "8 200 kr". Grouping by spaces
-# (ordinary, no-break or narrow no-break) in threes; comma or point before one or two decimals.
-_FORM_SPACES = " \u00a0\u202f"
+# (ordinary, no-break, thin or narrow no-break) in threes; comma or point before one or two decimals.
+_FORM_SPACES = " \u00a0\u2009\u202f"
 _FORM_RE = re.compile(
-    r"(0|[1-9][0-9]{0,8}|[1-9][0-9]{0,2}(?:[ \u00a0\u202f][0-9]{3}){1,2})(?:[,.]([0-9]{1,2}))?"
-    r"(?:[ \u00a0\u202f]?kr)?",
+    r"(0|[1-9][0-9]{0,8}|[1-9][0-9]{0,2}(?:[ \u00a0\u2009\u202f][0-9]{3}){1,2})(?:[,.]([0-9]{1,2}))?"
+    r"(?:[ \u00a0\u2009\u202f]?kr)?",
     re.ASCII,
 )
 FORM_MESSAGE = 'Ange beloppet i kronor, till exempel "8200", "8 200" eller "8 200,50".'

@@ -139,6 +139,7 @@ class ImpactCase:
     basis_json: str
     pack_hash: str
     guideline_hash: str
+    earlier: EarlierDecision | None = None  # a supplementary application: the signed decision it was decided against
 
 
 @dataclass(frozen=True)

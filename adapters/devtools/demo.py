@@ -89,15 +89,18 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
     Each household is submitted as case bundle /2 (adapters/devtools/synthetic_v2.py) when the pack its
     month selects as of the night's date accepts /2, otherwise as /1 (the same people and amounts): the
     night decides as of ``FINAID_TODAY`` (the Makefile's date), so the packs that take /2 are used once
-    they are published."""
+    they are published. After the night, a few GRANT proposals are signed as the demo handler and a
+    supplementary application for one of those household-months is submitted and decided by a second, small
+    run of the batch (adapters/devtools/demo_signing.py), so that every part of /2 is shown."""
     import os
     import subprocess
     import sys
     import time
     from datetime import datetime
 
+    from adapters.devtools.demo_signing import sign_and_supplement
     from adapters.devtools.synthetic import generate
-    from adapters.devtools.synthetic_v2 import generate_v2
+    from adapters.devtools.synthetic_v2 import households_v2
     from adapters.driving.batch.progress import Reporter
     from adapters.driving.batch.runner import BatchConfig, batch_actor, run_batch
     from adapters.settings import settings
@@ -130,14 +133,16 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
         actor = "api:demo-e-tjanst"
         t = time.perf_counter()
         as_of = decision_day(night.clock.now())
-        as_v2 = 0
-        for one, two in zip(generate(n, seed), generate_v2(n, seed), strict=True):
+        v2 = {}
+        for one, h in zip(generate(n, seed), households_v2(n, seed), strict=True):
+            two = h.bundle
             pack = night.catalog.pack_for(two["application"]["month"], as_of)
             raw = two if V2 in pack.manifest.get("accepts_bundles", [V1]) else one
-            as_v2 += raw is two
+            if raw is two:
+                v2[two["application"]["id"]] = h
             intake.submit(night.uow(), night.catalog, night.clock, CaseBundle.model_validate_json(json.dumps(raw)),
                           actor)
-        console.print(f"{n} syntetiska ansökningar mottagna, {as_v2} som finaid.case-bundle/2 "
+        console.print(f"{n} syntetiska ansökningar mottagna, {len(v2)} som finaid.case-bundle/2 "
                       f"({time.perf_counter() - t:.1f} s). Nattkörningen startar.")
         cfg_s = settings()
         cfg = BatchConfig(
@@ -149,6 +154,17 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
         with reporter:
             outcome = run_batch(cfg, reporter.on_result, night)
         reporter.done(outcome, time.perf_counter() - start)
+        t = time.perf_counter()
+        morning = sign_and_supplement(night, outcome.results, v2)
+        extra = None
+        if morning.supplement is not None:  # decided by the batch like any other application
+            console.print(f"Demo-handläggaren har undertecknat {len(morning.signed)} förslag om bifall; en "
+                          f"tilläggsansökan ({morning.supplement}) för samma hushåll och månad som "
+                          f"{morning.supplement_of} har kommit in och beslutas "
+                          f"({time.perf_counter() - t:.1f} s).")
+            t = time.perf_counter()
+            extra = run_batch(cfg, None, night)
+            console.print(f"Tilläggsansökan beslutad ({time.perf_counter() - t:.1f} s).")
     finally:
         sandbox.terminate()
         try:
@@ -165,5 +181,12 @@ def run_night(services: Services, n: int, seed: int, out: Path, console: Console
         if key in first:
             page = Path(cfg.report_dir).resolve() / "decisions" / (first[key] + ".html")
             console.print(f"  ett beslutsunderlag {key:8} {page}")
+    if extra is not None and morning.supplement is not None:
+        for r in extra.results:
+            if r.application_id == morning.supplement:
+                page = Path(cfg.report_dir).resolve() / "decisions" / (r.application_id + ".html")
+                console.print(f"  en tilläggsansökan  {r.outcome or r.status:8} {page}")
+                console.print(f"    (mot det undertecknade beslutet för {morning.supplement_of}; "
+                              f"morgonrapport {extra.report_html})")
     console.print(f"Prova: FINAID_DB_URL=sqlite:///{work / 'finaid.db'} .venv/bin/finaid batch status")
     return outcome.report_html or work

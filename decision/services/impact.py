@@ -4,9 +4,10 @@ What ``finaid rules impact`` runs per case, in its own process or in spawned wor
 (adapters/driving/lifecycle/impact_worker.py builds the ports from the rules' evaluator): the baseline is
 the stored decision's pinned pack and guideline under today's code (so only the pack differs), the draft is
 evaluated under the same guideline. Nothing is stored and no clock is read (the packs are pinned; a draft
-covers its own months, or ``--as-month`` moves the case there). Only summaries leave: outcome, amounts in
-öre and finding codes — never a bundle, a name or a personnummer. :func:`cases` reads the caseload through
-the unit of work.
+covers its own months, or ``--as-month`` moves the case there). A supplementary application is decided
+again, in both, against the earlier signed decision stored with it (``ImpactCase.earlier``), as replay does.
+Only summaries leave: outcome, amounts in öre and finding codes — never a bundle, a name or a personnummer.
+:func:`cases` reads the caseload through the unit of work.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from decision.basis import DecisionBasis, canonical_json
 from decision.bundle import CaseBundle
 from decision.errors import FinaidError, InputError
 from decision.money import parse_sum
+from decision.ports import EarlierDecision
 from decision.uow import ImpactCase, UnitOfWork
 from decision.validation import parse_bundle
 
@@ -28,8 +30,8 @@ from decision.validation import parse_bundle
 class ImpactPorts:
     """The evaluations impact needs: the pinned baseline, the draft, the draft's months, the month shift."""
 
-    baseline: Callable[[CaseBundle, str, str], DecisionBasis]  # bundle, pack hash, guideline hash
-    draft: Callable[[CaseBundle, str], DecisionBasis]  # bundle, guideline hash
+    baseline: Callable[[CaseBundle, str, str, EarlierDecision | None], DecisionBasis]  # bundle, pins, earlier
+    draft: Callable[[CaseBundle, str, EarlierDecision | None], DecisionBasis]  # bundle, guideline hash, earlier
     covers: Callable[[str], bool]  # the draft covers this month
     as_month: str | None = None
     shift: Callable[[CaseBundle], CaseBundle] | None = None  # to ``as_month``; ValueError: a later month
@@ -52,7 +54,7 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
     out: dict[str, Any] = {"application_id": case.application_id, "month": case.month, "protected": case.protected}
     try:
         bundle = parse_bundle(case.bundle_json)
-        base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash)
+        base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
     except FinaidError as e:
         reason = f"the stored decision cannot be replayed ({type(e).__name__})"
         return {**out, "status": "skipped", "reason": reason}
@@ -69,7 +71,7 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
     elif not ports.covers(bundle.application.month):
         return {**out, "status": "skipped", "reason": "a month the draft does not cover (use --as-month)"}
     try:
-        out["draft"] = summary(ports.draft(bundle, case.guideline_hash))
+        out["draft"] = summary(ports.draft(bundle, case.guideline_hash, case.earlier))
     except FinaidError as e:
         return {**out, "status": "failed", "reason": f"the draft could not decide it ({type(e).__name__}: {e})"}
     out["status"] = "compared"

@@ -66,7 +66,7 @@ def _sign(c: TestClient, number: str, action: str) -> None:
         edit = c.get(f"{case}?andra=1").text
         value = re.search(rf'name="amount_{i}"[^>]*value="([^"]+)"', edit)
         assert value
-        kr = int(value.group(1).split(",")[0]) - 300
+        kr = int(value.group(1).split(",")[0].replace("\u00a0", "")) - 300  # pre-filled as "8 100,00"
         data |= {f"amount_{i}": f"{kr // 1000} {kr % 1000:03d},00" if kr >= 1000 else f"{kr},00",
                  f"reason_{i}": "kostnad.ej_styrkt", f"motivation_{i}": "Hyresavin gäller en annan månad."}
     r = c.post(f"{case}/sign", data=data, follow_redirects=False)

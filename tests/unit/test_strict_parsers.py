@@ -145,7 +145,7 @@ def test_no_text_parses_unless_it_is_ascii(text: str) -> None:
     ("text", "ore"),
     [("8200", 820000), ("8 200", 820000), ("8 200,50", 820050), ("8\u00a0200,5", 820050), ("8200.50", 820050),
      ("8 200 kr", 820000), ("8200kr", 820000), ("  8 200,50 kr ", 820050), ("0", 0), ("0,05", 5),
-     ("999 999 999,99", strict.MAX_KRONOR_ORE), ("1\u202f234\u202f567", 123456700)],
+     ("999 999 999,99", strict.MAX_KRONOR_ORE), ("1\u202f234\u202f567", 123456700), ("3\u2009940,00", 394000)],
 )
 def test_a_swedish_form_amount_is_converted(text: str, ore: int) -> None:
     assert strict.parse_form_kronor(text) == ore

@@ -6,10 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.driving.web import reason_codes
 from adapters.driving.web.roles import PERMISSIONS, Action, Role, allowed, purpose_for
 from adapters.driving.web.signoff import derive_outcome
+from adapters.driving.web.templating import environment, kr_form
 from adapters.driving.web.views.case import _parse_amount
 from adapters.driving.web.views.common import _safe_next
 
@@ -46,6 +49,33 @@ def test_amounts_as_handlers_type_them(text: str, ore: int) -> None:
 @pytest.mark.parametrize("text", ["", "-5", "1e3", "abc", "12,345", "9999999999"])
 def test_amounts_that_are_refused(text: str) -> None:
     assert _parse_amount(text) is None
+
+
+@pytest.mark.parametrize(("amount", "shown"), [
+    ("3940.00", "3\u00a0940,00"), ("0.00", "0,00"), ("999.50", "999,50"), ("1000.00", "1\u00a0000,00"),
+    ("12345678.05", "12\u00a0345\u00a0678,05"), ("-250.00", "-250,00"),
+])
+def test_amount_fields_are_pre_filled_as_a_swedish_person_writes_them(amount: str, shown: str) -> None:
+    assert kr_form(amount) == shown
+
+
+@given(st.integers(min_value=0, max_value=99_999_999_999))
+def test_an_untouched_pre_filled_field_equals_the_proposal_in_ore(ore: int) -> None:
+    """What the amend fields print, the form reads back to the same öre (so it is not a change)."""
+    shown = kr_form(f"{ore // 100}.{ore % 100:02d}")
+    assert _parse_amount(shown) == ore
+    assert _parse_amount(shown.replace("\u00a0", " ")) == ore  # a plain space, as typed
+    assert _parse_amount(shown.replace("\u00a0", "\u2009")) == ore  # a thin space, as pasted
+    assert _parse_amount(shown.replace("\u00a0", "\u202f")) == ore  # a narrow no-break space
+
+
+def test_the_municipality_shows_its_name_from_the_settings_with_the_code_in_small_type() -> None:
+    macro = environment().from_string(
+        '{% from "municipality.html" import kommun with context %}{{ kommun(code) }}')
+    named = macro.render(code="1287", KOMMUN_NAMN={"1287": "Trelleborgs <kommun>"})
+    assert named == 'Trelleborgs &lt;kommun&gt; <span class="code">1287</span>'
+    assert macro.render(code="0180", KOMMUN_NAMN={"1287": "Trelleborgs kommun"}) == "0180"
+    assert macro.render(code="0180", KOMMUN_NAMN={}) == "0180"
 
 
 def test_outcome_from_the_decided_and_applied_totals() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,13 @@ from adapters.driven.db.models import Application, Decision, DecisionEarlier, Re
 from decision.money import parse_sum
 from decision.ports import EarlierDecision
 from decision.uow import ImpactCase, PinnedDecision
+
+
+def _earlier(r: Any) -> EarlierDecision | None:
+    """The earlier decision a row's outer join on ``decision_earlier`` found (None once its total is purged)."""
+    if r.earlier_decision_id is None or r.total_ore is None:
+        return None
+    return EarlierDecision(r.earlier_decision_id, r.earlier_month, r.total_ore, r.signed_at)
 
 
 class DecisionReads:
@@ -32,9 +40,7 @@ class DecisionReads:
             .where(Decision.id.in_(ids))
         )
         found = {r.id: PinnedDecision(
-            r.id, r.pack_hash, r.guideline_hash, r.code_version, r.basis_json, r.bundle_json,
-            EarlierDecision(r.earlier_decision_id, r.earlier_month, r.total_ore, r.signed_at)
-            if r.earlier_decision_id is not None and r.total_ore is not None else None,
+            r.id, r.pack_hash, r.guideline_hash, r.code_version, r.basis_json, r.bundle_json, _earlier(r),
         ) for r in rows}
         return [found[i] for i in ids if i in found]
 
@@ -47,15 +53,17 @@ class DecisionReads:
         q = (
             select(
                 Application.id, Application.month, Application.protected, Revision.bundle_json, Decision.basis_json,
-                Decision.pack_hash, Decision.guideline_hash,
+                Decision.pack_hash, Decision.guideline_hash, DecisionEarlier.earlier_decision_id,
+                DecisionEarlier.month.label("earlier_month"), DecisionEarlier.total_ore, DecisionEarlier.signed_at,
             )
             .join(Decision, Decision.id == Application.current_decision_id)
             .join(Revision, and_(Revision.id == Decision.revision_id, Revision.id == Application.current_revision_id))
+            .outerjoin(DecisionEarlier, DecisionEarlier.decision_id == Decision.id)
             .where(*where, Decision.basis_json.is_not(None), Revision.bundle_json.is_not(None))
             .order_by(Application.id)
         )
         cases = [ImpactCase(r.id, r.month, bool(r.protected), r.bundle_json, r.basis_json, r.pack_hash,
-                            r.guideline_hash) for r in self.s.execute(q)]
+                            r.guideline_hash, _earlier(r)) for r in self.s.execute(q)]
         total = self.s.execute(select(func.count()).select_from(Application).where(*where[1:])).scalar_one()
         return cases, int(total) - len(cases)
 

@@ -32,7 +32,7 @@ def worker_loop(
     db = Database(cfg.db_url, cfg.db_schema)
     outage = Outage(cfg.db_retry_s)
     try:
-        store = CaseStore(db)
+        store = CaseStore(db, person_key=services.store.person_key)  # the household key (a supplement's earlier)
         evidence = BufferedEvidenceStore()
         pipeline = services.batch_pipeline(db, evidence)
         claims = Claims(db, worker_id, cfg.lease_seconds, run_started)

@@ -16,6 +16,7 @@ from typing import Any
 
 from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
+from decision.ports import EarlierDecision
 from decision.services.impact import ImpactPorts, redecide, summary
 from decision.uow import ImpactCase
 from rules.catalog import Catalog, RulePack
@@ -42,12 +43,13 @@ class ImpactEvaluator:
             shift=partial(self._shift, as_month) if as_month is not None else None,
         )
 
-    def _baseline(self, bundle: CaseBundle, pack_hash: str, guideline_hash: str) -> DecisionBasis:
-        return build_basis(bundle, self.evaluator.evaluate(bundle, pack_hash, guideline_hash))
+    def _baseline(self, bundle: CaseBundle, pack_hash: str, guideline_hash: str,
+                  earlier: EarlierDecision | None) -> DecisionBasis:
+        return build_basis(bundle, self.evaluator.evaluate(bundle, pack_hash, guideline_hash, earlier=earlier))
 
-    def _draft(self, bundle: CaseBundle, guideline_hash: str) -> DecisionBasis:
+    def _draft(self, bundle: CaseBundle, guideline_hash: str, earlier: EarlierDecision | None) -> DecisionBasis:
         guideline = self.catalog.guideline_by_hash(guideline_hash)
-        return build_basis(bundle, self.evaluator.evaluate_with(bundle, self.draft, guideline))
+        return build_basis(bundle, self.evaluator.evaluate_with(bundle, self.draft, guideline, earlier))
 
     def _shift(self, as_month: str, bundle: CaseBundle) -> CaseBundle:
         from adapters.driving.lifecycle.asmonth import shift

@@ -15,7 +15,16 @@ from decision.money import format_kr_sv
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-__all__ = ["WEB_TEMPLATES", "diff_kr", "environment", "month_sv"]
+__all__ = ["WEB_TEMPLATES", "diff_kr", "environment", "kr_form", "month_sv"]
+
+
+def kr_form(amount: str) -> str:
+    """A kronor string (``3940.00``) as a Swedish person writes it in an amount field: ``3 940,00`` with
+    no-break spaces between the thousands — what decision.strict.parse_form_kronor reads back to the same öre."""
+    ore = amount_ore(amount)
+    q, r = divmod(abs(ore), 100)
+    whole = f"{q:,}".replace(",", "\u00a0")
+    return f"{'-' if ore < 0 else ''}{whole},{r:02d}"
 
 
 def diff_kr(new: str, old: str) -> str:
@@ -30,6 +39,7 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = when  # Stockholm time with its zone on every page
     env.filters["ore_kr"] = format_kr_sv
     env.filters["kr_ore"] = amount_ore
+    env.filters["kr_form"] = kr_form
     env.filters["fact_value"] = fact_value
     env.filters["codes_sv"] = codes_sv
     return env

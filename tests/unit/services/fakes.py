@@ -42,6 +42,13 @@ from tests.unit.services.fake_casework import FakeCasework
 _ids = itertools.count(1)
 
 
+def _earlier(decision: dict[str, Any]) -> EarlierDecision | None:
+    """The earlier decision stored with a decision, as SQL reads it: none once retention blanked its total
+    (then the row holds a dict with the id, month and signing time kept and ``total_ore`` None)."""
+    e = decision.get("earlier")
+    return e if isinstance(e, EarlierDecision) else None
+
+
 @dataclass
 class Tables:
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -163,7 +170,7 @@ class FakeDecisions:
             if d is not None:
                 rev = self.t.revisions.get(d["revision_id"])
                 out.append(PinnedDecision(i, d["pack_hash"], d["guideline_hash"], d["code_version"], d["basis_json"],
-                                          rev["bundle_json"] if rev is not None else None, d.get("earlier")))
+                                          rev["bundle_json"] if rev is not None else None, _earlier(d)))
         return out
 
     def signed_for_month(self, household_key: str, month: str, other_than: str) -> EarlierDecision | None:
@@ -190,7 +197,7 @@ class FakeDecisions:
                     or rev["bundle_json"] is None:
                 continue
             cases.append(ImpactCase(a["id"], a["month"], bool(a["protected"]), rev["bundle_json"], d["basis_json"],
-                                    d["pack_hash"], d["guideline_hash"]))
+                                    d["pack_hash"], d["guideline_hash"], _earlier(d)))
         return cases, len(apps) - len(cases)
 
     def between(self, month_from: str, month_to: str) -> list[str]:
@@ -287,6 +294,8 @@ class FakeRetention:
         decisions = [d for d in self.t.decisions.values() if d["application_id"] == application_id]
         for d in decisions:
             d.update(basis_json=None, trace_json=None, proposed_ore=None, purged_at=at)
+            if isinstance(d.get("earlier"), EarlierDecision):  # as SQL: its id and month stay, its total goes
+                d["earlier"] = {**d["earlier"].__dict__, "total_ore": None}
         self.t.applications[application_id].update(household_key=None, purged_at=at)
         for so in self.t.signoffs.values():
             if so["application_id"] == application_id:

@@ -25,11 +25,11 @@ def _decide(env: Env, pipeline: Pipeline, bundle: Any) -> str:
 
 
 def _ports(pipeline: Pipeline, **kw: Any) -> ImpactPorts:
-    def baseline(bundle: CaseBundle, pack_hash: str, guideline_hash: str) -> DecisionBasis:
-        return pipeline.evaluate(bundle, pack_hash, guideline_hash).basis
+    def baseline(bundle: CaseBundle, pack_hash: str, guideline_hash: str, earlier: Any) -> DecisionBasis:
+        return pipeline.evaluate(bundle, pack_hash, guideline_hash, earlier=earlier).basis
 
-    def draft(bundle: CaseBundle, guideline_hash: str) -> DecisionBasis:  # "the draft": the pack of the month
-        return pipeline.evaluate(bundle).basis
+    def draft(bundle: CaseBundle, guideline_hash: str, earlier: Any) -> DecisionBasis:  # the pack of the month
+        return pipeline.evaluate(bundle, earlier=earlier).basis
 
     return ImpactPorts(**{"baseline": baseline, "draft": draft, "covers": lambda month: True, **kw})
 
@@ -87,7 +87,7 @@ def test_redecide_names_a_baseline_or_draft_failure(env: Env, pipeline: Pipeline
     _decide(env, pipeline, example("01"))
     [case], _ = impact.cases(env.uow, None, None)
 
-    def broken(bundle: CaseBundle, guideline_hash: str) -> DecisionBasis:
+    def broken(bundle: CaseBundle, guideline_hash: str, earlier: Any) -> DecisionBasis:
         raise ConfigurationError("no such draft")
 
     out = impact.redecide(_ports(pipeline, draft=broken), case)

@@ -135,6 +135,79 @@ def test_a_supplement_is_decided_against_the_signed_decision_and_replayed_with_i
             assert any("altered" in p for p in verify(s).all_problems())
 
 
+def test_impact_redecides_a_supplement_against_its_stored_earlier_decision(env: Env, pipeline: Pipeline) -> None:
+    """``finaid rules impact`` re-decides a supplementary case as it was decided: with the earlier decision stored
+    with it (not refused for want of one, and not the household's latest one)."""
+    from decision.services import impact
+    from tests.unit.services.test_impact import _ports
+
+    first = _decide(env, pipeline, original())
+    _sign(env, first.decided.bundle.application.id, first.decision_id)
+    out = _decide(env, pipeline, supplement(), LATER)
+    cases, _ = impact.cases(env.uow, "2023-03", "2023-03")
+    by_id = {c.application_id: c for c in cases}
+    assert by_id[first.decided.bundle.application.id].earlier is None
+    case = by_id[out.decided.bundle.application.id]
+    assert case.earlier == out.decided.earlier
+    assert case.earlier is not None
+
+    def same_pack(bundle: Any, guideline_hash: str, earlier: Any) -> Any:  # a draft identical to the pinned pack
+        return pipeline.evaluate(bundle, case.pack_hash, guideline_hash, earlier=earlier).basis
+
+    result = impact.redecide(_ports(pipeline, draft=same_pack), case)
+    assert result["status"] == "compared" and result["replay_identical"] is True
+    assert result["baseline"] == result["draft"]
+    assert result["baseline"]["proposed"] == signoff.ore(out.decided.basis.amounts.proposed)
+    without = impact.redecide(_ports(pipeline, draft=same_pack), case.__class__(**{**case.__dict__, "earlier": None}))
+    assert without["status"] == "skipped"  # without the stored earlier decision it could not be re-decided
+
+
+def test_the_lifecycle_impact_evaluator_passes_the_stored_earlier_decision(env: Env, pipeline: Pipeline,
+                                                                           tmp_path: Path) -> None:
+    """``finaid rules impact``'s own evaluator (adapters/driving/lifecycle/impact_worker.py): a draft identical
+    to the supplement's pinned pack re-decides it exactly as decided."""
+    if env.kind != "sqlite":
+        pytest.skip("the lifecycle reads the stored caseload; the use case is tested on both above")
+    from adapters.driving.lifecycle.impact_worker import ImpactEvaluator
+    from decision.services import impact
+    from tests.integration.test_impact import make_draft
+
+    first = _decide(env, pipeline, original())
+    _sign(env, first.decided.bundle.application.id, first.decision_id)
+    out = _decide(env, pipeline, supplement(), LATER)
+    [case] = [c for c in impact.cases(env.uow, None, None)[0] if c.earlier is not None]
+    pack_id = out.decided.basis.rules.pack
+    draft = make_draft(tmp_path, f"{pack_id}_copy", SERVICES.catalog.packs[pack_id].folder)
+    result = ImpactEvaluator(str(draft), None).decide(case)
+    assert result["status"] == "compared" and result["replay_identical"] is True, result
+    assert result["baseline"] == result["draft"]
+    assert result["baseline"]["proposed"] == signoff.ore(out.decided.basis.amounts.proposed)
+
+
+def test_retention_blanks_the_earlier_total_on_both_units_of_work(env: Env, pipeline: Pipeline) -> None:
+    """Retention blanks the earlier decision's total stored with a supplement (the id and month stay); replay
+    and impact then have no earlier decision to pass — the same on the fake and in SQL."""
+    from datetime import date
+
+    from decision.services import impact
+    from decision.services.retention import Exemptions, purge
+
+    first = _decide(env, pipeline, original())
+    _sign(env, first.decided.bundle.application.id, first.decision_id)
+    out = _decide(env, pipeline, supplement(), LATER)
+    purge(env.uow, Clock(LATER), date(2100, 1, 1), Exemptions(frozenset(), frozenset(), frozenset()), "system:g")
+    [again] = replaying.replay(env.uow, pipeline, [out.decision_id])
+    assert again.decision.earlier is None and again.basis is None
+    if env.kind == "sqlite":
+        with env.db.read() as s:
+            [row] = s.execute(sa.text("SELECT earlier_decision_id, month, total_ore FROM decision_earlier")).all()
+        assert tuple(row) == (first.decision_id, "2023-03", None)
+    else:
+        row = env.uow.committed.decisions[out.decision_id]["earlier"]
+        assert (row["decision_id"], row["month"], row["total_ore"]) == (first.decision_id, "2023-03", None)
+    assert impact.cases(env.uow, None, None) == ([], 2)  # purged: nothing left to re-decide
+
+
 def test_a_second_supplement_counts_what_the_first_added(env: Env, pipeline: Pipeline) -> None:
     first = _decide(env, pipeline, original())
     _sign(env, first.decided.bundle.application.id, first.decision_id)

@@ -103,7 +103,8 @@ def render(request: Request, name: str, status: int = 200, ctx: Ctx | None = Non
         ROLE_SV=ROLE_SV, STATE_SV=STATE_SV, PROPOSAL_SV=PROPOSAL_SV, OUTCOME_SV=OUTCOME_SV, month_sv=month_sv,
         demo=_services(request).config.demo, EVENT_SV=presentation.EVENT_SV, ANSWER_SV=presentation.ANSWER_SV,
         ACCESS_SV=presentation.ACCESS_SV, CHANNEL_SV=presentation.CHANNEL_SV, PURPOSE_SV=presentation.PURPOSE_SV,
-        event_details=presentation.event_details, finding_sv=presentation.finding_sv, **data,
+        event_details=presentation.event_details, finding_sv=presentation.finding_sv,
+        KOMMUN_NAMN=_services(request).config.municipality_names, **data,
     )
     return HTMLResponse(html, status_code=status)
 
