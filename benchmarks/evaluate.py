@@ -364,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         print("BENCH-JSON " + json.dumps({
-            "n": n, "a_us": t_a / n * 1e6, "b_us": t_b / n * 1e6, "c_us": None if plain_off else t_c / n * 1e6, "a_b": a_b,
+            "n": n, "a_us": t_a / n * 1e6, "b_us": t_b / n * 1e6, "a_b": a_b,
+            "c_us": None if plain_off else t_c / n * 1e6,
             "engine_us": engine_share / n * 1e6, "facts_per_case": facts_per_case, "fired_per_case": fired_per_case,
             "runs_per_case": runs / n, "parse_us": t_parse / n * 1e6, "json_us": t_json / n * 1e6,
             "memory_n": args.memory_n, "rss_growth_kib": growth / 1024, "flat": flat,

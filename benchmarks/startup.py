@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     bare = best["python -c pass"]
     print(f"start-up, best of {args.repeat} interleaved runs (wall time, fresh process each):")
     for name, seconds in best.items():
-        extra = "" if name == "python -c pass" else f"   ({seconds / bare:.1f}× python -c pass, +{seconds - bare:.3f} s)"
+        extra = "" if name == "python -c pass" else f"   ({seconds / bare:.1f}× bare python, +{seconds - bare:.3f} s)"
         print(f"  {name:<36} {seconds:7.3f} s{extra}")
     verdict = "met" if best["finaid --help"] < TARGET_HELP_S else "NOT met"
     print(f"  target: finaid --help < {TARGET_HELP_S} s on a quiet machine: {verdict}")

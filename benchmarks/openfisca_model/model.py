@@ -160,8 +160,8 @@ class forsorjningsstod(Variable):  # noqa: N801
 
 
 VARIABLES = (age, preschool_lunch, income_counted_gross, salary, jobbstimulans_running, child_salary,
-             child_salary_year_to_date, rent_claimed, *COST_INPUTS, child_personal_norm, norm, costs_accepted, income_counted, household_income,
-             forsorjningsstod)
+             child_salary_year_to_date, rent_claimed, *COST_INPUTS, child_personal_norm, norm, costs_accepted,
+             income_counted, household_income, forsorjningsstod)
 
 
 def system(parameters: dict[str, Any]) -> TaxBenefitSystem:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from benchmarks.openfisca_model.model import COST_KINDS
 from decision import personnummer as pnr
 from decision.bundle import AUTHORITATIVE_SOURCE, AnswerStatus, CaseBundle, IncomeFact, IncomeKind, Role
 from decision.validation import age_on, first_of_month
-from benchmarks.openfisca_model.model import COST_KINDS
 from rules.catalog import Catalog
 
 PREFIXES = ("riksnorm.", "jobbstimulans.", "guideline.rent_cap.", "prisbasbelopp", "child_income.")

@@ -1,4 +1,4 @@
-"""Start-up (issue 17 item 2): ``finaid --help`` and ``finaid case decide BUNDLE --json`` import nothing they do not use.
+"""Start-up (issue 17 item 2): `finaid --help` and `finaid case decide BUNDLE --json` import only what they use.
 
 Read from ``python -X importtime`` of a fresh interpreter running the CLI's ``main`` (as the console script
 does): every module the command imported is listed on stderr. ``--help`` needs neither the database, the
