@@ -46,6 +46,7 @@ SIZES: dict[str, dict[str, list[str]]] = {
     },
 }
 NEEDS_PG = {"batch", "workbench"}
+FILES = {"openfisca": "openfisca_bench"}  # a script's file name where it is not its key
 
 
 @dataclass
@@ -59,9 +60,9 @@ class Row:
 
 def run(script: str, args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
     """The script's BENCH-JSON figures, or None and why not."""
-    path = HERE / f"{script}.py"
+    path = HERE / f"{FILES.get(script, script)}.py"
     if not path.exists():
-        return None, f"benchmarks/{script}.py does not exist yet"
+        return None, f"benchmarks/{path.name} does not exist yet"
     t0 = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, str(path), *args, "--json"], cwd=ROOT, capture_output=True, text=True,
