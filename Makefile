@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit rules-verify bench clean venv system-deps web etjanst axe oidc-provider
+.PHONY: demo test lint typecheck unit rules-verify bench bench-quick clean venv system-deps web etjanst axe oidc-provider
 
 venv: $(STAMP)
 
@@ -104,9 +104,15 @@ rules-verify: $(STAMP)
 
 test: lint typecheck rules-verify system-deps axe oidc-provider unit
 
+# issue 17's figures in one table (benchmarks/README.md); the bench extra brings OpenFisca, the comparison.
+# PostgreSQL figures need FINAID_TEST_PG_URL (without it they print "not measured").
 bench: $(STAMP)
-	$(BIN)/python benchmarks/evaluate.py
-	$(BIN)/python benchmarks/fetch.py
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench.py --quick
 
 clean:
 	rm -rf $(VENV) tests/e2e/axe/node_modules demo-output build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

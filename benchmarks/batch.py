@@ -103,6 +103,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--seed", type=int, default=77)
+    ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line")
     args = ap.parse_args()
     if not args.url:
         raise SystemExit("set FINAID_TEST_PG_URL or --url (PostgreSQL)")
@@ -139,6 +140,7 @@ def main() -> None:
     rate = len(out.results) / seconds
     network = args.workers * args.concurrency / (args.latency_ms / 1000 * k)
     bound = min(network, cpu_rate)
+    growth: dict[str, float | None] = {}
     by_worker: dict[str, list[int]] = defaultdict(list)
     for r in out.results:
         by_worker[r.worker].append(r.rss_kb)
@@ -155,9 +157,18 @@ def main() -> None:
         print(f"worker {worker.rsplit(':', 1)[-1]}: {len(rss)} cases, RSS {rss[0] / 1024:.0f} MB at start, "
               f"{at10k:.0f} MB at ~10k cases, {rss[-1] / 1024:.0f} MB at the end "
               f"(growth {rss[-1] / 1024 - at10k:+.0f} MB; target < 50)")
+        # growth from ~10k cases on is only meaningful when the worker went well beyond them
+        growth[worker] = rss[-1] / 1024 - at10k if len(rss) > 10_000 // max(1, args.workers) else None
     hundred_k_minutes = 100_000 / rate / 60
     print(f"100k applications at this rate: {hundred_k_minutes:.1f} min "
           f"({'meets' if hundred_k_minutes < 10 else 'does not meet'} the 10-minute goal)")
+    if args.json:
+        print("BENCH-JSON " + json.dumps({
+            "applications": len(out.results), "workers": args.workers, "concurrency": args.concurrency,
+            "latency_ms": args.latency_ms, "k": k, "seconds": seconds, "rate": rate, "network_bound": network,
+            "cpu_bound": cpu_rate, "ratio": bound / rate, "hundred_k_minutes": hundred_k_minutes,
+            "rss_growth_mb": growth,
+        }))
 
 
 if __name__ == "__main__":

@@ -8,15 +8,16 @@ import getpass
 import json
 import sys
 from collections import Counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from adapters.driving.cli.common import PurposeOpt, services
 from audit.decided import stockholm
 from decision.errors import FieldError, FinaidError, InputError
+
+if TYPE_CHECKING:  # rich is imported by the commands that print a table, not by `finaid --help`
+    from rich.table import Table
 
 ACCESS_ACTION_SV = {
     "registry_read": "registeruppgifter hämtade", "fetch": "registeruppgifter hämtade",
@@ -28,6 +29,7 @@ ACCESS_ACTION_SV = {
 def print_table(table: Table) -> None:
     """A rich table, never ellipsized: as wide as its widest row needs even under a narrow ``COLUMNS`` (ids
     are copied from here into other commands, so they are never cut)."""
+    from rich.console import Console
     from rich.measure import Measurement
 
     console = Console()
@@ -226,6 +228,8 @@ def audit_query(
         for r in rows:
             w.writerow([r[c] for c in cols])
     else:
+        from rich.table import Table
+
         table = Table(title=f"{'Slutliga beslut' if final else 'Beslut'} — sida {page}")
         for c in cols:
             table.add_column(c, no_wrap=True, overflow="fold")
@@ -257,6 +261,8 @@ def audit_access(
         print(json.dumps([{"at": a.at.isoformat(), "actor": a.actor, "purpose": a.purpose, "channel": a.channel,
                            "action": a.action, "subject": a.subject} for a in entries], indent=2))
         return
+    from rich.table import Table
+
     table = Table(title="Åtkomst till personens uppgifter (tider i Europe/Stockholm)")
     for c in ("Tid", "Vem", "Ändamål", "Kanal", "Åtgärd", "Ärende"):
         table.add_column(c, no_wrap=True, overflow="fold")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated
 
@@ -40,6 +39,8 @@ def registry_ping(
             "no registry is configured: set FINAID_SSBTEK_URL (with FINAID_SSBTEK_CERT, FINAID_SSBTEK_KEY, "
             "FINAID_SSBTEK_CA) or use FINAID_MODE=demo with the sandbox"
         )
+    import asyncio
+
     answer = asyncio.run(source.ping())
     rows = []
     for element, name in AGENCY_NAMES.items():

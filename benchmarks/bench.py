@@ -1,0 +1,255 @@
+"""`make bench` / `make bench-quick`: every figure of issue 17 in one table — target, measured, verdict, bound.
+
+Runs each benchmark script of this folder as its own process (so one's memory or imports do not disturb the
+next), reads the figures it prints on its ``BENCH-JSON`` line, and prints one table. A figure that could not
+be measured (no PostgreSQL, the ``bench`` extra not installed, a script that failed, a size too small for the
+figure) is printed as "not measured" with the reason — never a made-up number. benchmarks/README.md says how
+each figure is measured and what bounds it.
+
+    .venv/bin/python benchmarks/bench.py            # the full sizes (within 60 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench.py --quick    # smaller sizes (within 10 minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+
+# per size: the arguments of each script
+SIZES: dict[str, dict[str, list[str]]] = {
+    "quick": {
+        "evaluate": ["--n", "300", "--memory-n", "2000", "--repeat", "2"],
+        "openfisca": ["--loops", "10", "--repeat", "2"],
+        "startup": ["--repeat", "3"],
+        "night": ["--n", "200"],
+        "batch": ["--n", "300", "--cpu-n", "100", "--workers", "2", "--concurrency", "64"],
+        "workbench": ["--decisions", "200", "--requests", "10"],
+    },
+    "full": {
+        "evaluate": ["--n", "3000", "--memory-n", "100000", "--repeat", "3"],
+        "openfisca": ["--loops", "200", "--repeat", "3"],
+        "startup": ["--repeat", "10"],
+        "night": ["--n", "10000"],
+        "batch": ["--n", "100000", "--cpu-n", "2000", "--workers", "2", "--concurrency", "64"],
+        "workbench": ["--decisions", "100000", "--requests", "100"],
+    },
+}
+NEEDS_PG = {"batch", "workbench"}
+BUDGET_S = {"quick": 600.0, "full": 3600.0}  # make bench-quick within 10 minutes, make bench within 60
+FILES = {"openfisca": "openfisca_bench"}  # a script's file name where it is not its key
+
+
+@dataclass
+class Row:
+    figure: str
+    target: str
+    measured: str
+    verdict: str
+    bound: str
+
+
+def run(script: str, args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
+    """The script's BENCH-JSON figures, or None and why not. Past ``timeout`` the script gets SIGINT, so its own
+    clean-up runs (its sandbox stopped, its schema dropped), and is killed 60 s later if still running."""
+    path = HERE / f"{FILES.get(script, script)}.py"
+    if not path.exists():
+        return None, f"benchmarks/{path.name} does not exist yet"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(path), *args, "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        return None, f"{path.name} was stopped after {timeout:.0f} s (the run's time budget)"
+    sys.stderr.write(f"[bench] {path.name} {' '.join(args)}: exit {proc.returncode}, "
+                     f"{time.perf_counter() - t0:.0f} s\n")
+    (ROOT / "var").mkdir(exist_ok=True)
+    (ROOT / "var" / f"bench-{script}.log").write_text(out + err, encoding="utf-8")
+    for line in reversed(out.splitlines()):
+        if line.startswith("BENCH-JSON "):
+            return json.loads(line.removeprefix("BENCH-JSON ")), ""
+    tail = [x for x in (err + out).strip().splitlines() if x.strip()]
+    return None, f"{path.name} exited {proc.returncode}: {tail[-1][:160] if tail else 'no output'}"
+
+
+def nm(why: str) -> str:
+    return f"not measured: {why}"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def rows_evaluation(ev: dict[str, Any] | None, why: str, of: dict[str, Any] | None, of_why: str) -> list[Row]:
+    if ev is None:
+        return [Row("evaluation a/b (finaid vs bare engine)", "≤ 1.5", nm(why), "—", "engine + Python")]
+    rows = [
+        Row("evaluation (a) finaid, per case", "—", f"{ev['a_us']:,.0f} µs ({ev['engine_us']:,.0f} in the engine)",
+            "—", "engine (assert per fact) + finaid's Python"),
+        Row("evaluation (b) bare durable_rules, per case", "—", f"{ev['b_us']:,.0f} µs", "—", "engine: per fact"),
+        Row("evaluation a/b", "≤ 1.5", f"{ev['a_b']:.2f}", verdict(ev["a_b"] <= 1.5), "finaid's Python around"),
+        Row("facts asserted / rules fired per case", "fewer facts (one per subject)",
+            f"{ev['facts_per_case']:.1f} / {ev['fired_per_case']:.1f} over {ev['runs_per_case']:.0f} runs", "—",
+            "engine cost ∝ facts"),
+        Row(f"evaluation memory over {ev['memory_n']:,} cases", "flat (≤ 2 MiB)",
+            f"{ev['rss_growth_kib']:+,.0f} KiB", verdict(ev["flat"]), "state deleted per case"),
+    ]
+    if of is None:
+        rows.append(Row("finaid / OpenFisca (same households)", "≤ 0.5", nm(of_why), "—", "engine + Python"))
+    else:
+        rows.append(Row(f"finaid / OpenFisca ({of['households']} demo households)", "≤ 0.5",
+                        f"{of['ratio']:.2f} ({of['finaid_us']:,.0f} vs {of['openfisca_us']:,.0f} µs; agree to the kr)",
+                        verdict(of["ratio"] <= 0.5), "finaid: findings + trace; OpenFisca: amounts"))
+    return rows
+
+
+def rows_startup(st: dict[str, Any] | None, why: str) -> list[Row]:
+    if st is None:
+        return [Row("finaid --help wall time", "< 0.3 s (quiet machine)", nm(why), "—", "imports")]
+    return [
+        Row("finaid --help wall time", "< 0.3 s (quiet machine)",
+            f"{st['help_s']:.3f} s (python -c pass {st['pass_s']:.3f} s)", verdict(st["help_s"] < 0.3),
+            "imports (typer, rich) + building the command tree"),
+        Row("finaid case decide BUNDLE --json wall time", "—",
+            f"{st['decide_s']:.3f} s (python -c pass {st['pass_s']:.3f} s)", "—",
+            "imports (SQLAlchemy, durable_rules), catalog, store"),
+    ]
+
+
+def rows_night(ni: dict[str, Any] | None, why: str) -> list[Row]:
+    if ni is None:
+        return [Row("night: finaid's own CPU per case", "≤ 3 ms", nm(why), "—", "CPU"),
+                Row("impact analysis cases/s", "100 000 in < 60 s", nm(why), "—", "engine, 2 workers"),
+                Row("audit verify events/s", "1 000 000 events, rate printed", nm(why), "—", "database + hashing")]
+    ms = ni["ms_per_case"]
+    rows = [
+        Row(f"night CPU per case ({ni['decided']} cases, {ni['database']}, 1 worker, L = 0)", "own ≤ 3 ms",
+            f"{ms['own_total']:.1f} ms: fetch+parse {ms['fetch_parse']:.1f}, evaluation {ms['evaluation']:.1f}, "
+            f"database {ms['database']:.1f}, start+report {ms['start_report']:.1f}; sandbox apart {ms['sandbox']:.1f}",
+            verdict(ms["own_total"] <= 3.0), "CPU"),
+        Row("night cases/s (that run, 1 worker, L = 0)", "—", f"{ni['cases_per_s']:.1f}", "—", "CPU"),
+    ]
+    imp = ni["impact"]
+    if "error" in imp:
+        rows.append(Row("impact analysis cases/s", "100 000 in < 60 s (≥ 1 667/s)", nm(imp["error"]), "—", "engine"))
+    else:
+        rows.append(Row(f"impact analysis cases/s ({imp['compared']} compared, 2 workers)",
+                        "100 000 in < 60 s (≥ 1 667/s)", f"{imp['cases_per_s']:.1f} (start-up included)",
+                        verdict(imp["cases_per_s"] >= 1667), "engine ×2 per case; process start at small n"))
+    v = ni["verify"]
+    events = v["audit_events"] + v["access_entries"]
+    rows.append(Row(f"audit verify ({events:,} events)", "1 000 000 events, rate printed",
+                    f"{v['events_per_s']:,.0f} events/s ({'intact' if v['ok'] else 'PROBLEMS'})",
+                    "—" if events < 1_000_000 else "printed", "database read + hashing"))
+    return rows
+
+
+def rows_batch(ba: dict[str, Any] | None, why: str) -> list[Row]:
+    if ba is None:
+        return [Row("night: 100 000 at L = 100 ms", "< 10 min, ≤ 1.3× smaller bound", nm(why), "—", "network/CPU"),
+                Row("RSS growth per worker 10k → 100k", "< 50 MB", nm(why), "—", "memory")]
+    rows = [Row(f"night: {ba['applications']:,} at L = {ba['latency_ms']} ms, {ba['workers']} workers × C = "
+                f"{ba['concurrency']}", "100k < 10 min; ≤ 1.3× smaller bound",
+                f"{ba['rate']:.1f} cases/s → 100k in {ba['hundred_k_minutes']:.1f} min; ratio {ba['ratio']:.2f} "
+                f"(network {ba['network_bound']:.0f}/s, CPU {ba['cpu_bound']:.0f}/s)",
+                verdict(ba["hundred_k_minutes"] < 10 and ba["ratio"] <= 1.3), "min(network W·C/(L·k), CPU)")]
+    growth = {w: g for w, g in ba["rss_growth_mb"].items() if g is not None}
+    if not growth:
+        rows.append(Row("RSS growth per worker 10k → 100k", "< 50 MB",
+                        nm(f"{ba['applications']:,} applications: no worker went past 10 000 cases"), "—", "memory"))
+    else:
+        worst = max(growth.values())
+        rows.append(Row(f"RSS growth per worker from ~10k to {ba['applications'] // ba['workers']:,} cases", "< 50 MB",
+                        f"{worst:+.0f} MB (worst worker)", verdict(worst < 50), "memory"))
+    return rows
+
+
+def rows_workbench(wb: dict[str, Any] | None, why: str) -> list[Row]:
+    if wb is None:
+        return [Row("workbench p95 at 10 clients (queue / case / search)", "< 100 / 100 / 200 ms", nm(why), "—",
+                    "database + templates")]
+    p = wb["p95_ms"]
+    ok = p["queue"] < 100 and p["case"] < 100 and p["search"] < 200
+    return [Row(f"workbench p95, {wb['clients']} clients, {wb['decisions']:,} decisions", "< 100 / 100 / 200 ms",
+                f"{p['queue']:.0f} / {p['case']:.0f} / {p['search']:.0f} ms", verdict(ok), "database + templates")]
+
+
+def table(rows: list[Row]) -> str:
+    head = Row("figure", "target", "measured", "verdict", "what bounds it")
+    widths = [max(len(getattr(r, f)) for r in [head, *rows]) for f in ("figure", "target", "measured", "verdict")]
+    widths = [min(w, cap) for w, cap in zip(widths, (58, 34, 200, 8), strict=True)]
+
+    def line(r: Row) -> str:
+        cells = (r.figure, r.target, r.measured, r.verdict)
+        return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " | " + r.bound
+
+    rule = "-+-".join("-" * w for w in widths) + "-+-" + "-" * 20
+    return "\n".join([line(head), rule, *(line(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (make bench-quick)")
+    ap.add_argument("--only", action="append", default=[], help="run only these scripts (repeatable)")
+    ap.add_argument("--budget-s", type=float, default=0.0,
+                    help="seconds for the whole run (default 600 quick, 3600 full); a script still running at the "
+                         "end is stopped and its figures print as not measured")
+    args = ap.parse_args(argv)
+    size = "quick" if args.quick else "full"
+    plan = SIZES[size]
+    budget = args.budget_s or (BUDGET_S["quick"] if args.quick else BUDGET_S["full"])
+    pg = os.environ.get("FINAID_TEST_PG_URL")
+    results: dict[str, tuple[dict[str, Any] | None, str]] = {}
+    started = time.perf_counter()
+    for script, script_args in plan.items():
+        left = budget - (time.perf_counter() - started) - 15  # the agreement test and the table
+        if args.only and script not in args.only:
+            results[script] = (None, "not run (--only)")
+        elif script in NEEDS_PG and not pg:
+            results[script] = (None, "needs PostgreSQL: set FINAID_TEST_PG_URL")
+        elif left < 30:
+            results[script] = (None, f"the run's time budget ({budget / 60:.0f} min) was spent before it")
+        else:
+            results[script] = run(script, script_args, left)
+    if not args.only or "openfisca" in args.only:
+        agree = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                "benchmarks/test_openfisca_agreement.py"], cwd=ROOT, capture_output=True, text=True,
+                               check=False)
+        summary = (agree.stdout.strip().splitlines() or ["no output"])[-1]
+        sys.stderr.write(f"[bench] OpenFisca agreement test: {summary}\n")
+        if agree.returncode != 0 and results["openfisca"][0] is not None:
+            results["openfisca"] = (None, f"the agreement test failed: {summary}")
+    builders: list[Callable[[], list[Row]]] = [
+        lambda: rows_evaluation(*results["evaluate"], *results["openfisca"]),
+        lambda: rows_startup(*results["startup"]),
+        lambda: rows_night(*results["night"]),
+        lambda: rows_batch(*results["batch"]),
+        lambda: rows_workbench(*results["workbench"]),
+    ]
+    rows = [r for build in builders for r in build()]
+    print(f"\nfinaid benchmarks ({size} sizes, {time.perf_counter() - started:.0f} s, {os.cpu_count()} cores; "
+          "figures on a shared machine are noisy — see benchmarks/README.md; each script's output: var/bench-*.log)")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""The workbench under load: queue, case and search p95 at 10 concurrent clients against the running app.
+
+1. A throw-away schema on PostgreSQL (``FINAID_TEST_PG_URL`` or ``--url``), migrated; ``--decisions`` synthetic
+   applications submitted and decided by the real nightly batch (2 workers, the sandbox registry at L = 0):
+   the stored decisions the pages read are the ones a night writes, access log and audit events included.
+2. ``finaid web serve`` in demo mode on a free loopback port (its own process, as in production).
+3. ``--clients`` (default 10) httpx clients, each logged in as a demo supervisor (both units), each doing
+   ``--requests`` rounds of: GET /queue, GET /case/<a random application>, POST /search for a random
+   applicant's personnummer (purpose handlaggning; every search and case read is access-logged, as always).
+4. after one untimed warm-up round per client, p50/p95 per page, wall time from request to the last byte,
+   over all clients. Targets (issue 17): queue and case p95 < 100 ms, search p95 < 200 ms with 100 000 decisions stored.
+
+    .venv/bin/python benchmarks/workbench.py [--decisions 300] [--requests 20] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.batch import free_port, run, start_sandbox, submit  # noqa: E402
+
+FINAID = Path(sys.executable).with_name("finaid")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+USER = "supervisor1"
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3
+
+
+async def client_loop(base: str, rounds: int, cases: list[tuple[str, str]], seed: int,
+                      times: dict[str, list[float]], errors: list[str]) -> None:
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False) as c:
+        page = await c.get("/login")
+        m = CSRF.search(page.text)
+        if not m:
+            errors.append("no csrf token on /login")
+            return
+        r = await c.post("/login", data={"csrf_token": m.group(1), "username": USER, "password": f"demo-{USER}",
+                                         "next": "/"})
+        if r.status_code != 303:
+            errors.append(f"login answered {r.status_code}")
+            return
+        search_page = await c.get("/search")
+        token = CSRF.search(search_page.text)
+        for i in range(rounds + 1):  # the first round warms the app's caches and connections: not counted
+            app_id, person = rng.choice(cases)
+            for kind, call in (
+                ("queue", lambda: c.get("/queue")),
+                ("case", lambda app_id=app_id: c.get(f"/case/{app_id}")),  # type: ignore[misc]
+                ("search", lambda person=person: c.post("/search", data={  # type: ignore[misc]
+                    "csrf_token": token.group(1) if token else "", "personnummer": person,
+                    "purpose": "handlaggning", "reference": ""})),
+            ):
+                t0 = time.perf_counter()
+                resp = await call()
+                if i:
+                    times[kind].append(time.perf_counter() - t0)
+                if resp.status_code != 200:
+                    errors.append(f"{kind} answered {resp.status_code}")
+
+
+def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([str(FINAID), "web", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the web app did not start")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", default=os.environ.get("FINAID_TEST_PG_URL"))
+    ap.add_argument("--decisions", type=int, default=300)
+    ap.add_argument("--clients", type=int, default=10)
+    ap.add_argument("--requests", type=int, default=20, help="rounds (queue + case + search) per client")
+    ap.add_argument("--seed", type=int, default=91)
+    ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line")
+    args = ap.parse_args(argv)
+    if not args.url:
+        raise SystemExit("set FINAID_TEST_PG_URL or --url (PostgreSQL)")
+    schema = f"finaid_bench_{secrets.token_hex(3)}"
+    admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    sandbox_port, web_port = free_port(), free_port()
+    sandbox = start_sandbox(sandbox_port, args.decisions, args.seed)
+    web = None
+    try:
+        from adapters.devtools.synthetic import generate
+        from adapters.driven.db import migrate
+        from adapters.driven.db.engine import Database
+
+        db = Database(args.url, schema)
+        migrate.upgrade(db)
+        db.dispose()
+        httpx.delete(f"http://127.0.0.1:{sandbox_port}/control/faults").raise_for_status()
+        submit(args.url, schema, args.decisions, args.seed)
+        outcome, _ = run(args.url, schema, 2, None, sandbox_port, 32)
+        decided = sum(1 for r in outcome.results if r.status == "decided")
+        cases = [(b["application"]["id"], b["application"]["household"][0]["personnummer"])
+                 for b in generate(args.decisions, args.seed)]
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("FINAID_")}, "FINAID_MODE": "demo",
+               "FINAID_DB_URL": args.url, "FINAID_DB_SCHEMA": schema, "FINAID_WEB_HOST": "127.0.0.1"}
+        web = start_web(env, web_port)
+        times: dict[str, list[float]] = {"queue": [], "case": [], "search": []}
+        errors: list[str] = []
+
+        async def all_clients() -> None:
+            await asyncio.gather(*(client_loop(f"http://127.0.0.1:{web_port}", args.requests, cases,
+                                               args.seed + i, times, errors) for i in range(args.clients)))
+
+        t0 = time.perf_counter()
+        asyncio.run(all_clients())
+        seconds = time.perf_counter() - t0
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=10)
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    if errors or not all(times.values()):
+        print(f"workbench: requests failed: {sorted(set(errors))[:5]}")
+        return 1
+    p95 = {k: p(v, 0.95) for k, v in times.items()}
+    p50 = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    total = sum(len(v) for v in times.values())
+    print(f"workbench: {decided} decisions stored (PostgreSQL), {args.clients} clients × {args.requests} rounds, "
+          f"{total} requests in {seconds:.1f} s ({total / seconds:.1f} req/s)")
+    for kind, target in (("queue", 100), ("case", 100), ("search", 200)):
+        print(f"  {kind:<7} p50 {p50[kind]:7.1f} ms   p95 {p95[kind]:7.1f} ms   (target p95 < {target} ms: "
+              f"{'met' if p95[kind] < target else 'NOT met'})")
+    if args.json:
+        print("BENCH-JSON " + json.dumps({"decisions": decided, "clients": args.clients, "requests": total,
+                                          "p50_ms": p50, "p95_ms": p95}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
