@@ -24,10 +24,10 @@ _SPLIT = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
 
 def tokens(name: str) -> list[str]:
     """The distinct normalised tokens of a name, in their first order (empty for a blank name)."""
-    text = unicodedata.normalize("NFKC", name).casefold()
+    # NFKC again after case folding: folding can leave a sequence that is not in normal form
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     out: list[str] = []
     for part in _SPLIT.split(text):
-        part = unicodedata.normalize("NFKC", part.strip())
         if part and part not in out:
             out.append(part)
     return out

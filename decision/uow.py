@@ -21,8 +21,8 @@ from typing import Any, Protocol, Self
 from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
 from decision.casework import Casework
-from decision.names import NameIndex
 from decision.errors import FinaidError
+from decision.names import NameIndex
 from decision.ports import EarlierDecision
 from decision.states import State
 
