@@ -89,7 +89,8 @@ def search(s: Session, identity: Identity, person_key: str | None, name_keys: Se
 
 def _persons(s: Session, app: Application, keys: set[str], key_of: Callable[[str], str]) -> list[tuple[str, str]]:
     """(role label, name or "") of the members found, from the application's current revision (in scope:
-    the caller's rows are visible to this person, protected identity only for roles with access)."""
+    the caller's rows are visible to this person, protected identity only for roles with access). As on the
+    case page (views/case_view.py), a protected identity's case shows no name at all, to anyone."""
     bundle_json = s.execute(select(Revision.bundle_json).where(
         Revision.id == app.current_revision_id)).scalar_one_or_none() if app.current_revision_id else None
     out: list[tuple[str, str]] = []
@@ -100,7 +101,7 @@ def _persons(s: Session, app: Application, keys: set[str], key_of: Callable[[str
             children += 1
             role = f"child:{children}"
         if key_of(str(m.get("personnummer"))) in keys:
-            out.append((role, str(m.get("name") or "")))
+            out.append((role, "" if app.protected else str(m.get("name") or "")))
     return out
 
 
