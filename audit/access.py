@@ -35,6 +35,12 @@ def person_key(key: bytes, personnummer: str) -> str:
     return hmac.new(key, personnummer.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+def name_key(key: bytes, token: str) -> str:
+    """A name token's keyed HMAC (decision/names.py): the same key as :func:`person_key`, a message of its own
+    (a prefix no personnummer has), so a token's HMAC never equals a person's."""
+    return hmac.new(key, b"finaid-name\x00" + token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True)
 class Access:
     at: datetime

@@ -22,6 +22,7 @@ from decision.basis import DecisionBasis
 from decision.bundle import CaseBundle
 from decision.casework import Casework
 from decision.errors import FinaidError
+from decision.names import NameIndex
 from decision.ports import EarlierDecision
 from decision.states import State
 
@@ -342,6 +343,11 @@ class UnitOfWork(Protocol):
         """Journal notes, kommunicering and changed decisions (decision/casework.py)."""
         ...
 
+    @property
+    def names(self) -> NameIndex:
+        """The keyed name index (decision/names.py)."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -358,6 +364,10 @@ class UnitOfWork(Protocol):
 
     def person_key(self, personnummer: str) -> str | None:
         """The keyed HMAC linking a household's months, when one is configured."""
+        ...
+
+    def name_key(self, token: str) -> str | None:
+        """A name token's keyed HMAC (same key family), when a key is configured."""
         ...
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from decision.basis import canonical_json
 from decision.bundle import CaseBundle, Role
+from decision.names import entries
 from decision.ports import Clock
 from decision.services.supplementary import find_earlier
 from decision.states import State
@@ -88,6 +89,10 @@ def store_bundles(uow: UnitOfWork, bundles: Sequence[CaseBundle], actor: str, at
         request_ids = [e.request_id for e in bundle.registry or []]
         if stored.created and request_ids:
             uow.evidence.link(stored.revision_id, request_ids)
+        if stored.created:  # the members' names, as keyed tokens only (search by name; decision/names.py)
+            rows = entries(bundle, uow.person_key, uow.name_key)
+            if rows:
+                uow.names.add(bundle.application.id, rows)
     return out
 
 

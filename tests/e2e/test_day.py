@@ -117,3 +117,31 @@ def test_a_handler_takes_a_case_and_hands_it_over(site: Site, chromium: Any) -> 
     assert "Ärendet är tilldelat dig" in supervisor.inner_text(".assignment")
     shot(supervisor, "73-case-assigned")
     supervisor.close()
+
+
+def test_a_handler_searches_by_name_never_in_a_url_or_a_log_line(site: Site, chromium: Any) -> None:
+    from pathlib import Path
+
+    from adapters.driven.clock import SystemClock
+    from adapters.driven.db.uow import SqlUnitOfWork
+    from audit.access import person_key
+    from decision.services import intake
+    from decision.validation import parse_bundle
+
+    named = next((Path(__file__).resolve().parents[2] / "examples" / "bundles-v2").glob("21-*.json"))
+    bundle = parse_bundle(named.read_bytes())  # case bundle /2 with the members' names (Exempelsson)
+    intake.receive(SqlUnitOfWork(site.db, lambda p: person_key(KEY, p), KEY), bundle, "cli:test", SystemClock().now())
+    page = login(chromium, site.url, "handlaggare1")
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.click("nav >> text=Sök")
+    page.fill("#namn", "Provia Exempelsson")
+    page.click("form.search button[type=submit]")
+    page.wait_for_load_state()
+    results = page.locator("table.results").inner_text()
+    assert bundle.application.id in results and "Medsökande Provia Exempelsson" in results
+    assert not _raw_codes(page)
+    shot(page, "74-search-by-name")
+    assert urls and not [u for u in urls if "provia" in u.casefold() or "exempels" in u.casefold()], urls
+    assert not [line for line in site.log.lines if "provia" in line.casefold() or "exempels" in line.casefold()]
+    page.close()

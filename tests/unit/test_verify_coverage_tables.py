@@ -3,7 +3,10 @@ declared operational (adapters/driven/db/records.py, docs/audit.md "What verify 
 
 from __future__ import annotations
 
-from adapters.driven.db import models_casework  # noqa: F401  (the casework tables share Base)
+from adapters.driven.db import (
+    models_casework,  # noqa: F401  (the casework tables share Base)
+    names,  # noqa: F401  (the name index shares Base)
+)
 from adapters.driven.db.models import Base
 from adapters.driven.db.records import COVERAGE
 

@@ -30,10 +30,12 @@ class AccessLog:
 
     def record(
         self, actor: str, purpose: str, channel: str, action: str, subject: str, personnummer: Iterable[str],
-        at: datetime | None = None,
+        at: datetime | None = None, person_keys: Iterable[str] = (),
     ) -> None:
+        """``person_keys``: persons already keyed (``person_key`` under this key: a search by name found them
+        in the name index by key, never by number)."""
         check_access(purpose, channel)
-        keys = [person_key(self.key, p) for p in personnummer]
+        keys = list(dict.fromkeys([person_key(self.key, p) for p in personnummer] + list(person_keys)))
         try:
             with self.db.transaction() as s:
                 append_access(s, actor, purpose, channel, action, subject, keys, at or self.clock())

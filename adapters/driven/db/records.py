@@ -31,6 +31,8 @@ COVERAGE: dict[str, str] = {
     "case_note": "covered: row hash in its note_added event; text by text_sha256",
     "communication": "covered: row hash in its communication event; items and text by content_sha256",
     "decision_change": "covered: row hash in its decision_changed (or countersigning) event",
+    "name_index": "operational: a search index of keyed HMACs of the members' name tokens, derived from the "
+                  "covered revisions (no decision rests on it; gallring deletes it with the case)",
     "audit_event": "covered: the audit hash chain (and --expected-head)",
     "access_log": "covered: the access hash chain (and --expected-access-head)",
     "access_person": "covered: must equal the person keys of its chained access-log entry",

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.driven.db import names
 from adapters.driven.db.decision_reads import DecisionReads
 from adapters.driven.db.etjanst import blank_for_application as blank_etjanst
 from adapters.driven.db.models import (
@@ -368,6 +369,7 @@ class SqlRetention:
             s.execute(update(DecisionEarlier).where(DecisionEarlier.decision_id.in_(decision_ids))
                       .values(total_ore=None))
         s.execute(update(Application).where(Application.id == application_id).values(household_key=None, purged_at=at))
+        names.purge(s, application_id)  # the keyed name index goes with the case (decision/names.py)
         # sign-offs and letters (append-only: their triggers allow exactly this blanking)
         s.execute(update(SignOff).where(SignOff.application_id == application_id, SignOff.purged_at.is_(None))
                   .values(record_json=None, purged_at=at))

@@ -7,7 +7,8 @@ Three roles (docs/operations.md; docs/audit.md "PostgreSQL: roles"):
   and access tables and on the append-only sign-off tables, ``SELECT`` on ``alembic_version``, ``UPDATE``
   on the case tables' columns *except* their personal content, full DML on accounts and batch runs;
 - ``finaid_purge`` (NOLOGIN; ``retention purge`` logs in as a member of it): everything the runtime role
-  may, plus ``UPDATE`` of the personal-content columns — the only role that may blank personal content.
+  may, plus ``UPDATE`` of the personal-content columns — the only role that may blank personal content —
+  and ``DELETE`` on the keyed search index (``name_index``: the runtime role may only SELECT and INSERT).
 
 ``apply`` creates the roles when the migrating user may (``CREATEROLE``) and (re)grants on every table
 that exists; it is idempotent and runs at each ``finaid db upgrade`` (and in migration 0006), so a role
@@ -26,6 +27,8 @@ ROLES = (RUNTIME, PURGE)
 APPEND_ONLY = ("audit_event", "access_log", "access_person", "sign_off", "sign_off_override", "letter",
                "decision_earlier", "case_note", "communication", "decision_change")
 READ_ONLY = ("alembic_version",)
+# Keyed search indexes (decision/names.py): the services add rows; only the purge role deletes them (gallring).
+INDEXES = ("name_index",)
 FULL_DML = ("batch_run", "chain_head", "users", "roles", "user_roles", "units", "unit_areas", "user_units",
             "web_sessions", "api_tokens")
 # Personal content per table: only the purge role may update (blank) these columns (audit/retention.py).
@@ -82,6 +85,8 @@ def runtime_grants(conn: Connection, tables: list[str]) -> list[tuple[str, str]]
             out.append(("SELECT, INSERT", t))
         elif t in READ_ONLY:
             out.append(("SELECT", t))
+        elif t in INDEXES:
+            out.append(("SELECT, INSERT", t))
         elif t in CASE_TABLES:
             kept = [c for c in _columns(conn, t) if c not in PERSONAL.get(t, ())]
             out.append((f"SELECT, INSERT, UPDATE ({', '.join(_q(c) for c in kept)})", t))
@@ -121,6 +126,9 @@ def apply(conn: Connection) -> list[str]:
         for t, cols in PERSONAL.items():
             if t in tables:
                 conn.execute(text(f"GRANT UPDATE ({', '.join(_q(c) for c in cols)}) ON {_q(t)} TO {PURGE}"))
+        for t in INDEXES:
+            if t in tables:
+                conn.execute(text(f"GRANT DELETE ON {_q(t)} TO {PURGE}"))
         report.append(f"granted {PURGE} on schema {schema}: what {RUNTIME} may, and UPDATE of the personal "
                       f"content ({', '.join(t for t in PERSONAL if t in tables)})")
     return report
@@ -150,6 +158,8 @@ def check(conn: Connection) -> list[str]:
                 problems.append(f"{role} may UPDATE or DELETE {t}, which is append-only")
             if t in CASE_TABLES and may(role, t, "DELETE"):
                 problems.append(f"{role} holds the delete privilege on {t}")
+            if t in INDEXES and may(role, t, "DELETE") != (role == PURGE):
+                problems.append(f"{role} {'may not' if role == PURGE else 'may'} DELETE {t} (only {PURGE} may)")
             for c in PERSONAL.get(t, ()):
                 allowed = may(role, t, "UPDATE", c)
                 if role == RUNTIME and allowed:

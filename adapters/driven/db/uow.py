@@ -17,6 +17,7 @@ from ulid import ULID
 
 from adapters.driven.db.casework import SqlCasework
 from adapters.driven.db.engine import Database
+from adapters.driven.db.names import SqlNames
 from adapters.driven.db.repositories import (
     SqlAccess,
     SqlApplications,
@@ -26,6 +27,7 @@ from adapters.driven.db.repositories import (
     SqlRetention,
     SqlSignOffs,
 )
+from audit.access import name_key
 from decision.uow import Conflict
 
 
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
     audit: SqlAudit
     access: SqlAccess
     casework: SqlCasework
+    names: SqlNames
 
     def __init__(self, db: Database, person_key: Callable[[str], str] | None = None,
                  access_key: bytes | None = None) -> None:
@@ -67,6 +70,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(session)
         self.access = SqlAccess(session, self.access_key)
         self.casework = SqlCasework(session)
+        self.names = SqlNames(session)
         return self
 
     def __exit__(
@@ -95,3 +99,7 @@ class SqlUnitOfWork:
 
     def person_key(self, personnummer: str) -> str | None:
         return self._person_key(personnummer) if self._person_key is not None else None
+
+    def name_key(self, token: str) -> str | None:
+        """A name token's keyed HMAC under the access-log key (the household key's), None without one."""
+        return name_key(self.access_key, token) if self.access_key is not None else None

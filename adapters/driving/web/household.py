@@ -1,19 +1,22 @@
-"""Read models for a handler's day: search by personnummer (or name), the household's decisions, my cases.
+"""Read models for a handler's day: search by personnummer (or by name), the household's decisions, my cases.
 
 Every query takes the person's scope (:func:`adapters.driving.web.scope.visible`): cases outside their units,
 and protected identities for roles without access, are never found — a search answers as if they did not
 exist. A personnummer is looked up by its keyed HMAC only (the applicant's ``household_key``, the access log's
-person index); the number never reaches a URL, a log line or the database.
+person index), a name by its tokens' keyed HMACs (the name index); neither reaches a URL, a log line or the
+database in clear.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from adapters.driven.db import names
 from adapters.driven.db.finals import standing
 from adapters.driven.db.models import AccessEntry, AccessPerson, Application, Decision, Revision, SignOff, User
 from adapters.driving.web.auth import Identity, aware
@@ -21,8 +24,8 @@ from adapters.driving.web.scope import visible
 from decision.bundle import Member
 
 LIMIT = 200
-# Names arrive with the case bundle's second version (an optional ``name`` per household member); until the
-# model carries it, a search by name finds nothing and the page says so (docs/web.md, "Search").
+# Names arrive with the case bundle's second version (an optional ``name`` per household member), indexed at
+# intake as keyed tokens (decision/names.py); without ``name`` in the model a search by name finds nothing.
 NAMES_IN_MODEL = "name" in Member.model_fields
 
 
@@ -47,16 +50,21 @@ def _rows(s: Session, identity: Identity, ids: Any, exclude: str | None = None) 
     return out
 
 
-def search(s: Session, identity: Identity, person_key: str | None, name: str | None) -> list[dict[str, Any]]:
+def search(s: Session, identity: Identity, person_key: str | None, name_keys: Sequence[str] = (),
+           key_of: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
     """The cases of the households this person belongs to (as applicant or member), newest month first.
 
-    Only the keyed HMAC of the personnummer reaches the database: the applicant's ``household_key``, and the
-    access log's person index — every application whose data was read for this person (a proposal, a registry
-    read) is found, so a co-applicant or a child finds the household too. The number itself is never in a
-    query's parameters (a slow-query log could hold them)."""
-    ids: set[str] = set()
+    Only keyed HMACs reach the database: of the personnummer — the applicant's ``household_key``, and the
+    access log's person index (every application whose data was read for this person: a proposal, a registry
+    read; so a co-applicant or a child finds the household too) — and of each name token (``name_keys``:
+    a member whose name has every one of them; adapters/driven/db/names.py). Neither the number nor the name
+    is ever a query parameter (a slow-query log could hold them).
+
+    Each result carries ``found``: the person keys it was found by, and ``persons``: (role label, name) of
+    those members in its current revision (``key_of`` keys a personnummer), shown beside the role."""
+    found: dict[str, set[str]] = {}
     if person_key is not None:
-        ids |= set(s.execute(select(Application.id).where(Application.household_key == person_key)).scalars())
+        ids: set[str] = set(s.execute(select(Application.id).where(Application.household_key == person_key)).scalars())
         subjects = set(s.execute(
             select(AccessEntry.subject).join(AccessPerson, AccessPerson.seq == AccessEntry.seq)
             .where(AccessPerson.person_key == person_key)
@@ -65,23 +73,35 @@ def search(s: Session, identity: Identity, person_key: str | None, name: str | N
         decisions = [x.removeprefix("decision:") for x in subjects if x.startswith("decision:")]
         if decisions:
             ids |= set(s.execute(select(Decision.application_id).where(Decision.id.in_(decisions))).scalars())
-    if name and NAMES_IN_MODEL:
-        ids |= set(_by_name(s, name))
-    if not ids:
+        for i in ids:
+            found.setdefault(i, set()).add(person_key)
+    if name_keys and NAMES_IN_MODEL:
+        for i, persons in names.matching(s, name_keys).items():
+            found.setdefault(i, set()).update(persons)
+    if not found:
         return []
-    return _rows(s, identity, sorted(ids))
+    rows = _rows(s, identity, sorted(found))
+    for r in rows:
+        r["found"] = found[r["app"].id]
+        r["persons"] = _persons(s, r["app"], r["found"], key_of) if key_of is not None else []
+    return rows
 
 
-def _by_name(s: Session, name: str) -> list[str]:
-    """Applications whose current revision has a member whose name contains ``name`` (case-insensitive)."""
-    wanted = name.casefold()
-    out = []
-    q = select(Revision.application_id, Revision.bundle_json).join(
-        Application, Application.current_revision_id == Revision.id).where(Revision.bundle_json.is_not(None))
-    for app_id, bundle_json in s.execute(q.execution_options(yield_per=500)):
-        members = json.loads(bundle_json or "{}").get("application", {}).get("household", [])
-        if any(wanted in str(m.get("name") or "").casefold() for m in members):
-            out.append(app_id)
+def _persons(s: Session, app: Application, keys: set[str], key_of: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(role label, name or "") of the members found, from the application's current revision (in scope:
+    the caller's rows are visible to this person, protected identity only for roles with access). As on the
+    case page (views/case_view.py), a protected identity's case shows no name at all, to anyone."""
+    bundle_json = s.execute(select(Revision.bundle_json).where(
+        Revision.id == app.current_revision_id)).scalar_one_or_none() if app.current_revision_id else None
+    out: list[tuple[str, str]] = []
+    children = 0
+    for m in json.loads(bundle_json).get("application", {}).get("household", []) if bundle_json else []:
+        role = str(m.get("role"))
+        if role == "child":
+            children += 1
+            role = f"child:{children}"
+        if key_of(str(m.get("personnummer"))) in keys:
+            out.append((role, "" if app.protected else str(m.get("name") or "")))
     return out
 
 

@@ -64,6 +64,7 @@ class Tables:
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     communications: dict[str, dict[str, Any]] = field(default_factory=dict)
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    names: set[tuple[str, str, str]] = field(default_factory=set)  # (application, person key, token key)
 
 
 def _view(row: dict[str, Any]) -> AppView:
@@ -303,7 +304,18 @@ class FakeRetention:
         for letter in self.t.letters.values():
             if letter["application_id"] == application_id:
                 letter.update(html=None, pdf=None)
+        self.t.names = {n for n in self.t.names if n[0] != application_id}
         return [r["id"] for r in revs], [d["id"] for d in decisions], len(evidence)
+
+
+class FakeNames:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, application_id: str, rows: Sequence[tuple[str, str]]) -> int:
+        new = {(application_id, p, k) for p, k in rows} - self.t.names
+        self.t.names |= new
+        return len(new)
 
 
 class FakeUnitOfWork:
@@ -324,6 +336,7 @@ class FakeUnitOfWork:
         self.retention = FakeRetention(self._work)
         self.access = FakeAccess(self._work)
         self.casework = FakeCasework(self._work)
+        self.names = FakeNames(self._work)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -340,7 +353,7 @@ class FakeUnitOfWork:
     def _rebind(self) -> None:
         assert self._work is not None
         for repo in (self.audit, self.applications, self.decisions, self.signoffs, self.evidence, self.retention,
-                     self.access, self.casework):
+                     self.access, self.casework, self.names):
             repo.t = self._work
 
     def rollback(self) -> None:
@@ -352,6 +365,9 @@ class FakeUnitOfWork:
 
     def person_key(self, personnummer: str) -> str | None:
         return f"hmac:{personnummer[-4:]}" if self._person_key else None
+
+    def name_key(self, token: str) -> str | None:
+        return f"name:{hashlib.sha256(token.encode()).hexdigest()[:12]}" if self._person_key else None
 
     @property
     def is_open(self) -> bool:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from adapters.driven.db import models_casework  # noqa: F401  (its tables share Base)
+from adapters.driven.db import (
+    models_casework,  # noqa: F401  (its tables share Base)
+    names,  # noqa: F401  (the name index shares Base)
+)
 from adapters.driven.db.models import Base
 
 connection = context.config.attributes["connection"]

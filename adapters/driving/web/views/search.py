@@ -1,9 +1,11 @@
-"""Search: a household's cases by personnummer (or, once the case bundle carries names, by name).
+"""Search: a household's cases by personnummer, or by name (case bundle /2's member names).
 
-The personnummer travels only in a POST body — never in a URL, a query string or a log line — and the page
-is the POST's answer (no redirect that could carry it). Every search is an access-log entry with the purpose
-the person chose (and the searched person's keyed HMAC, so a data subject's ``audit access`` lists it),
-written before anything is shown. Protected identities are found only by roles that may see them
+The personnummer and the name travel only in a POST body — never in a URL, a query string or a log line —
+and the page is the POST's answer (no redirect that could carry them). Every search is an access-log entry
+with the purpose the person chose (and the searched person's keyed HMAC — by name, the keyed HMACs of the
+persons found — so a data subject's ``audit access`` lists it), written before anything is shown. A name is
+matched by its tokens' keyed HMACs (decision/names.py): every token typed must be a whole first or last name
+of the same member; a part of a name finds nothing. Protected identities are found only by roles that may see them
 (:func:`adapters.driving.web.scope.visible`); for anyone else the search answers as if they did not exist.
 """
 
@@ -18,7 +20,8 @@ from adapters.driving.web import household
 from adapters.driving.web.roles import Action, search_purposes
 from adapters.driving.web.views.common import AccessNotRecorded, Ctx, _ctx, _form, render
 from adapters.driving.web.views.gate import reference_error, stating
-from audit.access import AccessLogError, person_key
+from audit.access import AccessLogError, name_key, person_key
+from decision import names
 from decision import personnummer as pnr
 
 
@@ -49,6 +52,9 @@ def install(app: FastAPI) -> None:
         if stating(ctx) and (e := reference_error(reference)):
             errors["reference"] = e
         number = None
+        tokens = names.tokens(name)
+        if name and not tokens:
+            errors["namn"] = "Skriv ett helt för- eller efternamn (bokstäver, inte bara bindestreck)."
         if raw:
             try:
                 number = pnr.normalise(raw)
@@ -56,16 +62,22 @@ def install(app: FastAPI) -> None:
                 errors["personnummer"] = ("Personnumret är inte giltigt: skriv tolv siffror (ÅÅÅÅMMDDNNNN) eller "
                                           "ÅÅÅÅMMDD-NNNN, med rätt kontrollsiffra.")
         elif not name:
-            errors["personnummer"] = "Skriv ett personnummer att söka på."
+            errors["personnummer"] = "Skriv ett personnummer eller ett namn att söka på."
         shown = {"personnummer": raw, "namn": name, "purpose": purpose, "reference": reference}
         if errors:
             return _page(request, ctx, 422, results=None, errors=errors, form=shown)
-        key = person_key(ctx.services.config.hmac_key, number) if number else None
-        try:  # the search is logged before anything is shown, with the searched person (by HMAC) and the purpose
-            ctx.services.access.record(ctx.identity.actor, purpose, "web", "search",
-                                       f"search:{'personnummer' if number else 'namn'}", [number] if number else [])
+        secret = ctx.services.config.hmac_key
+        key = person_key(secret, number) if number else None
+        with ctx.services.db.read() as s:  # only keyed HMACs reach the database, never the number or the name
+            results = household.search(s, ctx.identity, key, [name_key(secret, t) for t in tokens],
+                                       lambda p: person_key(secret, p))
+        # the search is logged before anything is shown: the purpose, the searched person (by HMAC) and, by
+        # name, the persons found in what this person may see (by HMAC; never the name)
+        found = sorted({k for r in results for k in r["found"]} - {key}) if tokens else []
+        kind = "+".join(k for k, v in (("personnummer", number), ("namn", tokens)) if v)
+        try:
+            ctx.services.access.record(ctx.identity.actor, purpose, "web", "search", f"search:{kind}",
+                                       [number] if number else [], person_keys=found)
         except AccessLogError:
             raise AccessNotRecorded() from None
-        with ctx.services.db.read() as s:
-            results = household.search(s, ctx.identity, key, name or None)
         return _page(request, ctx, results=results, errors={}, form=shown, by_name_only=not number and bool(name))
