@@ -74,7 +74,8 @@ def build_valid_bundle_v2(c: Chooser, app_no: int = 1) -> dict[str, Any]:
         for _ in range(c.integer(1, 2)):
             person = _pick(c, numbers)
             if _usually(c, 50):
-                adjustments.append({"person": person, "direction": "raise", "reason": _pick(c, ("special_diet", "other")),
+                reason = _pick(c, ("special_diet", "other"))
+                adjustments.append({"person": person, "direction": "raise", "reason": reason,
                                     "description": "Särskild kost", "amount": kronor(c, c.integer(1, 200_000))})
             else:
                 adjustments.append({"person": person, "direction": "lower",
