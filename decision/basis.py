@@ -3,7 +3,8 @@
 The basis is a rendering of the trace: amounts are sums of the trace's lines, findings are its
 finding steps, the outcome is its outcome step. Nothing is computed twice. The packs that accept case
 bundle /2 write ``/2``: the same fields plus the earlier decision and the difference (a supplementary
-application), each norm adjustment with the proposal with and without it, and the members' names; a
+application), each norm adjustment with the proposal with and without it, and the members' names (none when anyone in
+the household has a protected identity); a
 ``/1`` basis never carries those keys, so it stays byte-identical.
 """
 
@@ -321,15 +322,26 @@ def _basis2(bundle: CaseBundle, evaluation: Evaluation, norm: int, costs: int, i
             ))
     names = []
     children = 0
+    hidden = _protected(bundle)  # as the case page and the letters: no names at all for such a household
     for m in bundle.application.household:
         label = m.role.value
         if label == "child":
             children += 1
             label = f"child:{children}"
         name = getattr(m, "name", None)
-        if name:
+        if name and not hidden:  # the basis is shown to handlers and rendered: a protected identity is never named
             names.append(MemberName.model_construct(person=label, name=name))
     return {"earlier_decision": earlier, "difference": difference, "norm_adjustments": adjustments, "names": names}
+
+
+def _protected(bundle: CaseBundle) -> bool:
+    """A registry answer says someone in the household has a protected identity (skyddade personuppgifter);
+    the same test as decision.uow.protected_identity, which imports this module."""
+    return any(
+        getattr(f, "kind", None) == "protected_identity" and getattr(f, "value", False)
+        for e in bundle.registry or []
+        for f in e.facts
+    )
 
 
 _POINTER_ORDER = {

@@ -5,7 +5,7 @@ even when the schema fails; each rule runs only when every field it reads is val
 has its own schema error). Every error names the field by its path and never echoes a value.
 
 * A /1 bundle that uses a /2-only field or value: ``"finns bara i finaid.case-bundle/2"``.
-* A /2 bundle that uses ``previous_aid`` (replaced by ``aid_history``).
+* A /2 bundle that uses ``previous_aid`` (replaced by ``aid_history``): named at the field and at ``schema``.
 * The /2 fields' own rules (docs/case-bundle.md, "finaid.case-bundle/2").
 """
 
@@ -67,6 +67,14 @@ def version_errors(root: dict[str, Any]) -> list[FieldError]:
                 FieldError(
                     "application.previous_aid",
                     "is replaced by application.aid_history in finaid.case-bundle/2 (not allowed there)",
+                )
+            )
+            # the two fields contradict each other: either the version or the field is wrong, so both are named
+            errors.append(
+                FieldError(
+                    "schema",
+                    "finaid.case-bundle/2 does not take application.previous_aid (a finaid.case-bundle/1 field): "
+                    "send the bundle as finaid.case-bundle/1, or give application.aid_history instead",
                 )
             )
         return errors

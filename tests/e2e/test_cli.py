@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from decision.pipeline import Pipeline
+from adapters.driven.clock import utc_now
+from decision.pipeline import Pipeline, decision_day
 from decision.validation import parse_bundle
+from rules.catalog import Catalog
 
 FINAID = Path(sys.executable).parent / "finaid"
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +59,11 @@ def test_valid_bundle_prints_the_decision_basis_as_json(run: Run, pipeline: Pipe
     out = run("case", "decide", str(WORKED), "--json")
     assert out.returncode == 0, out.stderr.decode()
     basis = json.loads(out.stdout)
-    assert basis["schema"] == "finaid.decision-basis/1"
+    # `case decide` decides as of today: from 2026-12-04 the packs that take /2 and write basis /2
+    pack = Catalog().pack_for(basis["month"], decision_day(utc_now()))
+    assert basis["rules"]["pack"] == pack.id
+    assert basis["schema"] == ("finaid.decision-basis/2" if pack.accepts("finaid.case-bundle/2")
+                               else "finaid.decision-basis/1")
     assert list(basis)[:3] == ["schema", "application_id", "month"], "--json keeps the contract's key order"
     assert basis["outcome"] == "GRANT"
     assert basis["amounts"]["proposed"] == "8360.00"

@@ -328,3 +328,11 @@ def test_the_cli_refuses_a_bad_v2_bundle_with_exit_2_naming_the_field(tmp_path: 
     assert proc.returncode == 2, proc.stderr
     assert "application.norm_adjustments[1].reason: special_diet goes with direction raise only" in proc.stderr
     assert "Exempel" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_v1_bundle_relabelled_v2_is_refused_naming_the_schema_and_previous_aid() -> None:
+    """The counterexample of test_properties' invalid bundles: a /1 bundle whose schema says /2 (its
+    ``previous_aid`` does not exist in /2) — either the version or the field is wrong, so both are named."""
+    errors = errors_of(edit(v1(), "schema", BUNDLE_SCHEMA_V2))
+    assert any(e.startswith("schema: finaid.case-bundle/2 does not take application.previous_aid") for e in errors)
+    assert any(e.startswith("application.previous_aid: is replaced by application.aid_history") for e in errors)

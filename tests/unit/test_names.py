@@ -48,3 +48,23 @@ def test_the_case_page_shows_names_except_for_a_protected_identity(pipeline: Any
         label, _age, name = view["members"][0]
         assert label == "applicant" and name == expected
         assert all(m[2] is None for m in view["members"][1:]) or not protected
+
+
+def test_the_decision_basis_names_no_one_in_a_household_with_a_protected_identity(pipeline: Any) -> None:
+    """The /2 basis (shown to handlers, rendered to HTML/PDF) carries the members' names, except when a
+    registry answer says someone in the household has a protected identity: then no name at all."""
+    from datetime import date
+
+    from adapters.driven.render.html import render_stored_basis_html
+
+    for protected in (False, True):
+        c = case(protected)
+        basis = pipeline.evaluate(c.bundle, as_of=date(2026, 12, 4)).basis
+        data = basis.to_json_dict()
+        assert data["schema"] == "finaid.decision-basis/2"
+        html = render_stored_basis_html(c.bundle, basis)
+        if protected:
+            assert data["names"] == [] and "Anna Exempel" not in basis.to_json()
+            assert "Anna Exempel" not in html
+        else:
+            assert data["names"] == [{"person": "applicant", "name": "Anna Exempel"}]

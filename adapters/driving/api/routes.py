@@ -236,7 +236,7 @@ def install(app: FastAPI) -> None:
         return out
 
     @app.get("/api/v1/applications/{application_id}/basis", responses=ERRORS, tags=["applications"],
-             summary="The current proposal's decision basis (finaid.decision-basis/1)")
+             summary="The current proposal's decision basis (finaid.decision-basis/2; /1 from the older packs)")
     def basis(request: Request, application_id: str, c: Caller = Depends(caller)) -> Any:  # noqa: B008
         _need(c, "basis:read")
         services = _services(request)

@@ -30,8 +30,16 @@ def schema_case_bundle(
 
 
 @app.command("decision-basis")
-def schema_decision_basis() -> None:
-    """Print the JSON Schema of finaid.decision-basis/1 (what finaid proposes)."""
-    from decision.basis import DecisionBasis
+def schema_decision_basis(
+    version: Annotated[
+        int,
+        typer.Option("--version", help="The output version: 2 (the current packs) or 1 (the older packs' decisions)."),
+    ] = 2,
+) -> None:
+    """Print the JSON Schema of finaid.decision-basis/2 (what finaid proposes); --version 1 for /1."""
+    from decision.basis_schema import json_schema
+    from decision.errors import FieldError, InputError
 
-    print(json.dumps(DecisionBasis.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    if version not in (1, 2):
+        raise InputError([FieldError("--version", "must be 1 or 2")])
+    print(json.dumps(json_schema(version), ensure_ascii=False, indent=2))

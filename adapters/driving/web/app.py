@@ -56,8 +56,8 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
         version="1",
         description=(
             "Decision support for ekonomiskt bistånd: submit case bundles (finaid.case-bundle/1 or /2), read their "
-            "status, the decision basis (finaid.decision-basis/1) and the signed decision "
-            "(finaid.signed-decision/1). Bearer tokens per calling system with scopes; see docs/web.md."
+            "status, the decision basis (finaid.decision-basis/2, or /1 for decisions of the older packs) and the "
+            "signed decision (finaid.signed-decision/1). Bearer tokens per calling system with scopes; see docs/web.md."
         ),
         openapi_url="/api/openapi.json",
         docs_url=None,
