@@ -143,7 +143,8 @@ def test_purge_deletes_personal_data_and_keeps_the_trail_verifiable(database: Te
     assert {a["action"] for a in answers} >= {"decide", "access_report"}
     for a in answers:
         datetime.fromisoformat(a["at"])
-    assert all(set(a) == {"at", "purpose", "channel", "action"} for a in answers)
+    # who read (a user or system id), when, why, how, what — and the case it concerned; never the number or a name
+    assert all(set(a) == {"at", "actor", "purpose", "channel", "action", "subject"} for a in answers)
 
     # no personnummer (any form) and no name of a purged case anywhere in the database
     needles = set()
