@@ -223,5 +223,7 @@ def change(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id:
         if letter is not None:
             result.letter_id = store_letter(uow, case, row, letter, at)
         uow.commit()
+    if letter is not None:  # the changed decision's letter is available: the applicant is told, never what
+        notify_applicant(ports.notifier, case.app.household_key, "decision_made")
     return result
 

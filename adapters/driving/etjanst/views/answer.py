@@ -90,7 +90,7 @@ def install(app: FastAPI) -> None:
             target = str(form.get("upload_cost") or "")
             costs = data["application"].get("costs", [])
             if forms.SUPPORTS_V2 and target.isdigit() and int(target) < len(costs):
-                costs[int(target)] = {**costs[int(target)], "document": row.id}
+                costs[int(target)] = {**costs[int(target)], "document": forms.document_ref(row.id, row.sha256)}
                 data["schema"] = forms.SCHEMA_V2
                 data["application"].pop("previous_aid", None)
         try:
