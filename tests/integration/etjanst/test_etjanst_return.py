@@ -66,3 +66,22 @@ def test_a_workbench_return_is_answered_with_the_same_form(db: Database) -> None
     assert f"{attachment.id}:sha256:{attachment.sha256}" in bundle_json
     assert "information_received" in {e for _k, e in notifier.sent}
     assert client.get(path).status_code == 404  # answered: nothing left to answer
+
+
+def test_a_file_far_over_the_limit_gets_its_message_beside_the_field_and_keeps_what_was_typed(db: Database) -> None:
+    client, _ = app_on(db, max_upload_bytes=4096)
+    login(client, "198202114537")  # example 03's applicant
+    home = client.get("/")
+    path = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
+                       ).headers["location"]
+    page = client.get(path)
+    fields = form(page.text, path).data()
+    amount = next(k for k in fields if k.startswith("costs-") and k.endswith("-amount"))
+    typed = form(page.text, path).data(action="upload", **{amount: "1 234,50"})
+    huge = pdf() + b"%" * (50 * 4096)  # fifty times the limit: read, cut one byte over it, refused
+    r = client.post(path, data=typed, files={"upload": ("stor.pdf", huge, "application/pdf")})
+    assert r.status_code == 422 and 'id="upload-error"' in r.text and "Den största fil vi tar emot är 4 kB" in r.text
+    assert 'value="1 234,50"' in r.text  # nothing typed is lost
+    beyond = client.post(path, data=typed, files={"upload": ("enorm.pdf", b"%" * (30 * 4096 + 300_000),
+                                                             "application/pdf")})
+    assert beyond.status_code == 413  # over the absolute cap (20 × the limit beside the form's own limit)
