@@ -26,6 +26,7 @@ from decision.casework import NewCommunication, Signed
 from decision.money import format_ore
 from decision.overrides import LineOverride, Recomputed
 from decision.services import communicating
+from decision.services.etjanst import notify_applicant
 from decision.services.signoff import NOT_COMMUNICATED, _check_overrides, link_change
 from decision.services.signoff_types import (
     SCHEMA,

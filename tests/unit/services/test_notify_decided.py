@@ -15,7 +15,7 @@ from adapters.driven.db.casefile import line_group
 from adapters.driving.web import reason_codes
 from adapters.driving.web.signoff import override_evaluator
 from decision.pipeline import Pipeline
-from decision.services import automation, deciding, signoff
+from decision.services import automation, correcting, deciding, signoff
 from decision.services.signoff_types import SignOffPorts
 from tests.services import SERVICES
 from tests.unit.services.conftest import Access, Clock, Env, example
@@ -104,3 +104,18 @@ def test_a_failing_notifier_never_undoes_the_decision(keyed: Env, pipeline: Pipe
     result = signoff.sign(keyed.uow, _ports(keyed, told), HANDLER, app_id,
                           signoff.SignRequest("approve", decision_id), POLICY)
     assert result.state == "signed" and keyed.applications()[app_id]["state"] == "signed" and len(told.sent) == 1
+
+
+def test_a_rattelse_tells_the_applicant_when_its_letter_is_made(keyed: Env, pipeline: Pipeline) -> None:
+    app_id, decision_id, key = _decided(keyed, pipeline, "01")
+    told = Told()
+    ports = _ports(keyed, told)
+    first = signoff.sign(keyed.uow, ports, HANDLER, app_id, signoff.SignRequest("approve", decision_id), POLICY)
+    with keyed.uow:
+        case = keyed.uow.signoffs.case(app_id)
+    rent = next(i for i, line in enumerate(case.basis.lines) if line.rule == "cost.rent")
+    higher = (signoff.Override(rent, signoff.ore(case.basis.lines[rent].amount) + 10_000, "kostnad.tillfallig_overgang",
+                               "Hyran var högre enligt hyresavtalet."),)
+    out = correcting.change(keyed.uow, ports, HANDLER, app_id, correcting.ChangeRequest(
+        "rattelse", first.sign_off_id, higher, "Skrivfel i hyran."), POLICY)
+    assert out.letter_id and told.sent == [(key, "decision_made"), (key, "decision_made")]
