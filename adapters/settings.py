@@ -188,6 +188,11 @@ class Settings(BaseSettings):
     etjanst_submit_per_hour: int = Field(
         default=20, ge=1, le=1000, description="applications sent and files uploaded per hour per person"
     )
+    etjanst_draft_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="a draft never sent (and its attachments) is purged by `retention purge` this many days after "
+                    "it was last changed",
+    )
 
     # --- single sign-on (OpenID Connect) for handlers; docs/operations.md "Single sign-on" ------------------
     oidc_issuer: str | None = Field(

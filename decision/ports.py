@@ -81,6 +81,13 @@ class AccessRecorder(Protocol):
     ) -> None: ...
 
 
+class Notifier(Protocol):
+    """Tells a person (by the keyed HMAC of their personnummer) that something happened in their case — never
+    what: they log in to read it (e-mail or SMS in production, a log line in demo mode)."""
+
+    def notify(self, person_key: str, event: str) -> None: ...
+
+
 class Clock(Protocol):
     """The decision's clock (injected: the pipeline reads it once per decision, evaluation never)."""
 

@@ -51,6 +51,7 @@ class AppView:
     protected: bool
     current_revision_id: str | None
     current_decision_id: str | None
+    household_key: str | None = None  # the applicant's keyed HMAC (whom a notification goes to)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from decision.bundle import CaseBundle, IncomeKind, LabourStatus
 from decision.bundle_parts import HEALTH_COST_KINDS
 from decision.limits import TOTAL_PARAM, above
 from decision.money import parse_sum
-from decision.ports import Clock
+from decision.ports import Clock, Notifier
+from decision.services.etjanst import notify_applicant
 from decision.services.signoff_types import (
     SCHEMA,
     LetterRenderer,
@@ -98,8 +99,9 @@ def why_not(case: CaseView, cfg: AutoConfig | None) -> str | None:
 
 
 def automate(uow: UnitOfWork, letters: LetterRenderer, clock: Clock, decision_id: str, application_id: str,
-             configured: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """Decide one stored proposal automatically where allowed; the sign-off id, or None (a handler decides)."""
+             configured: Mapping[str, Mapping[str, Any]], notifier: Notifier | None = None) -> str | None:
+    """Decide one stored proposal automatically where allowed; the sign-off id, or None (a handler decides).
+    The applicant is told (``notifier``, after the commit) that something happened, never what."""
     if not configured:
         return None
     with uow:
@@ -150,4 +152,5 @@ def automate(uow: UnitOfWork, letters: LetterRenderer, clock: Clock, decision_id
         }, at)
         store_letter(uow, case, row, letter, at)
         uow.commit()
+    notify_applicant(notifier, case.app.household_key, "decision_made")
     return row.id

@@ -26,6 +26,7 @@ from decision.casework import NewCommunication, Signed
 from decision.money import format_ore
 from decision.overrides import LineOverride, Recomputed
 from decision.services import communicating
+from decision.services.etjanst import notify_applicant
 from decision.services.signoff import NOT_COMMUNICATED, _check_overrides, link_change
 from decision.services.signoff_types import (
     SCHEMA,
@@ -223,5 +224,7 @@ def change(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id:
         if letter is not None:
             result.letter_id = store_letter(uow, case, row, letter, at)
         uow.commit()
+    if letter is not None:  # the changed decision's letter is available: the applicant is told, never what
+        notify_applicant(ports.notifier, case.app.household_key, "decision_made")
     return result
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from decision.errors import FinaidError
-from decision.ports import Clock
+from decision.ports import Clock, Notifier
 from decision.states import State, transition
 from decision.uow import Move, UnitOfWork
 
@@ -34,10 +34,19 @@ class VirusScanner(Protocol):
     def scan(self, content: bytes) -> None: ...
 
 
-class Notifier(Protocol):
-    """Tells a person (by their keyed HMAC) that something happened in their case — never what."""
+__all__ = ["CannotRequest", "Notifier", "NotWithdrawable", "ScanFound", "VirusScanner", "notify_applicant",
+           "request_information", "withdraw"]
 
-    def notify(self, person_key: str, event: str) -> None: ...
+
+def notify_applicant(notifier: Notifier | None, household_key: str | None, event: str) -> None:
+    """After the commit: tell the applicant (the household's keyed HMAC) that something happened, never what. A
+    failing notifier never undoes what was committed (the applicant still sees it when logging in)."""
+    if notifier is None or not household_key:
+        return
+    try:
+        notifier.notify(household_key, event)
+    except Exception:  # noqa: BLE001 - a notification is best effort; the case is already stored
+        return
 
 
 def withdraw(uow: UnitOfWork, clock: Clock, application_id: str, actor: str) -> None:

@@ -24,6 +24,7 @@ from decision.casework import NewChange, NewCommunication
 from decision.money import format_ore
 from decision.overrides import LineOverride
 from decision.services import communicating
+from decision.services.etjanst import notify_applicant
 from decision.services.signoff_types import (
     FROM_PROPOSAL,
     SCHEMA,
@@ -156,6 +157,8 @@ def sign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, application_id: s
         if letter is not None:
             result.letter_id = store_letter(uow, case, row, letter, at)
         uow.commit()
+    if letter is not None:  # signed and its letter made available: the applicant is told something happened
+        notify_applicant(ports.notifier, case.app.household_key, "decision_made")
     return result
 
 
@@ -280,6 +283,7 @@ def countersign(uow: UnitOfWork, ports: SignOffPorts, signer: Signer, applicatio
         result = Result(row.id, State.SIGNED.value, False)
         result.letter_id = store_letter(uow, case, row, letter, at)
         uow.commit()
+    notify_applicant(ports.notifier, case.app.household_key, "decision_made")
     return result
 
 
@@ -342,4 +346,5 @@ def return_for_information(uow: UnitOfWork, ports: SignOffPorts, signer: Signer,
             "record_hash": row.record_hash,
         }, at)
         uow.commit()
+    notify_applicant(ports.notifier, case.app.household_key, "information_requested")
     return Result(row.id, State.RETURNED.value, False)

@@ -15,7 +15,7 @@ from decision.errors import FinaidError
 from decision.limits import FOUR_EYES_PARAM, above
 from decision.money import parse_sum
 from decision.overrides import LineOverride, Recomputed
-from decision.ports import Clock
+from decision.ports import Clock, Notifier
 from decision.states import State
 from decision.uow import CaseView, Move, NewLetter, NewSignOff, UnitOfWork
 
@@ -129,6 +129,7 @@ class SignOffPorts:
     overrides: OverrideEvaluator
     letters: LetterRenderer
     line_group: Callable[[str], str]  # the rules' one line grouping: norm | cost | income | disregard | result
+    notifier: Notifier | None = None  # tells the applicant a decision was made (never what), after the commit
 
 
 # ------------------------------------------------------------------------------------------ pure helpers

@@ -89,6 +89,9 @@ class AttachmentRow:
     label: str | None
 
 
+RETURN_PREFIX = "return:"  # a workbench return offered as a request (EtjanstStore.workbench_return)
+
+
 class EtjanstStore:
     """One per app; ``person_key`` is the keyed HMAC of a personnummer (the access-log key)."""
 
@@ -348,6 +351,22 @@ class EtjanstStore:
                              .order_by(InformationRequest.id)).scalars().all()
             return [RequestRow(r.id, r.application_id, r.message or "", r.due_date, _aware(r.requested_at)
                                or r.requested_at, r.answer, _aware(r.answered_at)) for r in rows]
+
+    def workbench_return(self, application_id: str) -> RequestRow | None:
+        """A proposal returned through the workbench's "return" (a sign-off ``return``, no e-service request) while
+        the application is ``returned``: offered to the applicant as a request to answer — its reason's label, no
+        due date — under the id ``return:<sign-off id>`` until the answer stores it as a request."""
+        with self.db.read() as s:
+            app = s.get(Application, application_id)
+            if app is None or app.state != "returned":
+                return None
+            row = s.execute(select(SignOff).where(SignOff.application_id == application_id, SignOff.action == "return")
+                            .order_by(SignOff.at.desc(), SignOff.id.desc()).limit(1)).scalars().first()
+            if row is None:
+                return None
+            label = json.loads(row.record_json).get("label") if row.record_json else None
+            return RequestRow(f"{RETURN_PREFIX}{row.id}", application_id, label or "", "", _aware(row.at) or row.at,
+                              None, None)
 
     def answer_request(self, request_id: str, answer: str) -> None:
         with self.db.transaction() as s:

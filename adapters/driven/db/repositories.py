@@ -61,6 +61,7 @@ def _view(row: Any) -> AppView:
         id=row.id, state=row.state, state_reason=row.state_reason, attempts=row.attempts,
         municipality=row.municipality, month=row.month, protected=bool(row.protected),
         current_revision_id=row.current_revision_id, current_decision_id=row.current_decision_id,
+        household_key=row.household_key,
     )
 
 

@@ -37,3 +37,12 @@ def retention_purge(
     print(f"{verb} {len(result.purged)} case(s); kept {len(result.exempt)} research-exempt case(s)")
     for app_id in result.purged:
         print(f"  {verb}: {app_id}")
+    from datetime import timedelta
+
+    from adapters.driven.db.etjanst_retention import purge_unsent_drafts
+
+    days = s.settings.etjanst_draft_retention_days
+    now = s.clock.now()
+    drafts = purge_unsent_drafts(s.database, now - timedelta(days=days), now, s.actor, dry_run)
+    print(f"{verb} {len(drafts)} e-service draft(s) never sent and unchanged for {days} days "
+          "(FINAID_ETJANST_DRAFT_RETENTION_DAYS)")

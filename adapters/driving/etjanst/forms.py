@@ -177,12 +177,21 @@ def _amount(text: str) -> str | None:
     return t.replace(",", ".")
 
 
+def document_ref(attachment_id: str, sha256: str) -> str:
+    """A cost's /2 ``document``: the attachment's id and the sha256 of its stored content,
+    ``<id>:sha256:<hex>`` — so the document's hash is part of the bundle and of the revision's content hash (a
+    komplettering that only adds or replaces a document is a new revision)."""
+    return f"{attachment_id}:sha256:{sha256}"
+
+
 def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str, month: str, kind: str,
-              submitted_at: datetime, v2: bool = SUPPORTS_V2) -> tuple[CaseBundle | None, dict[str, str]]:
+              submitted_at: datetime, v2: bool = SUPPORTS_V2,
+              documents: Mapping[str, str] | None = None) -> tuple[CaseBundle | None, dict[str, str]]:
     """The case bundle of a draft, or the problems by form field name (plain, translatable messages).
 
     ``v2``: the rule pack that decides the month takes ``finaid.case-bundle/2`` (then documents and the /2 cost
-    kinds go into the bundle); else a /1 bundle without them (the attachments still reach the handler)."""
+    kinds go into the bundle); else a /1 bundle without them (the attachments still reach the handler).
+    ``documents``: the draft's attachments (id → sha256); a cost's document is sent as :func:`document_ref`."""
     errors: dict[str, str] = {}
     v2 = v2 and SUPPORTS_V2
     if kind == "supplementary" and not v2:
@@ -238,7 +247,8 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             if r.get("description"):
                 cost["description"] = r["description"]
             if v2 and r.get("document"):
-                cost["document"] = r["document"]
+                doc = str(r["document"])
+                cost["document"] = document_ref(doc, documents[doc]) if documents and doc in documents else doc
             if v2 and r.get("person") in people:
                 cost["person"] = r["person"]
             costs.append(cost)

@@ -23,12 +23,13 @@ from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, SignOff
 from adapters.driven.db.repositories import pending_first_row
 from adapters.driven.db.uow import SqlUnitOfWork
+from adapters.driven.notify import LogNotifier
 from adapters.driving.web import reason_codes
 from adapters.driving.web.auth import Identity
 from adapters.driving.web.roles import Action, Role, allowed
 from decision.errors import FinaidError
 from decision.overrides import LineOverride
-from decision.ports import Clock
+from decision.ports import Clock, Notifier
 from decision.services import signoff as use_case
 from decision.services.signoff_types import (
     FROM_PROPOSAL,
@@ -77,15 +78,19 @@ class _DefaultLetters:
         return LetterMaker.default().render(case, record, at)
 
 
-def ports(policy: Policy, letters: LetterRenderer | None = None, clock: Clock | None = None) -> SignOffPorts:
+def ports(policy: Policy, letters: LetterRenderer | None = None, clock: Clock | None = None,
+          notifier: Notifier | None = None) -> SignOffPorts:
     """The sign-off's ports; ``clock`` is the bootstrap's (every page and the night pass theirs; tools and
-    tests without one get the system clock of adapters/driven/clock.py)."""
+    tests without one get the system clock of adapters/driven/clock.py). ``notifier`` tells the applicant a
+    decision was made (default: the log notifier, adapters/driven/notify.py — the demo's; a municipality's
+    e-mail or SMS gateway implements the same port)."""
     return SignOffPorts(
         clock=clock if clock is not None else SystemClock(),
         reason_codes=lambda municipality: reason_codes.for_municipality(municipality, policy.reason_codes_dir),
         overrides=override_evaluator(),
         letters=letters if letters is not None else _DefaultLetters(),
         line_group=line_group,
+        notifier=notifier if notifier is not None else LogNotifier(),
     )
 
 

@@ -36,7 +36,12 @@ USERS = {
     "anna": {"password": "anna-lösen", "name": "Anna Andersson", "groups": ["fs-handlaggare-nord", "alla-anstallda"]},
     "bertil": {"password": "bertil-lösen", "name": "Bertil Berg", "groups": ["fs-arbetsledare"]},
     "cecilia": {"password": "cecilia-lösen", "name": "Cecilia Claesson", "groups": ["alla-anstallda"]},
+    # citizens of the e-service's e-identification (tests/integration/oidc/test_etjanst_eid.py)
+    "medborgare": {"password": "medborgare-lösen", "name": "Maja Medborgare", "personal_number": "19850709-2388"},
+    "utan-nummer": {"password": "utan-nummer-lösen", "name": "Utan Nummer"},
 }
+ETJANST = "https://testserver"  # the e-service under FastAPI's TestClient (its own app; the same test host)
+ETJANST_CLIENT_ID = "finaid-etjanst"
 # the group map is the operations guide's example (docs/operations.md "Single sign-on"), as written
 GROUP_MAP = json.loads(steps()["sso-group-map"][1])
 
@@ -100,6 +105,9 @@ def provider() -> Iterator[Provider]:
         "post_logout_redirect_uris": [f"{app}/login"], "grant_types": ["authorization_code"],
         "response_types": ["code"], "token_endpoint_auth_method": "client_secret_basic",
     } for client_id, app in ((CLIENT_ID, APP), (BROWSER_CLIENT_ID, f"http://localhost:{browser_port}"))]
+    clients.append({"client_id": ETJANST_CLIENT_ID, "client_secret": CLIENT_SECRET,
+                    "redirect_uris": [f"{ETJANST}/login/eid/callback"], "grant_types": ["authorization_code"],
+                    "response_types": ["code"], "token_endpoint_auth_method": "client_secret_basic"})
     env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients), "OIDC_USERS": json.dumps(USERS)}
     proc = subprocess.Popen(["node", "provider.mjs"], cwd=PROVIDER, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

@@ -73,3 +73,32 @@ def test_a_supplementary_application_needs_a_pack_that_takes_v2() -> None:
     assert got is None and "kind" in errors
     got, errors = bundle(data, v2=True, kind="supplementary")
     assert errors == {} and got is not None and got.application.kind == "supplementary"
+
+
+def test_a_documents_hash_is_part_of_the_revision_so_adding_only_a_document_is_a_new_revision() -> None:
+    """A komplettering that only adds a document: the same form, the same time — the cost now names the
+    attachment with its sha256, so the bundle's content hash differs and the intake stores a new revision."""
+    from decision.services.intake import bundle_hash, receive
+    from tests.unit.services.fakes import FakeUnitOfWork
+
+    data = forms.prefill(last(), APPLICANT)
+    before, _ = bundle(data, v2=True)
+    sha = "ab" * 32
+    data["costs"][0]["document"] = "01JATTACHMENT000000000000A"
+    after, errors = forms.to_bundle(data, application_id="ET-1", municipality="1287", month="2026-12",
+                                    kind="reapplication", submitted_at=AT, v2=True,
+                                    documents={"01JATTACHMENT000000000000A": sha})
+    assert errors == {} and before is not None and after is not None
+    assert after.application.costs[0].document == f"01JATTACHMENT000000000000A:sha256:{sha}"
+    assert bundle_hash(after) != bundle_hash(before)
+    # another file under the same attachment id would be yet another revision: the hash, not the id, counts
+    other, _ = forms.to_bundle(data, application_id="ET-1", municipality="1287", month="2026-12",
+                               kind="reapplication", submitted_at=AT, v2=True,
+                               documents={"01JATTACHMENT000000000000A": "cd" * 32})
+    assert other is not None and bundle_hash(other) not in {bundle_hash(before), bundle_hash(after)}
+    uow = FakeUnitOfWork()
+    first = receive(uow, before, "etjanst:test", AT)
+    again = receive(uow, before, "etjanst:test", AT)
+    second = receive(uow, after, "etjanst:test", AT)
+    assert not again.created and second.created and second.revision_id != first.revision_id
+    assert len(uow.committed.revisions) == 2

@@ -69,7 +69,8 @@ class Tables:
 
 def _view(row: dict[str, Any]) -> AppView:
     return AppView(row["id"], row["state"], row["state_reason"], row["attempts"], row["municipality"], row["month"],
-                   bool(row["protected"]), row["current_revision_id"], row["current_decision_id"])
+                   bool(row["protected"]), row["current_revision_id"], row["current_decision_id"],
+                   row.get("household_key"))
 
 
 class FakeAudit:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from adapters.driven import attachments
+from adapters.driven.db.etjanst import RETURN_PREFIX
 from adapters.driving.etjanst import forms
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, render
 from adapters.driving.etjanst.views.attach import REFUSED, megabytes
@@ -25,7 +26,19 @@ MAX_ANSWER = 4000
 
 
 def open_request(ctx: Ctx, application_id: str) -> Any:
-    return next((r for r in ctx.services.store.requests(application_id) if r.answered_at is None), None)
+    """The open e-service request, else a proposal returned through the workbench's "return" (the same answer
+    and upload form; ``EtjanstStore.workbench_return``)."""
+    store = ctx.services.store
+    return (next((r for r in store.requests(application_id) if r.answered_at is None), None)
+            or store.workbench_return(application_id))
+
+
+def stored_request(ctx: Ctx, req: Any) -> str:
+    """The request's id; a workbench return is stored as a request when the applicant answers it (its sign-off
+    named as who asked), so the answer and the attachments have a request to belong to."""
+    if not req.id.startswith(RETURN_PREFIX):
+        return str(req.id)
+    return ctx.services.store.add_request(req.application_id, req.message, req.due_date, req.id)
 
 
 def answer_page(request: Request, ctx: Ctx, application_id: str, errors: dict[str, str], answer: str = "",
@@ -70,6 +83,7 @@ def install(app: FastAPI) -> None:
         current = ctx.services.store.current_bundle(application_id)
         if current is None:
             raise NotFound()
+        request_id = stored_request(ctx, req)
         data = {"schema": current["schema"], "application": dict(current["application"])}  # without registry answers
         data["application"]["submitted_at"] = ctx.services.clock.now().isoformat()
         if has_file:
@@ -83,14 +97,14 @@ def install(app: FastAPI) -> None:
                 return answer_page(request, ctx, application_id, {"upload": REFUSED[e.code]}, text, 422)
             except ScanFound:
                 return answer_page(request, ctx, application_id, {"upload": REFUSED["virus"]}, text, 422)
-            row = ctx.services.store.add_attachment(req.id, checked.media_type, checked.content,
+            row = ctx.services.store.add_attachment(request_id, checked.media_type, checked.content,
                                                     str(form.get("upload_label") or "")[:200] or None, application_id)
             ctx.services.store.audit(ctx.actor, "attachment_added", f"application:{application_id}",
-                                     {"attachment": row.id, "sha256": row.sha256, "request": req.id})
+                                     {"attachment": row.id, "sha256": row.sha256, "request": request_id})
             target = str(form.get("upload_cost") or "")
             costs = data["application"].get("costs", [])
             if forms.SUPPORTS_V2 and target.isdigit() and int(target) < len(costs):
-                costs[int(target)] = {**costs[int(target)], "document": row.id}
+                costs[int(target)] = {**costs[int(target)], "document": forms.document_ref(row.id, row.sha256)}
                 data["schema"] = forms.SCHEMA_V2
                 data["application"].pop("previous_aid", None)
         try:
@@ -99,8 +113,8 @@ def install(app: FastAPI) -> None:
         except InputError as e:
             return answer_page(request, ctx, application_id, {"answer": "; ".join(str(x) for x in e.errors)}, text,
                                422)
-        ctx.services.store.answer_request(req.id, text)
+        ctx.services.store.answer_request(request_id, text)
         ctx.services.store.audit(ctx.actor, "information_answered", f"application:{application_id}",
-                                 {"request": req.id, "attachment": has_file})
+                                 {"request": request_id, "attachment": has_file})
         ctx.services.notifier.notify(ctx.login.person_key, "information_received")
         return RedirectResponse(f"/arende/{application_id}?answered=1", status_code=303)

@@ -4,6 +4,8 @@ it is decided. Another household's case id answers 404."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -35,6 +37,17 @@ def own_case(ctx: Ctx, application_id: str) -> CaseRow:
     return case
 
 
+def requests_of(ctx: Ctx, case: CaseRow) -> list[Any]:
+    """The e-service's requests, and a proposal returned through the workbench while none is open (answered
+    with the same form)."""
+    asked: list[Any] = ctx.services.store.requests(case.id)
+    if case.state == "returned" and all(r.answered_at is not None for r in asked):
+        back = ctx.services.store.workbench_return(case.id)
+        if back is not None:
+            asked.append(back)
+    return asked
+
+
 def install(app: FastAPI) -> None:
     @app.get("/arende/{application_id}", include_in_schema=False)
     def case_page(request: Request, application_id: str, answered: int = 0) -> Response:
@@ -47,7 +60,7 @@ def install(app: FastAPI) -> None:
         status = STATUS.get(case.state, "Received")
         return render(request, "case.html", ctx=ctx, case=case, status_text=status, explain=EXPLAIN[status],
                       withdrawable=case.state in WITHDRAWABLE, made=made, opened=opened,
-                      outcome=OUTCOME.get(case.outcome or ""), requests=ctx.services.store.requests(case.id),
+                      outcome=OUTCOME.get(case.outcome or ""), requests=requests_of(ctx, case),
                       answered=bool(answered))
 
     def letter(ctx: Ctx, application_id: str) -> tuple[CaseRow, str | None, bytes | None]:

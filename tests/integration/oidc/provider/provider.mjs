@@ -3,7 +3,8 @@
 // Started by tests/integration/oidc/conftest.py as `node provider.mjs` with:
 //   OIDC_PORT     the loopback port to listen on (the issuer is http://127.0.0.1:PORT)
 //   OIDC_CLIENTS  JSON list of client metadata (client_id, client_secret, redirect_uris, post_logout_redirect_uris)
-//   OIDC_USERS    JSON object: login -> {password, name, groups}
+//   OIDC_USERS    JSON object: login -> {password, name, groups, personal_number?} (personal_number: a citizen of the
+//                 e-service's e-identification test, a claim given with the openid scope as BankID brokers do)
 // It prints "ready ISSUER" on stdout once it listens. Its own login page (/interaction/UID) asks for a login and
 // a password; consent is granted without a page (a first-party client), as a municipality's IdP would.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -41,7 +42,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'personal_number'],
     profile: ['name', 'preferred_username'],
     email: ['email'],
     groups: ['groups'],
@@ -61,6 +62,7 @@ const provider = new Provider(issuer, {
       async claims() {
         return {
           sub, name: user.name, preferred_username: sub, email: `${sub}@kommun.test`, groups: user.groups || [],
+          ...(user.personal_number ? { personal_number: user.personal_number } : {}),
         };
       },
     };
