@@ -159,7 +159,7 @@ def test_the_html_beslutsunderlag_shows_the_v2_parts_in_swedish(evaluator: PackE
     basis = build_basis(bundle, evaluator.evaluate(bundle, as_of=V3_DAY, earlier=_earlier("9000")))
     html = render_stored_basis_html(bundle, basis).replace("\u00a0", " ")
     assert "Tilläggsansökan, inkom" in html and "Testa Testsson" in html
-    assert "Redan beslutat för månaden (beslut DEC-1, undertecknat 2026-03-02 10:00 CET)" in html  # Stockholm time, zone named
+    assert "Redan beslutat för månaden (beslut DEC-1, undertecknat 2026-03-02 10:00 CET)" in html
     assert "Skillnad mellan månadens nya beräkning och det redan beslutade" in html
     # 3 940 × 10/31 = 1 270.97 → 1 271 kr; proposal 10 220 − 9 000 = 1 220 kr, with the lowering 0 kr
     assert "Sänkt norm −1 271 kr" in html
