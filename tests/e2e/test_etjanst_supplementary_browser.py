@@ -91,3 +91,53 @@ def test_a_supplementary_application_on_a_phone(site: tuple[str, Database]) -> N
         assert sent is not None and sent.state == "received" and sent.month == "2024-05"
     if not AXE.exists():
         pytest.skip("axe-core is not installed in tests/e2e/axe (make axe): only the 320 px reflow was checked")
+
+
+def test_the_e_service_works_by_keyboard_alone(site: tuple[str, Database]) -> None:
+    """WCAG 2.1.1 and 2.4.7: a citizen logs in, reaches every link and button of the start page with Tab — each
+    showing a visible focus outline — and opens Mina uppgifter with Enter, without a mouse."""
+    from playwright.sync_api import expect
+
+    url, _ = site
+    with browser() as b:
+        page: Any = b.new_page(viewport=PHONE, locale="sv-SE")
+        page.goto(f"{url}/login")
+        radio = f"input[name=personnummer][value='{APPLICANT}']"
+        for _ in range(80):  # Tab to the first choice of person, then the arrow keys move within the group
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.name") == "personnummer":
+                break
+        for _ in range(80):
+            if page.evaluate(f"document.activeElement.matches(\"{radio}\")"):
+                break
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Space")
+        expect(page.locator(radio)).to_be_checked()
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate("(e => e.type === 'submit' && !!e.form && e.form.getAttribute('action') === '/login')"
+                             "(document.activeElement)"):
+                break
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "/login" not in page.url, page.url
+        focusable = "a[href], button, input:not([type=hidden]), select, textarea"
+        reachable = page.evaluate(f"() => [...document.querySelectorAll('{focusable}')]"
+                                  ".filter(e => e.offsetParent !== null).length")
+        seen, target = set(), None
+        for _ in range(reachable + 5):
+            page.keyboard.press("Tab")
+            info = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+                return {key: e.outerHTML.slice(0, 120), href: e.getAttribute('href'),
+                        outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2}; }""")
+            assert info["outline"], f"no visible focus on {info['key']}"
+            seen.add(info["key"])
+            if info["href"] == "/mina-uppgifter":
+                target = info
+                break
+        assert target is not None, "Mina uppgifter cannot be reached with Tab"
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url.endswith("/mina-uppgifter")
+        expect(page.locator("h1")).to_be_visible()
+        shot(page, "etjanst-keyboard-mina-uppgifter")
