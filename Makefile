@@ -95,8 +95,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy decision rules
 	$(BIN)/mypy adapters audit
 
+# The suite on two worker processes (pytest-xdist): each has its own database schema, ports and temp folders.
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 # published rule packs and guidelines are immutable: fail if one no longer matches its lock
 rules-verify: $(STAMP)

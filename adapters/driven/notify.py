@@ -5,9 +5,9 @@ the same port."""
 
 from __future__ import annotations
 
-import logging
+import structlog
 
-log = logging.getLogger("finaid.notify")
+log = structlog.get_logger("finaid.notify")
 
 
 class LogNotifier:
@@ -16,4 +16,4 @@ class LogNotifier:
 
     def notify(self, person_key: str, event: str) -> None:
         self.sent.append((person_key, event))
-        log.info("notification: %s for person %s…", event, person_key[:8])
+        log.info("etjanst.notification", notification=event, person_key=person_key[:8])

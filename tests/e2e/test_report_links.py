@@ -11,6 +11,7 @@ import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from adapters.driven.db.engine import Database
+from adapters.driven.identity import totp
 from adapters.driving.web.accounts import add_user, set_unit
 from adapters.driving.web.app import WebConfig, create_app
 from tests.e2e.browserkit import KEY, decided_database, serve
@@ -91,6 +93,9 @@ class _Links(HTMLParser):
             self.links.append(href)
 
 
+TOTP_SECRET = re.compile(r"<code>([A-Z2-7]{32})</code>")
+
+
 def _login(site: Site, username: str) -> httpx.Client:
     """A client that trusts only the test certificate, logged in (Secure cookies travel over https only)."""
     c = httpx.Client(verify=ssl.create_default_context(cafile=str(site.cert)), timeout=30)
@@ -100,6 +105,14 @@ def _login(site: Site, username: str) -> httpx.Client:
     r = c.post(f"{site.url}/login", data={"csrf_token": token.group(1), "username": username,
                                           "password": PASSWORD, "next": "/"})
     assert r.status_code == 303 and "Secure" in r.headers["set-cookie"], r.headers
+    # production: a local password needs its second factor; the first login enrols (the secret shown once)
+    assert r.headers["location"].startswith("/login/totp"), r.headers
+    page = c.get(f"{site.url}{r.headers['location']}")
+    secret, token = TOTP_SECRET.search(page.text), CSRF.search(page.text)
+    assert page.status_code == 200 and secret and token, page.text
+    r = c.post(f"{site.url}/login/totp", data={"csrf_token": token.group(1), "next": "/",
+                                               "code": totp.code_at(secret.group(1), datetime.now(UTC))})
+    assert r.status_code == 303 and not r.headers["location"].startswith("/login"), r.headers
     return c
 
 

@@ -90,4 +90,4 @@ def test_an_unknown_role_in_the_group_map_names_the_setting_and_the_allowed_role
     with pytest.raises(ConfigurationError) as e:
         sso_config(cfg)
     assert str(e.value) == ("FINAID_OIDC_GROUP_MAP: group 'fs-chefer' names the unknown role 'chef' "
-                            "(allowed: handler, supervisor, auditor, administrator)")
+                            "(allowed: handler, supervisor, auditor, administrator, inspector)")
