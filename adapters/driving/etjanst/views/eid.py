@@ -5,14 +5,11 @@ redirect back); a refused or broken login says so without detail (the reason is 
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from adapters.driven.identity import flowstate
 from adapters.driving.etjanst.common import (
     N_,
     SESSION_COOKIE,
@@ -32,21 +29,11 @@ FLOW_SECONDS = 600
 
 
 def _seal(services: EtjanstServices, data: dict[str, str]) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
-    return f"{body}.{services.store.sign('eid:' + body)}"
+    return flowstate.seal(services.store.sign, "eid", data)
 
 
 def _unseal(services: EtjanstServices, value: str | None) -> dict[str, str] | None:
-    if not value or value.count(".") != 1 or len(value) > 4096:
-        return None
-    body, tag = value.split(".")
-    if not hmac.compare_digest(tag, services.store.sign("eid:" + body)):
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(body.encode()))
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return flowstate.unseal(services.store.sign, "eid", value)
 
 
 def _refused(request: Request, status: int = 403) -> Response:

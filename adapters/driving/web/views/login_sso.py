@@ -9,15 +9,13 @@ through a page of ours (``continue.html``), so that the Strict session cookie is
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from adapters.driven.identity import flowstate
 from adapters.driven.identity.oidc import OidcError
 from adapters.driving.web.services import WebServices
 from adapters.driving.web.sso import REFUSED_SV, sign_in
@@ -29,21 +27,11 @@ FLOW_SECONDS = 600
 
 
 def _seal(services: WebServices, data: dict[str, str]) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
-    return f"{body}.{services.sessions.sign('oidc:' + body)}"
+    return flowstate.seal(services.sessions.sign, "oidc", data)
 
 
 def _unseal(services: WebServices, value: str | None) -> dict[str, str] | None:
-    if not value or value.count(".") != 1 or len(value) > 4096:
-        return None
-    body, tag = value.split(".")
-    if not hmac.compare_digest(tag, services.sessions.sign("oidc:" + body)):
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(body.encode()))
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return flowstate.unseal(services.sessions.sign, "oidc", value)
 
 
 def _refused(request: Request, reason: str, status: int = 403) -> Response:
