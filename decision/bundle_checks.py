@@ -38,14 +38,16 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _month(value: Any) -> date | None:
+def month_or_none(value: Any) -> date | None:
+    """The first day of a valid month field, else None (the field's schema error names it)."""
     try:
         return strict.month_start(value)
     except ValueError:
         return None
 
 
-def _ore(value: Any) -> int | None:
+def ore_or_none(value: Any) -> int | None:
+    """A valid kronor string in öre, else None (the field's schema error names it)."""
     try:
         return strict.parse_kronor(value)
     except ValueError:
@@ -107,7 +109,7 @@ def v2_errors(root: dict[str, Any], pnr_of: Callable[[Any], str | None]) -> list
         return []
     app = _obj(root.get("application"))
     errors: list[FieldError] = []
-    month = _month(app.get("month"))
+    month = month_or_none(app.get("month"))
     last_day = days_in_month(month) if month is not None else None
     household = [_obj(m) for m in _list(app.get("household"))]
     numbers = [pnr_of(m.get("personnummer")) for m in household]
@@ -174,7 +176,7 @@ def _aid_history(
                 errors.append(FieldError(f"{path}.person", "has more than one entry"))
             seen.add(person)
         first_raw, last_raw = entry.get("jobbstimulans_first_month"), entry.get("jobbstimulans_last_month")
-        first, last = _month(first_raw), _month(last_raw)
+        first, last = month_or_none(first_raw), month_or_none(last_raw)
         if last_raw is not None and first_raw is None:
             errors.append(
                 FieldError(f"{path}.jobbstimulans_first_month", "is required when jobbstimulans_last_month is given")
@@ -192,7 +194,7 @@ def _norm_adjustment(path: str, adj: dict[str, Any], last_day: int | None, error
     direction, reason = adj.get("direction"), adj.get("reason")
     amount_raw, days_raw = adj.get("amount"), adj.get("days")
     if direction == "raise":
-        amount = _ore(amount_raw)
+        amount = ore_or_none(amount_raw)
         if amount_raw is None:
             errors.append(FieldError(f"{path}.amount", "is required when direction is raise"))
         elif amount is not None and amount <= 0:

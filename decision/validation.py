@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from decision import strict
 from decision.bundle import FACT_TAGS, AnswerStatus, CaseBundle, CostKind, IncomeKind, Role, Source
-from decision.bundle_checks import v2_errors, version_errors
+from decision.bundle_checks import month_or_none, ore_or_none, v2_errors, version_errors
 from decision.errors import FieldError, InputError
 from decision.jsonload import MAX_BYTES, load_json, safe_key
 
@@ -145,20 +145,6 @@ def _pnr(value: Any) -> str | None:
         return None
 
 
-def _ore(value: Any) -> int | None:
-    try:
-        return strict.parse_kronor(value)
-    except ValueError:
-        return None
-
-
-def _month_start(value: Any) -> date | None:
-    try:
-        return strict.month_start(value)
-    except ValueError:
-        return None
-
-
 def _submitted(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
@@ -194,7 +180,7 @@ def cross_field_errors(data: Any) -> list[FieldError]:
         if count[Role.PARTNER] > 1:
             errors.append(FieldError("application.household", "must have at most one partner"))
     seen: set[str] = set()
-    month_start = _month_start(app.get("month"))
+    month_start = month_or_none(app.get("month"))
     submitted = _submitted(app.get("submitted_at"))
     for i, (m, role, number) in enumerate(zip(household, roles, numbers, strict=True)):
         path = f"application.household[{i}]"
@@ -227,7 +213,7 @@ def cross_field_errors(data: Any) -> list[FieldError]:
         ref(f"application.incomes[{i}].person", person)
         if person is not None and person in children and _enum(IncomeKind, inc.get("kind")) == IncomeKind.SALARY:
             ytd_raw = inc.get("year_to_date")
-            ytd, amount = _ore(ytd_raw), _ore(inc.get("amount"))
+            ytd, amount = ore_or_none(ytd_raw), ore_or_none(inc.get("amount"))
             if ytd_raw is None:
                 errors.append(
                     FieldError(f"application.incomes[{i}].year_to_date", "is required for a child's salary")
