@@ -26,8 +26,8 @@ demo: $(STAMP)
 	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) $(BIN)/finaid demo night --n 500 --out demo-output
 	@echo ""
 	@echo "Sökandes e-tjänst på exempelhushållen: kör  make etjanst  och öppna http://127.0.0.1:8010/"
-	@echo "  (prova också i ett mobilstort fönster); logga in som demopersonen 19850709-2388 (exempel 01:s sökande;"
-	@echo "  medsökande 19870311-4424 skriver under med sin egen inloggning). Handläggarnas arbetsyta på samma"
+	@echo "  (prova också i ett mobilstort fönster); välj demopersonen Sökande i exempel 01 (kommun 1287, 2 vuxna,"
+	@echo "  2 barn; Medsökande i samma hushåll skriver under med sin egen inloggning). Handläggarnas arbetsyta på samma"
 	@echo "  databas:  make web  (http://127.0.0.1:8000/, handlaggare1 / demo-handlaggare1)."
 
 # Debian packages the web app and its tests need: pango for PDF letters (weasyprint), chromium for the
@@ -95,11 +95,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy decision rules
 	$(BIN)/mypy adapters audit
 
-# The suite on two worker processes (pytest-xdist): each has its own database schema, ports and temp folders.
-# PYTEST_WORKERS=0 runs it in one process.
+# The suite on two worker processes (pytest-xdist): each has its own database schema, ports and temp folders;
+# a test file stays on one worker (--dist loadfile): its module fixtures are built once and its tests keep
+# their order (some build on the one before). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 # published rule packs and guidelines are immutable: fail if one no longer matches its lock
 rules-verify: $(STAMP)
