@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "examples" / "bundles" / "01-worked-example-couple-two-children.json"
 
 HELP_FORBIDDEN = ("sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "httpx", "weasyprint", "durable",
-                  "lxml", "psycopg")
+                  "lxml", "psycopg", "rich", "pydantic")
 DECIDE_FORBIDDEN = ("fastapi", "starlette", "uvicorn", "httpx", "weasyprint", "lxml", "jinja2")
 
 PROBE = "import sys; sys.argv = ['finaid', *sys.argv[1:]]; from adapters.driving.cli.main import main; main()"

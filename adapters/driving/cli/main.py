@@ -16,24 +16,7 @@ from typing import Annotated
 import typer
 
 from adapters.bootstrap import Services, bootstrap
-from adapters.driving.cli import (
-    audit,
-    batch,
-    case,
-    db,
-    demo,
-    doctor,
-    etjanst,
-    registry,
-    retention,
-    rules,
-    sandbox,
-    schema,
-    tokens,
-    units,
-    users,
-    web,
-)
+from adapters.driving.cli.lazy import LazyGroup
 from decision.errors import FinaidError, InputError
 
 app = typer.Typer(
@@ -47,10 +30,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help text: rendering it with rich costs more than the rest of --help
+    cls=LazyGroup,  # each command group's module is imported when that group runs (adapters/driving/cli/lazy.py)
 )
-for group in (case, schema, demo, doctor, audit, db, retention, batch, sandbox, registry, web, etjanst, users, units,
-              tokens, rules):
-    app.add_typer(group.app, name=group.NAME)
 
 
 @app.callback()
