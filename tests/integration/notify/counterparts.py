@@ -1,0 +1,86 @@
+"""Real counterparts for the notification channels, on loopback in the test process: an SMTP server
+(aiosmtpd) that receives mail over a socket, and an SMS gateway (http.server) that receives the JSON POST."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class MailServer:
+    port: int
+    refuse: str | None = None  # an SMTP reply to DATA instead of 250, e.g. "554 5.7.1 Refused"
+    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook
+        if self.refuse:
+            return self.refuse
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.received.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+@contextmanager
+def mail_server(refuse: str | None = None) -> Iterator[MailServer]:
+    server = MailServer(free_port(), refuse)
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Gateway:
+    url: str
+    status: int = 200
+    delay_s: float = 0.0
+    received: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
+
+
+@contextmanager
+def sms_gateway(status: int = 200, delay_s: float = 0.0) -> Iterator[Gateway]:
+    port = free_port()
+    gateway = Gateway(f"http://127.0.0.1:{port}/sms", status, delay_s)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's hook
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            gateway.received.append((dict(self.headers.items()), json.loads(body)))
+            time.sleep(gateway.delay_s)
+            self.send_response(gateway.status)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"id": "msg-1"}')
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield gateway
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
