@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import structlog
@@ -60,6 +60,21 @@ class NotifyMetrics(Collector):
     def value(self, channel: str, outcome: str) -> int:
         with self._lock:
             return self._counts.get((channel, outcome), 0)
+
+    def snapshot(self) -> list[list[Any]]:
+        """The counts as plain JSON-able rows [channel, outcome, n] (a batch worker hands them to its run)."""
+        with self._lock:
+            return [[c, o, n] for (c, o), n in sorted(self._counts.items())]
+
+    def since(self, before: list[list[Any]]) -> list[list[Any]]:
+        """What was counted after ``before`` (a snapshot) was taken."""
+        earlier = {(c, o): int(n) for c, o, n in before}
+        return [[c, o, n - earlier.get((c, o), 0)] for c, o, n in self.snapshot() if n > earlier.get((c, o), 0)]
+
+    def merge(self, rows: list[list[Any]]) -> None:
+        with self._lock:
+            for channel, outcome, n in rows:
+                self._counts[(channel, outcome)] = self._counts.get((channel, outcome), 0) + int(n)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
