@@ -19,9 +19,10 @@ from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.etjanst_contact import ContactStore
 from adapters.driven.notify import NOTIFICATIONS, SUBJECT, ContactNotifier, notifier_from_settings
+from adapters.driven.notify_channels import ChannelError, SmtpChannel
 from adapters.settings import Settings
 from audit.access import person_key
-from tests.integration.notify.counterparts import free_port, mail_server, sms_gateway
+from tests.integration.notify.counterparts import free_port, mail_server, sms_gateway, tls_pair
 
 KEY = b"finaid-notify-test-hmac-key-0123456789"
 PNR = "198507092388"
@@ -77,6 +78,20 @@ def test_an_email_goes_through_the_smtp_server_with_the_link_only(db: Database) 
     [read] = AccessLog(db, KEY).accesses_of(PNR)  # the contact was read to send: in the access log
     assert (read.actor, read.purpose, read.channel, read.action) == (
         "system:notify", "handlaggning", "etjanst", "etjanst_notify")
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_the_mail_goes_encrypted_and_an_untrusted_server_is_refused(db: Database, tmp_path: Path,
+                                                                    security: str) -> None:
+    server_ctx, client_ctx = tls_pair(tmp_path)
+    tls = {"starttls": server_ctx} if security == "starttls" else {"implicit_tls": server_ctx}
+    with mail_server(**tls) as server:  # type: ignore[arg-type]
+        SmtpChannel("127.0.0.1", server.port, security, "no-reply@kommun.example", 5.0,
+                    tls_context=client_ctx).send(EMAIL, SUBJECT, "Logga in: " + LINK)
+        with pytest.raises(ChannelError):  # the system's CA store does not trust the test's certificate
+            SmtpChannel("127.0.0.1", server.port, security, "no-reply@kommun.example", 5.0).send(EMAIL, SUBJECT, "x")
+    [(to, msg)] = server.received
+    assert to == [EMAIL] and LINK in msg.get_content()
 
 
 def test_an_sms_is_posted_to_the_gateway_with_its_token(db: Database) -> None:
