@@ -16,15 +16,12 @@ process's; outcome ``sent``, ``failed``, ``no_contact``, or ``logged`` for the l
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 import structlog
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 
+from adapters.driven.metrics import NotifyMetrics
 from decision.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -46,48 +43,7 @@ SMS_TEXT = ("Nytt för dig i kommunens e-tjänst. Logga in för att läsa: {link
             "(New for you in the municipality's e-service. Log in to read it.)")
 
 
-class NotifyMetrics(Collector):
-    """Notifications per channel and outcome in this process (plain counts; no label holds personal data)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[tuple[str, str], int] = {}
-
-    def count(self, channel: str, outcome: str) -> None:
-        with self._lock:
-            self._counts[(channel, outcome)] = self._counts.get((channel, outcome), 0) + 1
-
-    def value(self, channel: str, outcome: str) -> int:
-        with self._lock:
-            return self._counts.get((channel, outcome), 0)
-
-    def snapshot(self) -> list[list[Any]]:
-        """The counts as plain JSON-able rows [channel, outcome, n] (a batch worker hands them to its run)."""
-        with self._lock:
-            return [[c, o, n] for (c, o), n in sorted(self._counts.items())]
-
-    def since(self, before: list[list[Any]]) -> list[list[Any]]:
-        """What was counted after ``before`` (a snapshot) was taken."""
-        earlier = {(c, o): int(n) for c, o, n in before}
-        return [[c, o, n - earlier.get((c, o), 0)] for c, o, n in self.snapshot() if n > earlier.get((c, o), 0)]
-
-    def merge(self, rows: list[list[Any]]) -> None:
-        with self._lock:
-            for channel, outcome, n in rows:
-                self._counts[(channel, outcome)] = self._counts.get((channel, outcome), 0) + int(n)
-
-    def collect(self) -> Iterator[Metric]:
-        with self._lock:
-            counts = dict(self._counts)
-        family = CounterMetricFamily("finaid_notifications", "notifications to applicants per channel (log, smtp, "
-                                     "sms) and outcome (sent, failed, no_contact, logged)",
-                                     labels=["channel", "outcome"])
-        for (channel, outcome), n in sorted(counts.items()):
-            family.add_metric([channel, outcome], float(n))
-        yield family
-
-
-NOTIFICATIONS = NotifyMetrics()
+NOTIFICATIONS = NotifyMetrics()  # this process's counts (/metrics; a batch worker hands its own to the run)
 
 
 class LogNotifier:

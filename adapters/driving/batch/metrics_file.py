@@ -15,8 +15,7 @@ from pathlib import Path
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from adapters.driven.metrics import RegistryMetrics, write_textfile
-from adapters.driven.notify import NotifyMetrics
+from adapters.driven.metrics import NotifyMetrics, RegistryMetrics, write_textfile
 from adapters.driving.batch.config import BatchOutcome
 
 STATUSES = ("decided", "failed", "failed_permanent", "lease_lost")

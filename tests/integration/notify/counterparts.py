@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import threading
 import time
@@ -19,11 +18,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.e2e.browserkit import _free_port as free_port
 
 
 @dataclass

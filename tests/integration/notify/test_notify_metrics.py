@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapters.driven.clock import DemoClock
 from adapters.driven.db import migrate
 from adapters.driven.db.engine import Database
-from adapters.driven.notify import NOTIFICATIONS, LogNotifier, NotifyMetrics
+from adapters.driven.metrics import NotifyMetrics
+from adapters.driven.notify import NOTIFICATIONS, LogNotifier
 from adapters.driving.batch.config import BatchOutcome, WorkerEnd
 from adapters.driving.batch.metrics_file import write_run_metrics
 from adapters.driving.etjanst.app import create_etjanst_app
