@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 
 from adapters.driven.db.engine import Database
 from adapters.driven.db.etjanst_models import Contact, Draft
@@ -53,7 +53,11 @@ class ContactStore:
     def remove(self, person_key: str) -> bool:
         """The person takes their contact back: the row is deleted. Whether there was one."""
         with self.db.transaction() as s:
-            return bool(s.execute(delete(Contact).where(Contact.person_key == person_key)).rowcount)
+            row = s.get(Contact, person_key)
+            if row is None:
+                return False
+            s.delete(row)
+            return True
 
 
 def purge_contacts(db: Database, before: datetime, at: datetime, actor: str, dry_run: bool = False) -> int:
