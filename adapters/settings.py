@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import SettingsConfigDict, SettingsError
 
+from adapters.settings_notify import NotifySettings
 from decision.errors import ConfigurationError
 
 DB_SCHEMES = ("sqlite", "postgres", "postgresql", "postgresql+psycopg")
 
 
-class Settings(BaseSettings):
+class Settings(NotifySettings):
+    """Every ``FINAID_*`` setting (the notification ones in adapters/settings_notify.py)."""
+
     model_config = SettingsConfigDict(env_prefix="FINAID_", extra="ignore")
 
     mode: Literal["production", "demo"] = Field(

@@ -6,6 +6,8 @@
   observed can be handed to the run (``snapshot``/``merge``) and written to one textfile.
 - :class:`FiguresCollector` turns the database's figures (adapters/driven/db/metrics.py) into metric
   families when Prometheus scrapes ``/metrics``.
+- :class:`NotifyMetrics`: notifications to applicants per channel and outcome (adapters/driven/notify.py counts
+  them), ``finaid_notifications_total``; plain numbers too, so a batch worker hands its counts to the run.
 - :func:`write_textfile` writes collectors in node_exporter's textfile-collector format (atomically).
 
 No label ever carries personal data: agencies, states, queues, actions, chain names and hash prefixes only.
@@ -85,12 +87,8 @@ class RegistryMetrics(Collector):
                 cumulative.append((bound, float(running)))
             hist.add_metric([agency], cumulative, sums[agency])
         yield hist
-        counter = CounterMetricFamily("finaid_registry_answers", "registry answers per agency and status "
-                                      "(ok, no_data: the agency answered; unavailable: it did not)",
-                                      labels=["agency", "status"])
-        for (agency, status), n in sorted(answers.items()):
-            counter.add_metric([agency, status], float(n))
-        yield counter
+        yield counter("finaid_registry_answers", "registry answers per agency and status (ok, no_data: the agency "
+                      "answered; unavailable: it did not)", ["agency", "status"], answers)
         ratio = GaugeMetricFamily("finaid_registry_availability_ratio", "share of answers per agency that were "
                                   "available (ok or no_data) since this process started", labels=["agency"])
         for agency in sorted({a for a, _ in answers}):
@@ -98,6 +96,51 @@ class RegistryMetrics(Collector):
             good = sum(n for (a, s), n in answers.items() if a == agency and s in AVAILABLE)
             ratio.add_metric([agency], good / total)
         yield ratio
+
+
+class NotifyMetrics(Collector):
+    """Notifications per channel and outcome in this process (plain counts; no label holds personal data)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def count(self, channel: str, outcome: str) -> None:
+        with self._lock:
+            self._counts[(channel, outcome)] = self._counts.get((channel, outcome), 0) + 1
+
+    def value(self, channel: str, outcome: str) -> int:
+        with self._lock:
+            return self._counts.get((channel, outcome), 0)
+
+    def snapshot(self) -> list[list[Any]]:
+        """The counts as plain JSON-able rows [channel, outcome, n] (a batch worker hands them to its run)."""
+        with self._lock:
+            return [[c, o, n] for (c, o), n in sorted(self._counts.items())]
+
+    def since(self, before: list[list[Any]]) -> list[list[Any]]:
+        """What was counted after ``before`` (a snapshot) was taken."""
+        earlier = {(c, o): int(n) for c, o, n in before}
+        return [[c, o, n - earlier.get((c, o), 0)] for c, o, n in self.snapshot() if n > earlier.get((c, o), 0)]
+
+    def merge(self, rows: list[list[Any]]) -> None:
+        with self._lock:
+            for channel, outcome, n in rows:
+                self._counts[(channel, outcome)] = self._counts.get((channel, outcome), 0) + int(n)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            counts = dict(self._counts)
+        yield counter("finaid_notifications", "notifications to applicants per channel (log, smtp, sms) and "
+                      "outcome (sent, failed, no_contact, logged)", ["channel", "outcome"], counts)
+
+
+def counter(name: str, doc: str, labels: list[str], counts: dict[tuple[str, str], int]) -> CounterMetricFamily:
+    """A counter family with one sample per label pair (sorted: the exposition is stable)."""
+    family = CounterMetricFamily(name, doc, labels=labels)
+    for pair, n in sorted(counts.items()):
+        family.add_metric(list(pair), float(n))
+    return family
 
 
 def _bound(b: float) -> str:

@@ -106,7 +106,9 @@ def test_purge_deletes_personal_data_and_keeps_the_trail_verifiable(database: Te
     proc = database.cli("retention", "purge", "--before", tomorrow, env=EXEMPT_ENV)
     assert proc.returncode == 0, proc.stderr
     assert {line.split(": ", 1)[1] for line in proc.stdout.splitlines()[1:] if line.startswith("  ")} == purged_ids
-    assert proc.stdout.splitlines()[-1].startswith("purged 0 e-service draft(s) never sent")  # none in this database
+    assert proc.stdout.splitlines()[-2].startswith("purged 0 e-service draft(s) never sent")  # none in this database
+    assert proc.stdout.splitlines()[-1] == (
+        "purged 0 e-service contact(s) for notifications of persons with no case or draft kept")
     assert purge(database.db, date.today() + timedelta(days=1), EXEMPTIONS, "system:test").purged == []  # done once
 
     # ids and hashes stay; personal content is gone; one purge event per case

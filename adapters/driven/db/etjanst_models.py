@@ -1,5 +1,6 @@
-"""The applicants' e-service's tables (migration 0010): its sessions, the drafts kept until sent, and the
-attachments (stored with their sha256). Personal content is marked ``# personal``; retention blanks it."""
+"""The applicants' e-service's tables (migration 0010; the contact for notifications 0013): its sessions, the
+drafts kept until sent, the attachments (stored with their sha256) and where a person wants to be notified.
+Personal content is marked ``# personal``; retention blanks it."""
 
 from __future__ import annotations
 
@@ -78,4 +79,18 @@ class InformationRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answer: Mapped[str | None] = mapped_column(Text)  # personal
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Contact(Base):
+    """Where an applicant wants to be told that something happened (migration 0013): given under Mina uppgifter
+    → Avisering, keyed by the person's keyed HMAC; removed by the person, blanked by retention."""
+
+    __tablename__ = "etjanst_contact"
+
+    person_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed HMAC, not personal
+    email: Mapped[str | None] = mapped_column(String(254))  # personal
+    mobile: Mapped[str | None] = mapped_column(String(16))  # personal (E.164, +46…)
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

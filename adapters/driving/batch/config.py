@@ -36,6 +36,7 @@ class WorkerEnd:
     db_unreachable_s: float = 0.0
     stopped: bool = False
     registry: dict[str, Any] = field(default_factory=dict)  # the worker's RegistryMetrics.snapshot()
+    notifications: list[list[Any]] = field(default_factory=list)  # the worker's notifications (NotifyMetrics.since)
 
 
 @dataclass
@@ -49,12 +50,14 @@ class BatchOutcome:
     db_unreachable_s: float = 0.0  # the longest any worker waited for the database
     stopped: bool = False  # a worker stopped early: the database was unreachable beyond the bound
     registry: list[dict[str, Any]] = field(default_factory=list)  # each worker's registry metrics
+    notifications: list[list[Any]] = field(default_factory=list)  # [channel, outcome, n] from every worker
 
     def ended(self, end: WorkerEnd) -> None:
         self.db_unreachable_s = max(self.db_unreachable_s, end.db_unreachable_s)
         self.stopped = self.stopped or end.stopped
         if end.registry:
             self.registry.append(end.registry)
+        self.notifications.extend(end.notifications)
 
     @property
     def technical_failures(self) -> int:

@@ -28,7 +28,9 @@ def worker_loop(
     beyond that the worker stops cleanly: what it holds is released by its lease, the next run resumes.
     """
     from adapters.driven.db.store import CaseStore
+    from adapters.driven.notify import NOTIFICATIONS
 
+    told_before = NOTIFICATIONS.snapshot()  # this worker's notifications are what it adds (automated decisions)
     db = Database(cfg.db_url, cfg.db_schema)
     outage = Outage(cfg.db_retry_s)
     try:
@@ -59,4 +61,5 @@ def worker_loop(
             worker.close()
     finally:
         db.dispose()
-    return WorkerEnd(round(outage.unreachable_s, 3), outage.gave_up, services.registry_observer.snapshot())
+    return WorkerEnd(round(outage.unreachable_s, 3), outage.gave_up, services.registry_observer.snapshot(),
+                     NOTIFICATIONS.since(told_before))

@@ -3,7 +3,8 @@ docs/operations.md "Health checks and metrics"): written once at the end of ``fi
 the previous run's.
 
 Nothing is pushed anywhere: node_exporter reads the file on each scrape. The file holds the run's figures and
-the registry calls its workers made (merged from every worker process), never personal data.
+the registry calls its workers made and the applicants they notified (merged from every worker process), never
+personal data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from adapters.driven.metrics import RegistryMetrics, write_textfile
+from adapters.driven.metrics import NotifyMetrics, RegistryMetrics, write_textfile
 from adapters.driving.batch.config import BatchOutcome
 
 STATUSES = ("decided", "failed", "failed_permanent", "lease_lost")
@@ -54,4 +55,6 @@ def write_run_metrics(path: Path, outcome: BatchOutcome) -> None:
     registry = RegistryMetrics()
     for snapshot in outcome.registry:
         registry.merge(snapshot)
-    write_textfile(path, [RunCollector(outcome), registry])
+    told = NotifyMetrics()  # the applicants told by the night's automated decisions (adapters/driven/notify.py)
+    told.merge(outcome.notifications)
+    write_textfile(path, [RunCollector(outcome), registry, told])

@@ -308,12 +308,28 @@ def _operations(s: Services) -> list[Check]:
     return out
 
 
+def _notifications(s: Services) -> list[Check]:
+    """How applicants are told that something happened (docs/etjanst.md "Avisering"): outside demo mode the
+    log is no notification at all, so it is ✗; an incomplete smtp or sms channel names the setting."""
+    from adapters.driven.notify import notify_problem
+
+    cfg = s.settings
+    fix = "set FINAID_NOTIFY=smtp or sms with its FINAID_NOTIFY_* settings (docs/etjanst.md \"Avisering\")"
+    if cfg.notify == "log":
+        return [Check("notifications", cfg.demo, "FINAID_NOTIFY=log: applicants are told nothing, a log line only"
+                      + (" (demo mode)" if cfg.demo else ""), fix)]
+    problem = notify_problem(cfg)
+    where = cfg.notify_smtp_host if cfg.notify == "smtp" else cfg.notify_sms_url
+    return [Check("notifications", problem is None, problem or f"{cfg.notify} through {where}, link "
+                  f"{cfg.notify_link}", fix, (WEB,))]
+
+
 def run_checks(s: Services, today: date | None = None) -> list[Check]:
     """Every check, in the order the operator reads them; one failing check never hides the others."""
     day = today or s.clock.now().date()
     groups: list[Callable[[], list[Check]]] = [
         lambda: _database(s), lambda: _identity_provider(s), lambda: _keys(s), lambda: _registry(s, day),
-        lambda: _rules(s, day), lambda: _system(s), lambda: _operations(s),
+        lambda: _rules(s, day), lambda: _system(s), lambda: _operations(s), lambda: _notifications(s),
     ]
     out: list[Check] = []
     for group in groups:

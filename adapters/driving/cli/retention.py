@@ -46,3 +46,7 @@ def retention_purge(
     drafts = purge_unsent_drafts(s.database, now - timedelta(days=days), now, s.actor, dry_run)
     print(f"{verb} {len(drafts)} e-service draft(s) never sent and unchanged for {days} days "
           "(FINAID_ETJANST_DRAFT_RETENTION_DAYS)")
+    from adapters.driven.db.etjanst_contact import purge_contacts
+
+    contacts = purge_contacts(s.database, now - timedelta(days=days), now, s.actor, dry_run)
+    print(f"{verb} {contacts} e-service contact(s) for notifications of persons with no case or draft kept")

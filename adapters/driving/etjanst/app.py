@@ -39,6 +39,23 @@ def create_etjanst_app(config: EtjanstConfig, db: Database, services: Services |
         return Response((TEMPLATES / "etjanst.css").read_bytes(), media_type="text/css",
                         headers={"Cache-Control": "public, max-age=3600"})
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """This process's notifications to applicants, as the workbench's /metrics is guarded (health.py)."""
+        from prometheus_client import CollectorRegistry
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+        from adapters.driven.notify import NOTIFICATIONS
+        from adapters.driving.web.health import metrics_refused
+
+        token = services.settings.metrics_token if services is not None else None
+        denied = metrics_refused(request, token.get_secret_value().encode("utf-8") if token else None)
+        if denied is not None:
+            return denied
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(NOTIFICATIONS)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     return app
 
 
@@ -63,4 +80,8 @@ def create_etjanst_app_from_services(services: Services, host: str | None = None
         from adapters.driven.virus import ClamdScanner
 
         scanner = ClamdScanner(cfg.etjanst_clamd)
-    return create_etjanst_app(config, services.database, services, identity=identity, scanner=scanner)
+    from adapters.driven.notify import notifier_from_settings
+
+    notifier = notifier_from_settings(cfg, services.database, services.hmac_key, services.clock)
+    return create_etjanst_app(config, services.database, services, identity=identity, scanner=scanner,
+                              notifier=notifier)

@@ -10,6 +10,7 @@ from adapters.driven.clock import SystemClock
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.etjanst import EtjanstStore
+from adapters.driven.db.etjanst_contact import ContactStore
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driven.notify import LogNotifier
 from adapters.driving.etjanst.config import EtjanstConfig
@@ -55,6 +56,7 @@ class EtjanstServices:
             raise ConfigurationError("the e-service needs a virus scanner outside demo mode: see docs/etjanst.md")
         self.scanner: VirusScanner = scanner or NoScanner()
         self.notifier: Notifier = notifier or LogNotifier()
+        self.contacts = ContactStore(db, self.clock.now)  # where a person wants notifications (Avisering)
         self.login_limit = Limiter(config.login_per_minute, 60.0)
         self.submit_limit = Limiter(config.submit_per_hour, 3600.0)
 

@@ -74,5 +74,9 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
 
 def create_app_from_services(services: Services, host: str | None = None) -> FastAPI:
     """The app as ``finaid web serve`` runs it: configured from the services' settings, on their database."""
+    from adapters.driven.notify import channel_from_settings
+
     config = WebConfig.from_settings(host, services.settings, registry_factory=services.registry_source)
+    if services.settings.notify != "log":
+        channel_from_settings(services.settings)  # a bad FINAID_NOTIFY* setting stops the start, named
     return create_app(config, services.database, services)

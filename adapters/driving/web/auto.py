@@ -41,7 +41,7 @@ def maybe_auto_approve(db: Database, decision_id: str, application_id: str,
     if not configured:
         return None
     try:
-        p = ports(Policy(), letters, clock)
+        p = ports(Policy(), letters, clock, db=db)
         return automate(SqlUnitOfWork(db), p.letters, p.clock, decision_id, application_id, configured, p.notifier)
     except Exception as e:  # noqa: BLE001 - the handler decides instead
         log.warning("auto_decision_failed", decision=decision_id, error=type(e).__name__)

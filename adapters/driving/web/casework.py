@@ -72,7 +72,7 @@ def plan_change(db: Database, identity: Identity, application_id: str, req: corr
 def change(db: Database, identity: Identity, application_id: str, req: correcting.ChangeRequest, policy: Policy,
            letters: LetterRenderer | None, clock: Clock) -> Result:
     _require(identity, Action.SIGN)
-    return correcting.change(SqlUnitOfWork(db), ports(policy, letters, clock), _signer(identity, Role.HANDLER),
+    return correcting.change(SqlUnitOfWork(db), ports(policy, letters, clock, db=db), _signer(identity, Role.HANDLER),
                              application_id, req, policy)
 
 

@@ -4,10 +4,10 @@
 - ``GET /healthz``: 200 while the process answers (no database touched).
 - ``GET /readyz``: 200 when the database answers and its schema is at the release's revision; else 503 with
   the reason (the kind of problem only: no host, user or password).
-- ``GET /metrics``: Prometheus text format — the database's figures (adapters/driven/db/metrics.py) and the
-  registry client's, observed in this process. With ``FINAID_METRICS_TOKEN`` set it asks for
-  ``Authorization: Bearer <token>`` from anywhere; without it only a loopback client that came through no
-  proxy (no ``Forwarded``/``X-Forwarded-For`` header) may scrape.
+- ``GET /metrics``: Prometheus text format — the database's figures (adapters/driven/db/metrics.py), the
+  registry client's and the notifications to applicants (``finaid_notifications_total``), observed in this
+  process. With ``FINAID_METRICS_TOKEN`` set it asks for ``Authorization: Bearer <token>`` from anywhere;
+  without it only a loopback client that came through no proxy (no ``Forwarded``/``X-Forwarded-For`` header) may scrape.
 
 None of them needs a login, writes the access log, or shows personal data.
 """
@@ -35,11 +35,13 @@ def install(app: FastAPI, registry_metrics: Any = None) -> None:
     from adapters.driven.db.metrics import figures, not_ready
     from adapters.driven.db.migrate import head
     from adapters.driven.metrics import FiguresCollector, RegistryMetrics
+    from adapters.driven.notify import NOTIFICATIONS
 
     services: WebServices = app.state.services
     registry = CollectorRegistry(auto_describe=False)
     registry.register(FiguresCollector(lambda: figures(services.db, services.clock.now())))
     registry.register(registry_metrics if registry_metrics is not None else RegistryMetrics())
+    registry.register(NOTIFICATIONS)  # this process's notifications to applicants (adapters/driven/notify.py)
     release = head()
 
     @app.get("/healthz", include_in_schema=False)
@@ -55,13 +57,13 @@ def install(app: FastAPI, registry_metrics: Any = None) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
-        refused = _refused(request, services.config.metrics_token)
+        refused = metrics_refused(request, services.config.metrics_token)
         if refused is not None:
             return refused
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _refused(request: Request, token: bytes | None) -> Response | None:
+def metrics_refused(request: Request, token: bytes | None) -> Response | None:
     if token:
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")

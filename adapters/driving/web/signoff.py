@@ -23,7 +23,7 @@ from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, SignOff
 from adapters.driven.db.repositories import pending_first_row
 from adapters.driven.db.uow import SqlUnitOfWork
-from adapters.driven.notify import LogNotifier
+from adapters.driven.notify import configured_notifier
 from adapters.driving.web import reason_codes
 from adapters.driving.web.auth import Identity
 from adapters.driving.web.roles import Action, Role, allowed
@@ -79,18 +79,18 @@ class _DefaultLetters:
 
 
 def ports(policy: Policy, letters: LetterRenderer | None = None, clock: Clock | None = None,
-          notifier: Notifier | None = None) -> SignOffPorts:
+          notifier: Notifier | None = None, db: Database | None = None) -> SignOffPorts:
     """The sign-off's ports; ``clock`` is the bootstrap's (every page and the night pass theirs; tools and
     tests without one get the system clock of adapters/driven/clock.py). ``notifier`` tells the applicant a
-    decision was made (default: the log notifier, adapters/driven/notify.py — the demo's; a municipality's
-    e-mail or SMS gateway implements the same port)."""
+    decision was made (default: the one ``FINAID_NOTIFY`` configures on ``db``, adapters/driven/notify.py —
+    the log notifier in demo mode or without a database)."""
     return SignOffPorts(
         clock=clock if clock is not None else SystemClock(),
         reason_codes=lambda municipality: reason_codes.for_municipality(municipality, policy.reason_codes_dir),
         overrides=override_evaluator(),
         letters=letters if letters is not None else _DefaultLetters(),
         line_group=line_group,
-        notifier=notifier if notifier is not None else LogNotifier(),
+        notifier=notifier if notifier is not None else configured_notifier(db, clock),
     )
 
 
@@ -110,7 +110,7 @@ def sign(db: Database, identity: Identity, application_id: str, req: SignRequest
          letters: LetterRenderer | None = None, clock: Clock | None = None) -> Result:
     """Approve, amend or reject one proposal (the first signature)."""
     _require(identity, Action.SIGN)
-    return use_case.sign(SqlUnitOfWork(db), ports(policy, letters, clock), _signer(identity, Role.HANDLER),
+    return use_case.sign(SqlUnitOfWork(db), ports(policy, letters, clock, db=db), _signer(identity, Role.HANDLER),
                          application_id, req, policy)
 
 
@@ -119,7 +119,8 @@ def countersign(db: Database, identity: Identity, application_id: str, first_id:
     """The second signature (four eyes): another person with the supervisor role."""
     _require(identity, Action.SECOND_SIGN)
     signer = Signer(identity.actor, identity.display_name, identity.title, Role.SUPERVISOR.value)
-    return use_case.countersign(SqlUnitOfWork(db), ports(Policy(), letters, clock), signer, application_id, first_id)
+    return use_case.countersign(SqlUnitOfWork(db), ports(Policy(), letters, clock, db=db), signer, application_id,
+                                first_id)
 
 
 def refuse(db: Database, identity: Identity, application_id: str, first_id: str, reason_code: str,
@@ -127,7 +128,7 @@ def refuse(db: Database, identity: Identity, application_id: str, first_id: str,
     """The supervisor does not countersign: the proposal goes back to the handlers (state proposed)."""
     _require(identity, Action.SECOND_SIGN)
     signer = Signer(identity.actor, identity.display_name, identity.title, Role.SUPERVISOR.value)
-    return use_case.refuse(SqlUnitOfWork(db), ports(policy, None, clock), signer, application_id, first_id,
+    return use_case.refuse(SqlUnitOfWork(db), ports(policy, None, clock, db=db), signer, application_id, first_id,
                            reason_code, motivation)
 
 
@@ -135,7 +136,7 @@ def return_for_information(db: Database, identity: Identity, application_id: str
                            reason_code: str, motivation: str, policy: Policy, clock: Clock | None = None) -> Result:
     """More information is needed: state ``returned``; a new revision starts at received."""
     _require(identity, Action.RETURN)
-    return use_case.return_for_information(SqlUnitOfWork(db), ports(policy, None, clock),
+    return use_case.return_for_information(SqlUnitOfWork(db), ports(policy, None, clock, db=db),
                                            _signer(identity, Role.HANDLER), application_id, decision_id,
                                            reason_code, motivation)
 

@@ -58,3 +58,46 @@ def test_unsent_drafts_older_than_the_setting_are_blanked(tmp_path: Path) -> Non
         assert purge_unsent_drafts(db, before, NOW, "user:admin") == []  # done once
     finally:
         db.dispose()
+
+
+def test_a_contact_for_notifications_is_blanked_when_nothing_of_the_person_is_kept(tmp_path: Path) -> None:
+    """Retention blanks a person's e-mail address and mobile number once their cases are purged and they have no
+    draft left (and the contact is older than the draft retention); a person with a kept case or draft, or a
+    contact given recently, keeps it. One audit event counts them (no person, no address)."""
+    from adapters.driven.db.etjanst_contact import ContactStore, purge_contacts
+    from adapters.driven.db.etjanst_models import Contact
+    from adapters.driven.db.models import Application
+
+    db = Database(f"sqlite:///{tmp_path / 'finaid.db'}")
+    migrate.upgrade(db)
+    try:
+        old = NOW - timedelta(days=40)
+        contacts = ContactStore(db, lambda: old)
+        for key in ("gone", "case", "draft", "partner"):
+            contacts.save(key * 4, f"{key}@example.se", "+46701234567")
+        ContactStore(db, lambda: NOW).save("recent" * 4, "recent@example.se", None)
+        with db.transaction() as s:
+            for app_id, key, purged in (("A-GONE", "gone", NOW), ("A-CASE", "case", None)):
+                s.add(Application(id=app_id, municipality="1287", month="2026-11", state="signed",
+                                  household_key=None if purged else key * 4, created_at=old, updated_at=old,
+                                  last_note_at=old, purged_at=purged))
+            s.add(_draft("D-KEPT", "draft", 3))
+            s.add(_draft("D-PARTNER", "awaiting_partner", 3))
+        with db.transaction() as s:
+            s.get(Draft, "D-KEPT").applicant_key = "draft" * 4  # type: ignore[union-attr]
+            s.get(Draft, "D-PARTNER").partner_key = "partner" * 4  # type: ignore[union-attr]
+        before = NOW - timedelta(days=30)
+        assert purge_contacts(db, before, NOW, "user:admin", dry_run=True) == 1
+        assert contacts.get("gone" * 4) is not None  # a dry run
+        assert purge_contacts(db, before, NOW, "user:admin") == 1
+        assert contacts.get("gone" * 4) is None
+        with db.read() as s:
+            row = s.get(Contact, "gone" * 4)
+            assert row is not None and row.email is None and row.mobile is None and row.purged_at is not None
+            [event] = s.execute(select(AuditEvent).where(AuditEvent.event == "contacts_purged")).scalars()
+            assert json.loads(event.payload)["count"] == 1 and "example.se" not in event.payload
+        for key in ("case", "draft", "partner", "recent"):
+            assert contacts.get(key * 4) is not None, key
+        assert purge_contacts(db, before, NOW, "user:admin") == 0  # done once
+    finally:
+        db.dispose()

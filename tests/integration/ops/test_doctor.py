@@ -30,7 +30,7 @@ TODAY = date(2026, 11, 25)  # the published packs cover this month and the next
 NAMES = ("database", "migrations", "roles and grants", "administrator", "access-log key", "session secret",
          "registry settings", "registry key", "client certificate", "CA certificate", "registry ping",
          "rule-pack locks", "rule pack for this month", "rule pack for next month", "time zone", "report space",
-         "backups", "metrics token")
+         "backups", "metrics token", "notifications")
 
 
 def certificate(folder: Path, name: str, days: int) -> tuple[Path, Path]:
@@ -72,7 +72,9 @@ def healthy(tmp_path: Path, registry: int) -> dict[str, Any]:
     return dict(db_url=url, hmac_key="k" * 64, web_session_secret="s" * 64, report_dir=tmp_path / "reports",
                 backup_dir=tmp_path / "backups", metrics_token="m" * 40,
                 ssbtek_url=f"https://127.0.0.1:{registry}/ssbtek", ssbtek_cert=cert, ssbtek_key=key, ssbtek_ca=ca,
-                ssbtek_organisationsnummer="212000000000", ssbtek_aktorsid="A123")
+                ssbtek_organisationsnummer="212000000000", ssbtek_aktorsid="A123",
+                notify="sms", notify_link="https://etjanst.kommun.example/", notify_sms_url="https://sms.kommun.example/",
+                notify_sms_token="t" * 32)
 
 
 def doctor(fields: dict[str, Any], today: date = TODAY) -> dict[str, Check]:
@@ -112,6 +114,7 @@ BREAK: dict[str, Callable[[dict[str, Any], Path, pytest.MonkeyPatch], date]] = {
     "report space": lambda f, p, m: m.setattr(checks, "MIN_FREE_BYTES", 1 << 62) or TODAY,
     "backups": lambda f, p, m: f.update(backup_keep_days=120) or TODAY,
     "metrics token": lambda f, p, m: f.update(metrics_token="kort") or TODAY,
+    "notifications": lambda f, p, m: f.update(notify="log") or TODAY,  # production: the log tells nobody
 }
 
 
@@ -191,3 +194,17 @@ def test_a_stale_backup_is_a_cross_and_none_yet_is_not(healthy: dict[str, Any], 
     old.write_bytes(b"x")
     line = doctor(healthy)["backups"].line()
     assert line.startswith("✗ backups: newest in ") and "is 5 day(s) old" in line and "finaid-backup.timer" in line
+
+
+def test_notifications_name_what_is_missing_and_the_log_is_a_tick_only_in_demo_mode(healthy: dict[str, Any]) -> None:
+    smtp = {**healthy, "notify": "smtp", "notify_smtp_host": "mail.kommun.example"}
+    line = doctor(smtp)["notifications"].line()
+    assert line.startswith("✗ notifications: FINAID_NOTIFY=smtp needs FINAID_NOTIFY_SMTP_FROM"), line
+    smtp["notify_smtp_from"] = "no-reply@kommun.example"
+    assert doctor(smtp)["notifications"].line() == (
+        "✓ notifications: smtp through mail.kommun.example, link https://etjanst.kommun.example/")
+    production = doctor({**healthy, "notify": "log"})["notifications"].line()
+    assert production.startswith("✗ notifications: FINAID_NOTIFY=log: applicants are told nothing")
+    assert " — set FINAID_NOTIFY=smtp or sms" in production
+    demo = doctor({**healthy, "notify": "log", "mode": "demo"})["notifications"]
+    assert demo.ok and demo.detail.endswith("(demo mode)")

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import EtjanstStore
 from adapters.driven.db.models import Application
-from adapters.driven.notify import LogNotifier
+from adapters.driven.notify import configured_notifier
 from adapters.driving.web.roles import Action
 from adapters.driving.web.views.common import Ctx, _ctx, _form, render, visible_case
 from decision.services.etjanst import CannotRequest, Notifier, request_information
@@ -21,10 +21,12 @@ MAX_MESSAGE = 2000
 
 
 def notifier(request: Request) -> Notifier:
-    """The app's notifier (a log line in demo mode), set on ``app.state.notifier`` by whoever wires another."""
+    """The app's notifier: ``app.state.notifier`` when one was wired (tests), else the configured one
+    (``FINAID_NOTIFY``; a log line in demo mode), built once per app."""
     found = getattr(request.app.state, "notifier", None)
     if found is None:
-        found = request.app.state.notifier = LogNotifier()
+        services = request.app.state.services
+        found = request.app.state.notifier = configured_notifier(services.db, services.clock)
     return found
 
 
