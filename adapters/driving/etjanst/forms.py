@@ -13,6 +13,7 @@ from typing import Any
 from adapters.driving.etjanst.common import N_
 from decision import strict
 from decision.bundle import CaseBundle
+from decision.bundle_parts import DOCUMENT_HASH
 from decision.errors import InputError
 from decision.validation import parse_bundle
 
@@ -181,7 +182,7 @@ def document_ref(attachment_id: str, sha256: str) -> str:
     """A cost's /2 ``document``: the attachment's id and the sha256 of its stored content,
     ``<id>:sha256:<hex>`` — so the document's hash is part of the bundle and of the revision's content hash (a
     komplettering that only adds or replaces a document is a new revision)."""
-    return f"{attachment_id}:sha256:{sha256}"
+    return f"{attachment_id}{DOCUMENT_HASH}{sha256}"
 
 
 def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str, month: str, kind: str,
