@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from decision.bundle_parts import ATTACHMENT_MAX_BYTES
 from decision.errors import ConfigurationError
 
 DB_SCHEMES = ("sqlite", "postgres", "postgresql", "postgresql+psycopg")
@@ -177,7 +178,8 @@ class Settings(BaseSettings):
         default=None, pattern=r"^[0-9]{4}$", description="kommunkod of a first application made in the e-service"
     )
     etjanst_max_upload_bytes: int = Field(
-        default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024, description="largest attachment accepted (bytes)"
+        default=10 * 1024 * 1024, ge=1024, le=ATTACHMENT_MAX_BYTES,  # a bundle's attachments[].size limit
+        description="largest attachment accepted (bytes)"
     )
     etjanst_max_image_pixels: int = Field(
         default=40_000_000, ge=10_000, le=200_000_000, description="largest image (pixels) decoded: bomb limit"
