@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict, SettingsError
 
 from adapters.settings_notify import NotifySettings
+from decision.bundle_parts import ATTACHMENT_MAX_BYTES
 from decision.errors import ConfigurationError
 
 DB_SCHEMES = ("sqlite", "postgres", "postgresql", "postgresql+psycopg")
@@ -180,7 +181,8 @@ class Settings(NotifySettings):
         default=None, pattern=r"^[0-9]{4}$", description="kommunkod of a first application made in the e-service"
     )
     etjanst_max_upload_bytes: int = Field(
-        default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024, description="largest attachment accepted (bytes)"
+        default=10 * 1024 * 1024, ge=1024, le=ATTACHMENT_MAX_BYTES,  # a bundle's attachments[].size limit
+        description="largest attachment accepted (bytes)"
     )
     etjanst_max_image_pixels: int = Field(
         default=40_000_000, ge=10_000, le=200_000_000, description="largest image (pixels) decoded: bomb limit"

@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from decision.bundle_parts import (
+    ATTACHMENTS_MAX,
     BUNDLE_SCHEMA_V1,
     BUNDLE_SCHEMA_V2,
     AidHistory,
     ApplicationKind,
+    Attachment,
     Day,
     DocumentRef,
     IndividualPlan,
@@ -210,6 +212,9 @@ class Application(_Strict):
     others_in_dwelling: Annotated[list[OtherInDwelling], Field(max_length=20)] | None = Field(
         default=None, description="persons living in the dwelling who are not part of the household"
     )
+    attachments: Annotated[list[Attachment], Field(max_length=ATTACHMENTS_MAX)] | None = Field(
+        default=None, description="the files that are part of the application (their content fixed by sha256)"
+    )
 
 
 INCOME_FACT_KINDS = tuple(k.value for k in IncomeKind)
@@ -305,6 +310,7 @@ __all__ = [
     "ApplicationKind",
     "Asset",
     "AssetKind",
+    "Attachment",
     "BUNDLE_SCHEMA",
     "BUNDLE_SCHEMA_V1",
     "BUNDLE_SCHEMA_V2",

@@ -17,11 +17,13 @@ from datetime import date
 from typing import Any
 
 from decision import strict
-from decision.bundle_parts import BUNDLE_SCHEMA_V1, BUNDLE_SCHEMA_V2, ONLY_V2, V2_ONLY_COST_KINDS
+from decision.bundle_parts import BUNDLE_SCHEMA_V1, BUNDLE_SCHEMA_V2, DOCUMENT_HASH, ONLY_V2, V2_ONLY_COST_KINDS
 from decision.errors import FieldError
 
 ADULT_ROLES = ("applicant", "partner")
-_V2_APPLICATION_FIELDS = ("aid_history", "norm_adjustments", "rent_above_guideline_notified_on", "others_in_dwelling")
+_V2_APPLICATION_FIELDS = (
+    "aid_history", "norm_adjustments", "rent_above_guideline_notified_on", "others_in_dwelling", "attachments"
+)
 _V2_MEMBER_FIELDS = ("name", "days_in_household")
 _V2_COST_FIELDS = ("document", "person")
 
@@ -140,6 +142,7 @@ def v2_errors(root: dict[str, Any], pnr_of: Callable[[Any], str | None]) -> list
     for i, adj in enumerate(_obj(x) for x in _list(app.get("norm_adjustments"))):
         _norm_adjustment(f"application.norm_adjustments[{i}]", adj, last_day, errors)
         ref(f"application.norm_adjustments[{i}].person", pnr_of(adj.get("person")))
+    _attachments(app, errors)
     seen: set[str] = set()
     for i, other in enumerate(_obj(x) for x in _list(app.get("others_in_dwelling"))):
         number = pnr_of(other.get("personnummer"))
@@ -213,3 +216,27 @@ def _norm_adjustment(path: str, adj: dict[str, Any], last_day: int | None, error
             errors.append(FieldError(f"{path}.amount", "is allowed only when direction is raise"))
         if reason == "special_diet":
             errors.append(FieldError(f"{path}.reason", "special_diet goes with direction raise only"))
+
+
+def _attachments(app: dict[str, Any], errors: list[FieldError]) -> None:
+    """Each attachment listed once; a document ``<id>:sha256:<hex>`` naming a listed attachment has its hash."""
+    hashes: dict[str, Any] = {}
+    for i, entry in enumerate(_obj(x) for x in _list(app.get("attachments"))):
+        ident = entry.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in hashes:
+            errors.append(FieldError(f"application.attachments[{i}].id", "this attachment is listed twice"))
+            continue
+        hashes[ident] = entry.get("sha256")
+    for section in ("costs", "norm_adjustments"):
+        for i, row in enumerate(_obj(x) for x in _list(app.get(section))):
+            document = row.get("document")
+            if not isinstance(document, str) or DOCUMENT_HASH not in document:
+                continue
+            ident, _, digest = document.partition(DOCUMENT_HASH)
+            if ident in hashes and isinstance(hashes[ident], str) and hashes[ident] != digest:
+                errors.append(FieldError(
+                    f"application.{section}[{i}].document",
+                    "names an attachment in application.attachments with another sha256",
+                ))

@@ -37,6 +37,20 @@ NAME_MAX = 200
 DOCUMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 _DOCUMENT_RE = re.compile(DOCUMENT_PATTERN, re.ASCII)
 
+# application.attachments (/2 only; docs/case-bundle.md, "application.attachments")
+ATTACHMENTS_MAX = 100
+"""The most attachments one application lists."""
+ATTACHMENT_ID_MAX = 64
+ATTACHMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+"""An attachment id: no ``:`` or ``/``, so a cost's ``<id>:sha256:<hex>`` reads one way only."""
+ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
+"""The largest size an attachment may state: the highest FINAID_ETJANST_MAX_UPLOAD_BYTES allows."""
+ATTACHMENT_LABEL_MAX = 200
+ATTACHMENT_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+DOCUMENT_HASH = ":sha256:"
+"""How a document names a file's content: ``<attachment id>:sha256:<hex>``."""
+
 
 def _kronor_in(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
@@ -58,19 +72,34 @@ def _day_in(value: object) -> date:
     return strict.parse_date(value)
 
 
-def clean_name(value: object) -> str:
-    """A person's name as the contract takes it: a string, stripped, 1..200 characters, no control
-    characters. The message never repeats the name."""
+CONTROL_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+"""Unicode categories a name or a label may not contain (control characters, line breaks)."""
+
+
+def clean_text(value: object, max_len: int) -> str:
+    """A short free text as the contract takes it: a string, stripped, 1..``max_len`` characters, no control
+    characters. The message never repeats the text."""
     if not isinstance(value, str):
         raise ValueError("must be a string")
     text = value.strip()
     if not text:
         raise ValueError("must not be empty")
-    if len(text) > NAME_MAX:
-        raise ValueError(f"must be at most {NAME_MAX} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for ch in text):
+    if len(text) > max_len:
+        raise ValueError(f"must be at most {max_len} characters")
+    if any(unicodedata.category(ch) in CONTROL_CATEGORIES for ch in text):
         raise ValueError("must not contain control characters or line breaks")
     return text
+
+
+def clean_name(value: object) -> str:
+    """A person's name as the contract takes it: a string, stripped, 1..200 characters, no control
+    characters. The message never repeats the name."""
+    return clean_text(value, NAME_MAX)
+
+
+def clean_label(value: object) -> str:
+    """An attachment's label: as a name, at most ATTACHMENT_LABEL_MAX characters."""
+    return clean_text(value, ATTACHMENT_LABEL_MAX)
 
 
 Ore = Annotated[
@@ -114,6 +143,19 @@ Name = Annotated[
             "minLength": 1,
             "maxLength": NAME_MAX,
             "description": "a person's name (stripped; no control characters); never written to a log",
+        }
+    ),
+]
+
+Label = Annotated[
+    str,
+    BeforeValidator(clean_label),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": ATTACHMENT_LABEL_MAX,
+            "description": "what the applicant called the file (stripped; no control characters)",
         }
     ),
 ]
@@ -172,6 +214,18 @@ class OtherInDwelling(_Strict):
     kind: DwellerKind
     personnummer: Personnummer | None = None
     name: Name | None = None
+
+
+class Attachment(_Strict):
+    """A file that is part of the application: named by its id, its content fixed by its sha256."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=ATTACHMENT_ID_MAX, pattern=ATTACHMENT_ID_PATTERN)]
+    sha256: Annotated[str, StringConstraints(pattern=SHA256_PATTERN)] = Field(
+        description="the sha256 of the stored file, lower-case hex"
+    )
+    media_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: Annotated[int, Field(ge=1, le=ATTACHMENT_MAX_BYTES)] = Field(description="bytes")
+    label: Label | None = None
 
 
 V2_ONLY_COST_KINDS = (

@@ -56,12 +56,14 @@ def as_v2(bundle: CaseBundle) -> CaseBundle:
 # -- the JSON Schema of each version ---------------------------------------------------------------
 
 _V2_ONLY_PROPERTIES = {
-    "Application": ("aid_history", "norm_adjustments", "rent_above_guideline_notified_on", "others_in_dwelling"),
+    "Application": (
+        "aid_history", "norm_adjustments", "rent_above_guideline_notified_on", "others_in_dwelling", "attachments"
+    ),
     "Member": ("name", "days_in_household"),
     "Cost": ("document", "person"),
     "LabourMarket": ("individual_plan",),
 }
-_V2_ONLY_DEFS = ("AidHistory", "NormAdjustment", "OtherInDwelling")
+_V2_ONLY_DEFS = ("AidHistory", "Attachment", "NormAdjustment", "OtherInDwelling")
 
 
 def json_schema(version: int = 2) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from ulid import ULID
 
 from adapters.driven.db.engine import Database
+from adapters.driven.db.etjanst_files import AttachmentStore
 from adapters.driven.db.etjanst_models import Attachment, CitizenSession, Draft, InformationRequest
 from adapters.driven.db.models import Application, AuditEvent, Decision, Letter, Revision, SignOff
 from adapters.driven.db.trail import append_event
@@ -79,20 +80,10 @@ class RequestRow:
     answered_at: datetime | None
 
 
-@dataclass(frozen=True)
-class AttachmentRow:
-    id: str
-    draft_id: str
-    media_type: str
-    size: int
-    sha256: str
-    label: str | None
-
-
 RETURN_PREFIX = "return:"  # a workbench return offered as a request (EtjanstStore.workbench_return)
 
 
-class EtjanstStore:
+class EtjanstStore(AttachmentStore):
     """One per app; ``person_key`` is the keyed HMAC of a personnummer (the access-log key)."""
 
     def __init__(self, db: Database, secret: bytes, person_key: Callable[[str], str],
@@ -293,41 +284,6 @@ class EtjanstStore:
             values["partner_key"] = partner_key
         with self.db.transaction() as s:
             s.execute(update(Draft).where(Draft.id == draft_id).values(**values))
-
-    # ------------------------------------------------------------------ attachments
-    def add_attachment(self, draft_id: str, media_type: str, content: bytes, label: str | None,
-                       application_id: str | None = None) -> AttachmentRow:
-        digest = hashlib.sha256(content).hexdigest()
-        row = Attachment(id=str(ULID()), draft_id=draft_id, media_type=media_type, size=len(content), sha256=digest,
-                         label=label, content=content, created_at=self.now(), application_id=application_id)
-        with self.db.transaction() as s:
-            s.add(row)
-        return AttachmentRow(row.id, draft_id, media_type, len(content), digest, label)
-
-    def attachments(self, draft_id: str) -> list[AttachmentRow]:
-        with self.db.read() as s:
-            rows = s.execute(select(Attachment).where(Attachment.draft_id == draft_id, Attachment.purged_at.is_(None))
-                             .order_by(Attachment.id)).scalars().all()
-            return [AttachmentRow(r.id, r.draft_id, r.media_type, r.size, r.sha256, r.label) for r in rows]
-
-    def attachment_content(self, draft_id: str, attachment_id: str) -> tuple[str, bytes] | None:
-        with self.db.read() as s:
-            row = s.get(Attachment, attachment_id)
-            if row is None or row.draft_id != draft_id or row.content is None:
-                return None
-            return row.media_type, row.content
-
-    def attachments_of_application(self, application_id: str) -> list[AttachmentRow]:
-        """What the handler's case page shows (ids, types, sizes, hashes)."""
-        with self.db.read() as s:
-            rows = s.execute(select(Attachment).where(Attachment.application_id == application_id)
-                             .order_by(Attachment.id)).scalars().all()
-            return [AttachmentRow(r.id, r.draft_id, r.media_type, r.size, r.sha256, None) for r in rows]
-
-    def link_attachments(self, draft_id: str, application_id: str) -> None:
-        with self.db.transaction() as s:
-            s.execute(update(Attachment).where(Attachment.draft_id == draft_id)
-                      .values(application_id=application_id))
 
     # ------------------------------------------------------------------ requests for more information
     def add_request(self, application_id: str, message: str, due_date: str, actor: str) -> str:

@@ -4,15 +4,18 @@ into a case bundle — every problem named beside its field (the field's form na
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from adapters.driving.etjanst.common import N_
 from decision import strict
 from decision.bundle import CaseBundle
+from decision.bundle_parts import ATTACHMENT_LABEL_MAX, CONTROL_CATEGORIES, DOCUMENT_HASH
 from decision.errors import InputError
 from decision.validation import parse_bundle
 
@@ -181,17 +184,65 @@ def document_ref(attachment_id: str, sha256: str) -> str:
     """A cost's /2 ``document``: the attachment's id and the sha256 of its stored content,
     ``<id>:sha256:<hex>`` — so the document's hash is part of the bundle and of the revision's content hash (a
     komplettering that only adds or replaces a document is a new revision)."""
-    return f"{attachment_id}:sha256:{sha256}"
+    return f"{attachment_id}{DOCUMENT_HASH}{sha256}"
+
+
+def bundle_label(label: str | None) -> str | None:
+    """What the applicant called a file, as a bundle takes it: control characters and line breaks become spaces,
+    runs of spaces one, at most ATTACHMENT_LABEL_MAX characters; None when nothing is left."""
+    text = "".join(" " if unicodedata.category(ch) in CONTROL_CATEGORIES else ch for ch in label or "")
+    return " ".join(text.split())[:ATTACHMENT_LABEL_MAX].strip() or None
+
+
+def attachment_entries(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """The bundle's ``application.attachments`` of stored files (each with ``id``, ``sha256``, ``media_type``,
+    ``size``, ``label``), in the order given (the store's: by id, the order added)."""
+    out = []
+    for r in rows:
+        label = bundle_label(r.label)
+        out.append({"id": r.id, "sha256": r.sha256, "media_type": r.media_type, "size": r.size,
+                    **({"label": label} if label else {})})
+    return out
+
+
+def answer_bundle(current: Mapping[str, Any], submitted_at: datetime, files: Sequence[Mapping[str, Any]], *,
+                  v2: bool, document: tuple[int, str] | None = None) -> dict[str, Any]:
+    """The application sent again to answer a komplettering: its newest bundle without the registry answers,
+    submitted at the time of the answer. Where the pack takes /2 (``v2``, or the bundle already is /2) it lists
+    every file of the application (``files``, :func:`attachment_entries`), and ``document`` (cost row, document
+    ref) names a new file as that cost's document; a /1 bundle then becomes /2 as ``decision.bundle_v2.as_v2``
+    maps it. A pack that takes /1 only gets the application as it was (the files stay beside it)."""
+    from decision.bundle_v2 import as_v2
+
+    data = {"schema": current["schema"], "application": copy.deepcopy(dict(current["application"]))}
+    data["application"]["submitted_at"] = submitted_at.isoformat()
+    v2 = (v2 and SUPPORTS_V2) or data["schema"] == SCHEMA_V2
+    costs = data["application"].get("costs", [])
+    named = v2 and document is not None and 0 <= document[0] < len(costs)
+    if not (named or (v2 and files)):
+        return data
+    if data["schema"] != SCHEMA_V2:
+        data = as_v2(parse_bundle(json.dumps(data))).to_json_dict()
+    app = data["application"]
+    if named:
+        assert document is not None
+        app["costs"][document[0]] = {**app["costs"][document[0]], "document": document[1]}
+    if files:
+        app["attachments"] = [dict(f) for f in files]
+    return data
 
 
 def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str, month: str, kind: str,
-              submitted_at: datetime, v2: bool = SUPPORTS_V2,
-              documents: Mapping[str, str] | None = None) -> tuple[CaseBundle | None, dict[str, str]]:
+              submitted_at: datetime, v2: bool = SUPPORTS_V2, documents: Mapping[str, str] | None = None,
+              files: Sequence[Mapping[str, Any]] = ()) -> tuple[CaseBundle | None, dict[str, str]]:
     """The case bundle of a draft, or the problems by form field name (plain, translatable messages).
 
-    ``v2``: the rule pack that decides the month takes ``finaid.case-bundle/2`` (then documents and the /2 cost
-    kinds go into the bundle); else a /1 bundle without them (the attachments still reach the handler).
-    ``documents``: the draft's attachments (id → sha256); a cost's document is sent as :func:`document_ref`."""
+    ``v2``: the rule pack that decides the month takes ``finaid.case-bundle/2`` (then documents, the draft's
+    files and the /2 cost kinds go into the bundle); else a /1 bundle without them (the attachments still reach
+    the handler). ``files``: the draft's attachments as :func:`attachment_entries` gives them, all listed in
+    ``application.attachments``; a cost's document is sent as :func:`document_ref` (``documents``: more
+    id → sha256 pairs)."""
+    documents = {**{str(f["id"]): str(f["sha256"]) for f in files}, **(documents or {})}
     errors: dict[str, str] = {}
     v2 = v2 and SUPPORTS_V2
     if kind == "supplementary" and not v2:
@@ -248,7 +299,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
                 cost["description"] = r["description"]
             if v2 and r.get("document"):
                 doc = str(r["document"])
-                cost["document"] = document_ref(doc, documents[doc]) if documents and doc in documents else doc
+                cost["document"] = document_ref(doc, documents[doc]) if doc in documents else doc
             if v2 and r.get("person") in people:
                 cost["person"] = r["person"]
             costs.append(cost)
@@ -267,7 +318,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
     if errors:
         return None, errors
     v2 = v2 and (kind == "supplementary" or any(c.get("document") for c in costs)
-                 or any(c["kind"] in COST_KINDS_V2 for c in costs))
+                 or any(c["kind"] in COST_KINDS_V2 for c in costs) or bool(files))
     application: dict[str, Any] = {
         "id": application_id, "municipality": municipality, "month": month, "kind": kind,
         "submitted_at": submitted_at.isoformat(), "household_changed": bool(data.get("household_changed")),
@@ -280,6 +331,8 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             application["aid_history"] = [a for a in application["aid_history"] if a["person"] in adults]
         elif data.get("previous_aid"):  # as decision.bundle_v2.as_v2 maps a /1 bundle
             application["aid_history"] = aid_history_of(data["previous_aid"], month, adults)
+        if files:  # every file of the draft, so that each one's content is part of the revision
+            application["attachments"] = [dict(f) for f in files]
     elif data.get("previous_aid"):
         application["previous_aid"] = data["previous_aid"]
     elif data.get("aid_history") and adults:

@@ -57,6 +57,7 @@ ACCESS_SV = {
     "view_notes": "Läste journalanteckningar", "view_communication": "Läste kommuniceringsbrev",
     "registry_read": "Registeruppgifter hämtade", "fetch": "Registeruppgifter hämtade",
     "search": "Sökte på personnummer", "view_mine": "Läste Mina ärenden",
+    "download_attachment": "Laddade ner en bilaga från e-tjänsten",
 }
 PURPOSE_SV = {"handlaggning": "handläggning", "uppfoljning": "uppföljning", "revision": "revision", "drift": "drift",
               "tillsyn": "tillsyn"}

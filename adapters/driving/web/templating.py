@@ -15,7 +15,7 @@ from decision.money import format_kr_sv
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-__all__ = ["WEB_TEMPLATES", "diff_kr", "environment", "kr_form", "month_sv"]
+__all__ = ["WEB_TEMPLATES", "bytes_sv", "diff_kr", "environment", "kr_form", "month_sv"]
 
 
 def kr_form(amount: str) -> str:
@@ -33,6 +33,14 @@ def diff_kr(new: str, old: str) -> str:
     return ("+" if ore > 0 else "") + format_kr_sv(ore)
 
 
+def bytes_sv(size: int) -> str:
+    """A file's size as a Swedish reader reads it: ``812 byte``, ``48,2 kB``, ``3,1 MB`` (1 kB = 1 024 byte)."""
+    if size < 1024:
+        return f"{size}\u00a0byte"
+    value, unit = (size / 1024, "kB") if size < 1024 * 1024 else (size / (1024 * 1024), "MB")
+    return f"{value:.1f}".replace(".", ",") + f"\u00a0{unit}"
+
+
 def environment() -> jinja2.Environment:
     env = environment_over((WEB_TEMPLATES,))
     env.filters["diff_kr"] = diff_kr
@@ -42,4 +50,5 @@ def environment() -> jinja2.Environment:
     env.filters["kr_form"] = kr_form
     env.filters["fact_value"] = fact_value
     env.filters["codes_sv"] = codes_sv
+    env.filters["bytes_sv"] = bytes_sv
     return env

@@ -20,6 +20,7 @@ from adapters.driving.etjanst.config import EtjanstConfig
 
 KEY = b"finaid-browser-test-hmac-key-0123456789"  # tests/e2e/browserkit.py's (its decided database)
 TODAY = date(2026, 12, 3)
+V2_DAY = date(2026, 12, 4)  # the packs that take finaid.case-bundle/2 (the _v3 packs) are published
 APPLICANT = "198507092388"  # example 01: a couple with two children
 PARTNER = "198703114424"
 OTHER = "199104173183"  # example 02: another household
@@ -81,10 +82,10 @@ def form(html: str, action: str) -> Form:
     raise AssertionError(f"no form {action} on the page")
 
 
-def app_on(db: Database, **kw: Any) -> tuple[TestClient, LogNotifier]:
+def app_on(db: Database, today: date = TODAY, **kw: Any) -> tuple[TestClient, LogNotifier]:
     notifier = LogNotifier()
     config = EtjanstConfig(demo=True, secure_cookies=False, hmac_key=KEY, pdf=False, **kw)
-    app = create_etjanst_app(config, db, clock=DemoClock(TODAY), notifier=notifier)
+    app = create_etjanst_app(config, db, clock=DemoClock(today), notifier=notifier)
     return TestClient(app), notifier
 
 

@@ -4,6 +4,7 @@ form as for an e-service request; a document attached to a cost goes into the ne
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +20,7 @@ from adapters.driving.web.signoff import Policy, ports
 from decision.services import signoff
 from decision.services.signoff_types import Signer
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import OTHER, TODAY, app_on, form, login, pdf
+from tests.integration.etjanst.kit import OTHER, TODAY, V2_DAY, app_on, form, login, pdf
 
 APP = "APP-2026-000102"  # example 02, proposed; its applicant is OTHER
 
@@ -41,7 +42,7 @@ def test_a_workbench_return_is_answered_with_the_same_form(db: Database) -> None
     signoff.return_for_information(SqlUnitOfWork(db), p, Signer("user:handlaggare1", None, None, "handler"), APP,
                                    str(decision_id), "komplettering.underlag_saknas", "Hyresavi saknas.")
     assert [e for _k, e in told.sent] == ["information_requested"]
-    client, notifier = app_on(db)
+    client, notifier = app_on(db, today=V2_DAY)  # the day example 02's month is decided by a pack that takes /2
     login(client, OTHER)
     case = client.get(f"/arende/{APP}")
     assert "Komplettering begärd" in case.text and "Underlag saknas" in case.text
@@ -64,6 +65,10 @@ def test_a_workbench_return_is_answered_with_the_same_form(db: Database) -> None
         current = s.get(Application, APP).current_revision_id  # type: ignore[union-attr]
         bundle_json = s.execute(select(Revision.bundle_json).where(Revision.id == current)).scalar_one()
     assert f"{attachment.id}:sha256:{attachment.sha256}" in bundle_json
+    # every file of the application is listed with its hash (docs/case-bundle.md, "application.attachments")
+    listed = json.loads(bundle_json)["application"]["attachments"]
+    assert listed == [{"id": attachment.id, "sha256": attachment.sha256, "media_type": "application/pdf",
+                       "size": attachment.size, "label": "Hyresavi"}]
     assert "information_received" in {e for _k, e in notifier.sent}
     assert client.get(path).status_code == 404  # answered: nothing left to answer
 

@@ -154,3 +154,29 @@ def test_a_v2_bundle_is_stored_as_received_and_its_bad_fields_answer_422(web: We
     r = c.post("/api/v1/applications", content=json.dumps(sup), headers=h)
     assert r.status_code == 422 and [e["path"] for e in r.json()["errors"]] == ["application.kind"]
     assert web.scalar("SELECT count(*) FROM application WHERE id IN ('APP-2023-API-0003', 'APP-2023-API-0004')") == 0
+
+
+def test_a_bad_attachments_entry_answers_422_naming_the_field(web: Web) -> None:
+    """application.attachments (/2 only, docs/case-bundle.md): a bad entry is named by its path; a /1 bundle with
+    it is refused; nothing is stored for either."""
+    c = web.client()
+    h = {**_token(web, "submit"), "Content-Type": "application/json"}
+    data = json.loads(_new_bundle())
+    data["schema"] = "finaid.case-bundle/2"
+    del data["application"]["previous_aid"]
+    good = {"id": "01JATTACHMENT0000000000001", "sha256": "ab" * 32, "media_type": "application/pdf", "size": 812,
+            "label": "Hyresavi"}
+    data["application"]["attachments"] = [{**good, "sha256": "AB" * 32}, {**good, "id": "b", "media_type": "text/html"}]
+    r = c.post("/api/v1/applications", content=json.dumps(data), headers=h)
+    assert r.status_code == 422
+    paths = {e["path"] for e in r.json()["errors"]}
+    assert {"application.attachments[0].sha256", "application.attachments[1].media_type"} <= paths
+    assert "Hyresavi" not in r.text and "ab" * 32 not in r.text
+    v1 = json.loads(_new_bundle())
+    v1["application"]["attachments"] = [good]
+    r = c.post("/api/v1/applications", content=json.dumps(v1), headers=h)
+    assert r.status_code == 422 and {"path": "application.attachments",
+                                     "message": "finns bara i finaid.case-bundle/2"} in r.json()["errors"]
+    assert web.scalar("SELECT count(*) FROM application WHERE id = 'APP-2023-API-0001'") == 0
+    data["application"]["attachments"] = [good]
+    assert c.post("/api/v1/applications", content=json.dumps(data), headers=h).status_code == 202

@@ -15,6 +15,7 @@ from adapters.driven import attachments
 from adapters.driven.db.etjanst import RETURN_PREFIX
 from adapters.driving.etjanst import forms
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, render
+from adapters.driving.etjanst.views.apply import accepts_v2
 from adapters.driving.etjanst.views.attach import REFUSED, megabytes
 from adapters.driving.etjanst.views.cases import own_case
 from decision.errors import InputError
@@ -50,8 +51,8 @@ def answer_page(request: Request, ctx: Ctx, application_id: str, errors: dict[st
     bundle = ctx.services.store.current_bundle(application_id) or {"application": {"costs": []}}
     costs = [(str(i), f"{c['kind']} {c['amount']}") for i, c in enumerate(bundle["application"].get("costs", []))]
     return render(request, "answer.html", status, ctx=ctx, case=case, req=req, errors=errors, answer=answer,
-                  costs=costs if forms.SUPPORTS_V2 else [], limit=megabytes(ctx.services.config.max_upload_bytes),
-                  f=forms)
+                  costs=costs if accepts_v2(ctx, case.month) else [],  # a document names a cost in /2 only
+                  limit=megabytes(ctx.services.config.max_upload_bytes), f=forms)
 
 
 def install(app: FastAPI) -> None:
@@ -84,8 +85,7 @@ def install(app: FastAPI) -> None:
         if current is None:
             raise NotFound()
         request_id = stored_request(ctx, req)
-        data = {"schema": current["schema"], "application": dict(current["application"])}  # without registry answers
-        data["application"]["submitted_at"] = ctx.services.clock.now().isoformat()
+        document: tuple[int, str] | None = None
         if has_file:
             assert isinstance(upload, UploadFile)
             config = ctx.services.config
@@ -102,12 +102,12 @@ def install(app: FastAPI) -> None:
             ctx.services.store.audit(ctx.actor, "attachment_added", f"application:{application_id}",
                                      {"attachment": row.id, "sha256": row.sha256, "request": request_id})
             target = str(form.get("upload_cost") or "")
-            costs = data["application"].get("costs", [])
-            if forms.SUPPORTS_V2 and target.isdigit() and int(target) < len(costs):
-                costs[int(target)] = {**costs[int(target)], "document": forms.document_ref(row.id, row.sha256)}
-                data["schema"] = forms.SCHEMA_V2
-                data["application"].pop("previous_aid", None)
-        try:
+            if target.isdigit():
+                document = (int(target), forms.document_ref(row.id, row.sha256))
+        files = forms.attachment_entries(ctx.services.store.attachments_of_application(application_id))
+        try:  # every file of the application is listed: an answer that only adds a file is a new revision
+            data = forms.answer_bundle(current, ctx.services.clock.now(), files, v2=accepts_v2(ctx, case.month),
+                                       document=document)
             bundle = parse_bundle(json.dumps(data))
             intake.submit(ctx.services.uow(), ctx.services.catalog, ctx.services.clock, bundle, actor=ctx.actor)
         except InputError as e:

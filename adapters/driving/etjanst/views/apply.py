@@ -126,7 +126,8 @@ def install(app: FastAPI) -> None:
         partner_key = ctx.services.person_key(partner) if partner else None
         _, errors = forms.to_bundle(data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
                                     month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
-                                    v2=accepts_v2(ctx, draft.month))
+                                    v2=accepts_v2(ctx, draft.month),
+                                    files=forms.attachment_entries(ctx.services.store.attachments(draft.id)))
         data.pop("errors", None)
         ctx.services.store.save_draft(draft.id, data, partner_key)
         if upload_errors:

@@ -32,7 +32,7 @@ def bundle_of(ctx: Ctx, draft: DraftRow) -> tuple[CaseBundle | None, dict[str, s
     return forms.to_bundle(draft.data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
                            month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
                            v2=accepts_v2(ctx, draft.month),
-                           documents={a.id: a.sha256 for a in ctx.services.store.attachments(draft.id)})
+                           files=forms.attachment_entries(ctx.services.store.attachments(draft.id)))
 
 
 def is_partner(ctx: Ctx, draft: DraftRow) -> bool:

@@ -44,6 +44,7 @@ from adapters.driving.web.views.common import (
     visible_case,
 )
 from adapters.driving.web.views.day import day_view
+from adapters.driving.web.views.etjanst import store_of
 from adapters.driving.web.views.gate import purpose_form, stating
 from decision.basis import DecisionBasis
 from decision.errors import ConfigurationError, FinaidError, InputError
@@ -87,6 +88,7 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
             fetched = fetched or fetch_comparison(case, DecisionBasis.model_validate_json(replaced.basis_json),
                                                   case.basis, kept=False)
         cw = casework.page(s, case.app.id, case.decision.id)  # decision history, kommunicering, journal notes
+    files = store_of(ctx).attachments_of_application(case.app.id)  # the applicant's e-service files
     ctx.record("view_case", f"application:{case.app.id}", case.household)
     if cw.notes:  # journal notes are personal data of their own
         ctx.record("view_notes", f"application:{case.app.id}", case.household)
@@ -107,6 +109,7 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
         refuse_codes=codes.offered("refuse", today), hints=HINTS, errors=errors or [],
         form={k: str(v) for k, v in (form or {}).items()}, edit=edit, preview=preview,
         confirm=confirm, fetched=fetched, reason_label=codes.label, day=day,
+        files=files, file_links=not stating(ctx),
     )
 
 

@@ -1,6 +1,7 @@
-"""The case's e-service block (docs/etjanst.md): the applicant's attachments with their sha256, and asking the
-applicant for more information (komplettering: a message and a due date) — the proposal is returned and the
-applicant answers in the e-service; the answer is a new revision, decided again and back in the queue."""
+"""The case's e-service block (docs/etjanst.md): the applicant's attachments with their sha256 and a download of
+each (access-logged, served as a download with the stored media type), and asking the applicant for more
+information (komplettering: a message and a due date) — the proposal is returned and the applicant answers in the
+e-service; the answer is a new revision, decided again and back in the queue."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from adapters.driven.db.etjanst import EtjanstStore
 from adapters.driven.db.models import Application
 from adapters.driven.notify import configured_notifier
 from adapters.driving.web.roles import Action
-from adapters.driving.web.views.common import Ctx, _ctx, _form, render, visible_case
+from adapters.driving.web.views.common import Ctx, PageNotFound, _ctx, _form, render, visible_case
+from adapters.driving.web.views.gate import purpose_form, stating
 from decision.services.etjanst import CannotRequest, Notifier, request_information
 
 MAX_MESSAGE = 2000
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 def notifier(request: Request) -> Notifier:
@@ -44,14 +47,36 @@ def install(app: FastAPI) -> None:
         ctx.record("view_case", f"application:{app_id}", list(case.household))
         store = store_of(ctx)
         return render(request, "etjanst_case.html", status, ctx=ctx, app=case.app,
-                      attachments=store.attachments_of_application(app_id), requests=store.requests(app_id),
+                      files=store.attachments_of_application(app_id), file_links=True, requests=store.requests(app_id),
                       errors=errors or {}, form=form or {})
 
     @app.get("/case/{app_id}/etjanst", include_in_schema=False)
     def etjanst_block(request: Request, app_id: str) -> Response:
         ctx = _ctx(request)
         ctx.require(Action.VIEW_CASE)
+        if stating(ctx):  # an inspector states a purpose and a reference first, as for the case page
+            return purpose_form(request, ctx, app_id)
         return page(request, ctx, app_id)
+
+    @app.get("/case/{app_id}/bilaga/{attachment_id}", include_in_schema=False)
+    def download(request: Request, app_id: str, attachment_id: str) -> Response:
+        """One of the applicant's files: for a person who may see the case (else 404, as the case page), after
+        the access log is written; always a download (never shown inline) in its stored media type."""
+        ctx = _ctx(request)
+        ctx.require(Action.VIEW_CASE)
+        if stating(ctx):
+            return purpose_form(request, ctx, app_id)
+        with ctx.services.db.read() as s:
+            case = visible_case(ctx, s, app_id)
+        found = store_of(ctx).application_file(app_id, attachment_id)
+        if found is None:
+            raise PageNotFound()
+        ctx.record("download_attachment", f"attachment:{found.id}", list(case.household))
+        return Response(found.content, media_type=found.media_type, headers={
+            "Content-Disposition": f'attachment; filename="bilaga-{found.id}{EXTENSIONS.get(found.media_type, "")}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        })
 
     @app.post("/case/{app_id}/etjanst", include_in_schema=False)
     async def ask(request: Request, app_id: str) -> Response:
