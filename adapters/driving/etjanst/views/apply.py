@@ -11,8 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import DraftRow
 from adapters.driving.etjanst import forms, parts
-from adapters.driving.etjanst.common import (Ctx, Forbidden, NotFound, ctx_of, form_of, gettext_for, own_draft,
-                                             render)
+from adapters.driving.etjanst.common import Ctx, Forbidden, NotFound, ctx_of, form_of, gettext_for, own_draft, render
 from adapters.driving.etjanst.views.attach import megabytes, take_upload
 from adapters.driving.etjanst.views.cases import STATUS
 from decision.pipeline import decision_day
