@@ -1,8 +1,9 @@
 """A tilläggsansökan in a real browser (Playwright driving Debian's chromium) on a 320 px phone: after a handler
 signed the household's May 2024 decision, the applicant makes a supplementary application for that month part by
-part (confirming the household and incomes, changing the costs) with a new cost (glasses, whose cost it is, the receipt attached), signs; the partner signs on their own phone; the
-kvittens. No page is wider than the phone and axe-core finds no serious or critical violation on any of them
-(when axe-core is installed in tests/e2e/axe). Screenshots go to ``test-output/browser/etjanst-supp-*.png``."""
+part (confirming the household and incomes, changing the costs) with a new cost (glasses, whose cost it is, the
+receipt attached), signs; the partner signs on their own phone; the kvittens. No page is wider than the phone
+and axe-core finds no serious or critical violation on any of them (when axe-core is installed in
+tests/e2e/axe). Screenshots go to ``test-output/browser/etjanst-supp-*.png``."""
 
 from __future__ import annotations
 

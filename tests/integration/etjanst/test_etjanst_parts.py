@@ -25,7 +25,7 @@ from audit.access import person_key
 from decision.validation import parse_bundle
 from tests.decide import decide_and_store
 from tests.e2e.browserkit import ROOT, decided_database
-from tests.integration.etjanst.kit import APPLICANT, KEY, PARTNER, TODAY, app_on, form, login, png
+from tests.integration.etjanst.kit import APPLICANT, KEY, PARTNER, TODAY, app_on, form, login, new_draft, png
 from tests.services import SERVICES
 
 CHILD = "201811045614"  # example 01's elder child
@@ -38,17 +38,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database.dispose()
 
 
-def new_draft(client, pnr: str = APPLICANT) -> str:  # noqa: ANN001
-    login(client, pnr)
-    home = client.get("/")
-    r = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].endswith("/del/hushall")
-    return r.headers["location"].removesuffix("/del/hushall")
-
-
 def test_each_part_is_confirmed_or_changed_before_the_summary(db: Database) -> None:
     client, _ = app_on(db)
-    draft = new_draft(client)
+    draft = new_draft(client, APPLICANT)
     step = f"{draft}/del/hushall"
     page = client.get(step)
     assert page.status_code == 200
@@ -140,7 +132,7 @@ def test_a_member_with_a_protected_identity_is_not_shown_in_the_prefill(tmp_path
         demo = DemoCitizens(lambda: [example], demo=True)  # the demo list leaves such households out: log in anyway
         client = TestClient(create_etjanst_app(EtjanstConfig(demo=True, secure_cookies=False, hmac_key=KEY), db,
                                                clock=DemoClock(TODAY), identity=demo))
-        draft = new_draft(client)
+        draft = new_draft(client, APPLICANT)
         for path in (f"{draft}/del/hushall", f"{draft}/del/hushall?andra=1", f"{draft}/del/inkomster?andra=1",
                      f"{draft}/del/arbetsmarknad", draft):
             page = client.get(path)
