@@ -72,12 +72,15 @@ def errors_of(part: Part, errors: Mapping[str, str]) -> dict[str, str]:
 
 
 def read_part(form: Mapping[str, Any], before: Mapping[str, Any], part: Part) -> dict[str, Any]:
-    """The draft with one part as posted (strings as typed) and every other part as it was."""
+    """The draft with one part as posted (strings as typed) and every other part as it was. When who lives in
+    the household changes, the work-and-studies part is to be answered again (an adult may have come or gone)."""
     posted = forms.read_form(form, before)
     data = dict(before)
     data[part.section] = posted[part.section]
     if part.section == "household":
         data["household_changed"] = posted["household_changed"]
+        if {m["personnummer"] for m in people_of(data)} != {m["personnummer"] for m in people_of(before)}:
+            data[CONFIRMED] = sorted(confirmed(data) - {"labour_market"})
     return data
 
 
