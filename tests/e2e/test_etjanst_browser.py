@@ -246,8 +246,12 @@ def test_a_draft_thrown_away_is_gone_and_english_works(sites: Sites, chromium: A
     page.click("form[action='/ansokan/ny'] button")
     expect(page.locator("#progress")).to_have_text("Step 1 of 5")
     page.click("main a[href$='?andra=1']")
+    fits(page, 320)  # the household's fields: each member answered for with yes or no
+    page.check("input[name$='-keep'][value=off] >> nth=0")
     page.click("button[value=save]")
     expect(page.locator("p.notice[role=status]")).to_have_text("Saved.")
+    expect(page.locator("input[name$='-keep'][value=off] >> nth=0")).to_be_checked()
+    shot(page, "etjanst-09-step-household-change-en-phone")
     page.goto(f"{sites.etjanst}/")
     expect(page.locator("#drafts")).to_have_text("Not sent yet")
     page.click("ul.cards a >> nth=0")  # taken up again at its first part not yet confirmed
@@ -273,12 +277,13 @@ def test_the_parts_on_a_desktop_then_changed_from_the_summary(sites: Sites, chro
     expect(page.locator("#progress")).to_have_text("Steg 1 av 5")
     axe(page)
     shot(page, "etjanst-12-step-household-desktop")
-    page.click("button[value=confirm]")
+    by_keyboard(page, "button[value=confirm]")  # Stämmer, without a mouse
     expect(page.locator("#progress")).to_have_text("Steg 2 av 5")
-    page.click("main a[href$='?andra=1']")
+    by_keyboard(page, "main a[href$='?andra=1']")  # Ändra
+    expect(page.locator("#incomes")).to_be_visible()
     axe(page)
     shot(page, "etjanst-13-step-incomes-change-desktop")
-    page.click("button[value=back]")
+    by_keyboard(page, "button[value=back]")
     expect(page.locator("#progress")).to_have_text("Steg 1 av 5")
     expect(page.locator("li[aria-current=step]")).to_contain_text("Hushåll")
     page.click("button[value=confirm]")  # the household again: on to the first part not yet confirmed
@@ -296,6 +301,20 @@ def test_the_parts_on_a_desktop_then_changed_from_the_summary(sites: Sites, chro
     page.click("form[action$='/kasta'] button")
     expect(page.locator("#drafts")).to_have_count(0)
     page.close()
+
+
+def by_keyboard(page: Any, selector: str) -> None:
+    """Tab to the element (each stop with a visible focus outline) and press Enter on it."""
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        here = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+            return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }""")
+        assert here, page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        if page.evaluate(f"document.activeElement.matches(\"{selector}\")"):
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab on {page.url}")
 
 
 def _pdf() -> bytes:
