@@ -128,15 +128,28 @@ def test_phone_application_partner_signs_night_handler_signs_citizen_reads_lette
     fits(page, 320)
     shot(page, "etjanst-01-home-phone")
     page.click("form[action='/ansokan/ny'] button")
-    expect(page.locator("h1")).to_contain_text("Fortsatt ansökan")
+    # part by part: each prefilled part is confirmed ("Stämmer") or changed ("Ändra")
+    expect(page.locator("#progress")).to_have_text("Steg 1 av 5")
+    expect(page.locator("h1")).to_have_text("Hushåll")
+    expect(page.locator("#household")).to_contain_text("19870311-4424")
     fits(page, 320)
+    shot(page, "etjanst-02-step-household-phone")
+    page.click("button[value=confirm]")
+    expect(page.locator("#progress")).to_have_text("Steg 2 av 5")
+    fits(page, 320)
+    page.click("button[value=confirm]")
+    expect(page.locator("#progress")).to_have_text("Steg 3 av 5")
+    expect(page.locator("#costs")).to_contain_text("Hyra")
+    fits(page, 320)
+    page.click("main a[href$='?andra=1']")  # Ändra
     # a wrong amount: the message beside the field, what was typed kept
     rent = page.locator("select[name$='-kind'][name^='costs-'] option[value=rent][selected]").locator("xpath=../..")
     amount = rent.locator("xpath=following-sibling::div[1]//input")
     amount.fill("åttatusen")
-    page.click("button[value=summary]")
+    page.click("button[value=next]")
     expect(page.locator(".field-error").first).to_contain_text("Skriv beloppet i kronor")
     expect(amount).to_have_value("åttatusen")
+    fits(page, 320)
     shot(page, "etjanst-02-field-error-phone")
     amount.fill("8200")
     page.set_input_files("#upload", files=[{"name": "hyresavi.pdf", "mimeType": "application/pdf",
@@ -145,9 +158,16 @@ def test_phone_application_partner_signs_night_handler_signs_citizen_reads_lette
     page.select_option("#upload_cost", index=1)
     page.click("button[value=upload]")
     expect(page.locator("ul.files")).to_contain_text("Hyresavi december")
-    page.click("button[value=summary]")
+    page.click("button[value=next]")
+    expect(page.locator("#progress")).to_have_text("Steg 4 av 5")
+    page.click("button[value=confirm]")
+    expect(page.locator("#progress")).to_have_text("Steg 5 av 5")
+    fits(page, 320)
+    shot(page, "etjanst-02-step-work-phone")
+    page.click("button[value=confirm]")
     expect(page.locator("h1")).to_have_text("Kontrollera och skriv under")
     expect(page.locator("#s-reg")).to_have_text("Det här frågar vi andra myndigheter om")
+    expect(page.locator("section a[href$='/del/kostnader?andra=1']")).to_be_visible()  # each part can be changed
     fits(page, 320)
     shot(page, "etjanst-03-summary-phone")
     page.check("#confirm")
@@ -237,10 +257,18 @@ def test_a_draft_thrown_away_is_gone_and_english_works(sites: Sites, chromium: A
     page.click("a[hreflang=en]")
     expect(page.locator("h1")).to_have_text("My applications")
     page.click("form[action='/ansokan/ny'] button")
+    expect(page.locator("#progress")).to_have_text("Step 1 of 5")
+    page.click("main a[href$='?andra=1']")
+    fits(page, 320)  # the household's fields: each member answered for with yes or no
+    page.check("input[name$='-keep'][value=off] >> nth=0")
     page.click("button[value=save]")
+    expect(page.locator("p.notice[role=status]")).to_have_text("Saved.")
+    expect(page.locator("input[name$='-keep'][value=off] >> nth=0")).to_be_checked()
+    shot(page, "etjanst-09-step-household-change-en-phone")
     page.goto(f"{sites.etjanst}/")
     expect(page.locator("#drafts")).to_have_text("Not sent yet")
-    page.click("ul.cards a >> nth=0")
+    page.click("ul.cards a >> nth=0")  # taken up again at its first part not yet confirmed
+    expect(page.locator("h1")).to_have_text("Household")
     fits(page, 320)
     page.click("form[action$='/kasta'] button")
     expect(page.locator("#drafts")).to_have_count(0)
@@ -250,6 +278,56 @@ def test_a_draft_thrown_away_is_gone_and_english_works(sites: Sites, chromium: A
     shot(page, "etjanst-09-accessibility-en-phone")
     page.close()
     assert not AXE.exists() or len(checked) >= 12  # axe ran on every page above (both tests, in order)
+
+
+def test_the_parts_on_a_desktop_then_changed_from_the_summary(sites: Sites, chromium: Any) -> None:
+    """The continued application part by part in a desktop window: Back returns to the part before, the
+    summary's "Ändra" opens a part's fields and Next returns to the summary."""
+    from playwright.sync_api import expect
+
+    page = citizen(chromium, sites.etjanst, "198202114537", DESKTOP)  # example 03's applicant
+    page.click("form[action='/ansokan/ny'] button")
+    expect(page.locator("#progress")).to_have_text("Steg 1 av 5")
+    axe(page)
+    shot(page, "etjanst-12-step-household-desktop")
+    by_keyboard(page, "button[value=confirm]")  # Stämmer, without a mouse
+    expect(page.locator("#progress")).to_have_text("Steg 2 av 5")
+    by_keyboard(page, "main a[href$='?andra=1']")  # Ändra
+    expect(page.locator("#incomes")).to_be_visible()
+    axe(page)
+    shot(page, "etjanst-13-step-incomes-change-desktop")
+    by_keyboard(page, "button[value=back]")
+    expect(page.locator("#progress")).to_have_text("Steg 1 av 5")
+    expect(page.locator("li[aria-current=step]")).to_contain_text("Hushåll")
+    page.click("button[value=confirm]")  # the household again: on to the first part not yet confirmed
+    for n in (2, 3, 4, 5):
+        expect(page.locator("#progress")).to_have_text(f"Steg {n} av 5")
+        page.click("button[value=confirm]")
+    expect(page.locator("h1")).to_have_text("Kontrollera och skriv under")
+    axe(page)
+    shot(page, "etjanst-14-summary-desktop")
+    page.click("section a[href$='/del/tillgangar?andra=1']")
+    expect(page.locator("#progress")).to_have_text("Steg 4 av 5")
+    page.click("button[value=next]")
+    expect(page.locator("h1")).to_have_text("Kontrollera och skriv under")
+    page.goto(page.url.replace("/sammanfattning", "/del/hushall"))
+    page.click("form[action$='/kasta'] button")
+    expect(page.locator("#drafts")).to_have_count(0)
+    page.close()
+
+
+def by_keyboard(page: Any, selector: str) -> None:
+    """Tab to the element (each stop with a visible focus outline) and press Enter on it."""
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        here = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+            return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }""")
+        assert here, page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        if page.evaluate(f"document.activeElement.matches(\"{selector}\")"):
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab on {page.url}")
 
 
 def _pdf() -> bytes:

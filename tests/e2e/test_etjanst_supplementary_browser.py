@@ -1,8 +1,9 @@
 """A tilläggsansökan in a real browser (Playwright driving Debian's chromium) on a 320 px phone: after a handler
-signed the household's May 2024 decision, the applicant makes a supplementary application for that month with a
-new cost (glasses, whose cost it is, the receipt attached), signs; the partner signs on their own phone; the
-kvittens. No page is wider than the phone and axe-core finds no serious or critical violation on any of them
-(when axe-core is installed in tests/e2e/axe). Screenshots go to ``test-output/browser/etjanst-supp-*.png``."""
+signed the household's May 2024 decision, the applicant makes a supplementary application for that month part by
+part (confirming the household and incomes, changing the costs) with a new cost (glasses, whose cost it is, the
+receipt attached), signs; the partner signs on their own phone; the kvittens. No page is wider than the phone
+and axe-core finds no serious or critical violation on any of them (when axe-core is installed in
+tests/e2e/axe). Screenshots go to ``test-output/browser/etjanst-supp-*.png``."""
 
 from __future__ import annotations
 
@@ -48,8 +49,13 @@ def test_a_supplementary_application_on_a_phone(site: tuple[str, Database]) -> N
         fits(page, 320)
         page.select_option("#supp-month", "2024-05")
         page.click("form.supplement button[type=submit]")
-        expect(page.locator("h1")).to_contain_text("Tilläggsansökan")
+        expect(page.locator("main p.muted")).to_contain_text("Tilläggsansökan")
+        expect(page.locator("#progress")).to_have_text("Steg 1 av 5")
         fits(page, 320)
+        page.click("button[value=confirm]")  # the household and the incomes as in the decided month
+        page.click("button[value=confirm]")
+        expect(page.locator("#progress")).to_have_text("Steg 3 av 5")
+        page.click("main a[href$='?andra=1']")  # a new cost
         row = page.evaluate("""() => [...document.querySelectorAll('input[name^="costs-"][name$="-amount"]')]
                                      .find(i => !i.value).name.split('-')[1]""")
         page.select_option(f"select[name='costs-{row}-kind']", "glasses")
@@ -64,8 +70,12 @@ def test_a_supplementary_application_on_a_phone(site: tuple[str, Database]) -> N
         expect(page.locator("#upload-box")).to_contain_text("Kvitto glasögon")
         fits(page, 320)
         shot(page, "etjanst-supp-01-form-phone")
-        page.click("button[value=summary]")
+        page.click("button[value=next]")
+        expect(page.locator("#progress")).to_have_text("Steg 4 av 5")
+        page.click("button[value=confirm]")
+        page.click("button[value=confirm]")
         expect(page.locator("h1")).to_have_text("Kontrollera och skriv under")
+        expect(page.locator("#s-cost")).to_be_visible()
         fits(page, 320)
         page.check("#confirm")
         page.click("form[action$='/signera'] button[type=submit]")

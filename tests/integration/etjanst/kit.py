@@ -99,6 +99,22 @@ def login(client: TestClient, pnr: str) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/", r.text
 
 
+def new_draft(client: TestClient, pnr: str) -> str:
+    """Log in and start the month's application: the draft's address (its first part is /del/hushall)."""
+    login(client, pnr)
+    home = client.get("/")
+    r = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False)
+    assert r.status_code == 303
+    return one_page(r.headers["location"])
+
+
+def one_page(location: str) -> str:
+    """A new draft starts at its first part (/ansokan/<id>/del/hushall); the one-page form of the whole
+    application (/ansokan/<id>) stays for who prefers it — these tests fill that one in."""
+    assert location.startswith("/ansokan/") and location.endswith("/del/hushall"), location
+    return location.removesuffix("/del/hushall")
+
+
 def png(width: int = 40, height: int = 30, exif: bool = True) -> bytes:
     from PIL import Image
 

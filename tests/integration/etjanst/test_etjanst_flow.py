@@ -18,7 +18,19 @@ from adapters.driven.db.engine import Database
 from adapters.driven.db.etjanst_models import Attachment
 from adapters.driven.db.models import Application, AuditEvent, Revision
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import APPLICANT, KEY, OTHER, PARTNER, app_on, form, login, pdf, png
+from tests.integration.etjanst.kit import (
+    APPLICANT,
+    KEY,
+    OTHER,
+    PARTNER,
+    app_on,
+    form,
+    login,
+    new_draft,
+    one_page,
+    pdf,
+    png,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +41,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 def start(client, pnr: str = APPLICANT) -> str:  # noqa: ANN001
-    login(client, pnr)
-    home = client.get("/")
-    r = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False)
-    assert r.status_code == 303
-    return r.headers["location"]
+    return new_draft(client, pnr)  # the one-page form of the new draft
 
 
 def test_continued_application_partner_signs_kvittens_then_withdrawn(db: Database) -> None:
@@ -114,8 +122,8 @@ def test_uploads_are_checked_by_content_and_size(db: Database) -> None:
     client, _ = app_on(db, max_upload_bytes=4096)
     login(client, "198202114537")  # example 03's applicant
     home = client.get("/")
-    path = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
-                       ).headers["location"]
+    path = one_page(client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
+                                ).headers["location"])
     page = client.get(path)
 
     def upload(name: str, content: bytes, kind: str) -> str:

@@ -20,7 +20,7 @@ from adapters.driving.web.signoff import Policy, ports
 from decision.services import signoff
 from decision.services.signoff_types import Signer
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import OTHER, TODAY, V2_DAY, app_on, form, login, pdf
+from tests.integration.etjanst.kit import OTHER, TODAY, V2_DAY, app_on, form, login, one_page, pdf
 
 APP = "APP-2026-000102"  # example 02, proposed; its applicant is OTHER
 
@@ -77,8 +77,8 @@ def test_a_file_far_over_the_limit_gets_its_message_beside_the_field_and_keeps_w
     client, _ = app_on(db, max_upload_bytes=4096)
     login(client, "198202114537")  # example 03's applicant
     home = client.get("/")
-    path = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
-                       ).headers["location"]
+    path = one_page(client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
+                                ).headers["location"])
     page = client.get(path)
     fields = form(page.text, path).data()
     amount = next(k for k in fields if k.startswith("costs-") and k.endswith("-amount"))

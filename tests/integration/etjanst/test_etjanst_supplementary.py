@@ -22,7 +22,7 @@ from adapters.driving.etjanst.config import EtjanstConfig
 from adapters.driving.web.app import WebConfig, create_app
 from adapters.driving.web.demo_accounts import demo_password, ensure_demo
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import KEY, form, login, png
+from tests.integration.etjanst.kit import KEY, form, login, one_page, png
 
 APP = "APP-2024-000203"  # example 03: a couple, May 2024, a partial grant
 APPLICANT, PARTNER = "198202114537", "198410306263"
@@ -58,7 +58,7 @@ def test_supplementary_application_for_a_decided_month(db: Database) -> None:
     supp = [f for f in _forms(home.text) if ("kind", "supplementary") in f.fields][0]
     r = client.post("/ansokan/ny", data=supp.data(), follow_redirects=False)
     assert r.status_code == 303, (r.status_code, supp.data(), r.text[-800:])
-    path = r.headers["location"]
+    path = one_page(r.headers["location"])
     page = client.get(path)
     assert "Tilläggsansökan · maj 2024" in page.text
     assert '<option value="glasses">Glasögon</option>' in page.text  # the /2 cost kinds, with whose cost

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from adapters.driving.etjanst import common
-from adapters.driving.etjanst.views import answer, apply, attach, cases, contact, eid, login, mydata, send
+from adapters.driving.etjanst.views import answer, apply, attach, cases, contact, eid, login, mydata, parts, send
 
 
 def install(app: FastAPI) -> None:
-    for page in (common, login, eid, apply, send, attach, cases, answer, mydata, contact):
+    for page in (common, login, eid, apply, parts, send, attach, cases, answer, mydata, contact):
         page.install(app)

@@ -10,8 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import DraftRow
-from adapters.driving.etjanst import forms
-from adapters.driving.etjanst.common import Ctx, Forbidden, NotFound, ctx_of, form_of, own_draft, render
+from adapters.driving.etjanst import forms, parts
+from adapters.driving.etjanst.common import Ctx, Forbidden, NotFound, ctx_of, form_of, gettext_for, own_draft, render
 from adapters.driving.etjanst.views.attach import megabytes, take_upload
 from adapters.driving.etjanst.views.cases import STATUS
 from decision.pipeline import decision_day
@@ -40,21 +40,31 @@ def accepts_v2(ctx: Ctx, month: str) -> bool:
     return forms.SCHEMA_V2 in pack.manifest.get("accepts_bundles", ["finaid.case-bundle/1"])
 
 
+def page_data(request: Request, ctx: Ctx, draft: DraftRow, data: dict[str, Any],
+              errors: dict[str, str]) -> dict[str, Any]:
+    """What the one-page form and a part's page show: the rows of every part, the people to choose among, the
+    attachments, the cost kinds the month's pack takes, the upload limit."""
+    _ = gettext_for(request)
+    people = parts.people_of(data)
+    options = [(p["personnummer"], f"{p['personnummer'][:8]}-{p['personnummer'][8:]} ({_(forms.ROLES[p['role']])})")
+               for p in people if p.get("role") in forms.ROLES]
+    return {"ctx": ctx, "draft": draft, "rows": parts.rows_of(data), "errors": errors, "people": people,
+            "people_options": options, "f": forms, "parts": parts.PARTS, "kronor": parts.kronor,
+            "hidden": bool(data.get(parts.HIDDEN)), "attachments": ctx.services.store.attachments(draft.id),
+            "kinds": forms.cost_kinds() if accepts_v2(ctx, draft.month) else forms.COST_KINDS,
+            "limit": megabytes(ctx.services.config.max_upload_bytes)}
+
+
 def form_page(request: Request, ctx: Ctx, draft: DraftRow, data: dict[str, Any], errors: dict[str, str],
               status: int = 200) -> Response:
-    rows = {s: list(data.get(s, [])) for s in forms.SECTIONS}
-    for section in ("incomes", "costs", "assets"):
-        rows[section] += [{}] * (forms.EXTRA_ROWS + int(data.get("more_" + section, 0)))
-    rows["household"] += [{"role": "child", "keep": True}] * (1 + int(data.get("more_household", 0)))
-    people = [m for m in data.get("household", []) if m.get("keep", True) and m.get("personnummer")]
-    adults = [m for m in people if m.get("role") in ("applicant", "partner")]
-    listed = {r.get("person") for r in rows["labour_market"]}
-    rows["labour_market"] += [{"person": m["personnummer"], "status": ""} for m in adults
-                              if m["personnummer"] not in listed]
-    return render(request, "apply.html", status, ctx=ctx, draft=draft, rows=rows, errors=errors, people=people,
-                  f=forms, attachments=ctx.services.store.attachments(draft.id),
-                  kinds=forms.cost_kinds() if accepts_v2(ctx, draft.month) else forms.COST_KINDS,
-                  limit=megabytes(ctx.services.config.max_upload_bytes))
+    return render(request, "apply.html", status, **page_data(request, ctx, draft, data, errors), editing=True)
+
+
+def partner_key_of(ctx: Ctx, data: dict[str, Any]) -> str | None:
+    """The keyed HMAC of the partner living in the household (who signs too), if any."""
+    partner = next((m["personnummer"] for m in data["household"]
+                    if m.get("role") == "partner" and m.get("keep", True)), None)
+    return ctx.services.person_key(partner) if partner else None
 
 
 def install(app: FastAPI) -> None:
@@ -92,13 +102,15 @@ def install(app: FastAPI) -> None:
                 raise NotFound()
             kind = "reapplication" if last is not None else "first"
         data = forms.prefill(last, pnr) if last is not None else forms.empty(pnr)
+        if last is not None and parts.protected_of(last) - {pnr}:
+            data[parts.HIDDEN] = True  # not named: the applicant reads only that such a person exists
         municipality = last["application"]["municipality"] if last is not None else ctx.services.config.municipality
         if not municipality:
             raise NotFound()
         partner = next((m["personnummer"] for m in data["household"] if m["role"] == "partner"), None)
         draft_id = ctx.services.store.new_draft(ctx.login.person_key, ctx.services.person_key(partner)
                                                 if partner else None, municipality, month, kind, data)
-        return RedirectResponse(f"/ansokan/{draft_id}", status_code=303)
+        return RedirectResponse(f"/ansokan/{draft_id}/del/{parts.FIRST}", status_code=303)
 
     @app.get("/ansokan/{draft_id}", include_in_schema=False)
     def edit(request: Request, draft_id: str) -> Response:
@@ -121,14 +133,14 @@ def install(app: FastAPI) -> None:
         upload_errors = await take_upload(ctx, draft, form, data)
         if action.startswith("more_") and action.removeprefix("more_") in forms.SECTIONS:
             data[action] = int(data.get(action, 0)) + 1
-        partner = next((m["personnummer"] for m in data["household"]
-                        if m.get("role") == "partner" and m.get("keep", True)), None)
-        partner_key = ctx.services.person_key(partner) if partner else None
+        partner_key = partner_key_of(ctx, data)
         _, errors = forms.to_bundle(data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
                                     month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
                                     v2=accepts_v2(ctx, draft.month),
                                     files=forms.attachment_entries(ctx.services.store.attachments(draft.id)))
         data.pop("errors", None)
+        if action == "summary" and not errors and not upload_errors:
+            parts.confirm(data, *forms.SECTIONS)  # the whole form, read on one page, is the confirmation
         ctx.services.store.save_draft(draft.id, data, partner_key)
         if upload_errors:
             return form_page(request, ctx, own_draft(ctx, draft.id), data, upload_errors, status=422)

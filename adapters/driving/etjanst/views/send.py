@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import DraftRow
-from adapters.driving.etjanst import forms
+from adapters.driving.etjanst import forms, parts
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, own_draft, render
 from adapters.driving.etjanst.views.apply import accepts_v2
 from decision.bundle import CaseBundle, Role
@@ -41,8 +41,9 @@ def is_partner(ctx: Ctx, draft: DraftRow) -> bool:
 
 def summary_page(request: Request, ctx: Ctx, draft: DraftRow, status: int = 200, error: str | None = None) -> Response:
     bundle, errors = bundle_of(ctx, draft)
-    if bundle is None:
-        return RedirectResponse(f"/ansokan/{draft.id}", status_code=303)
+    if bundle is None:  # the part with the first problem, its problems beside its fields
+        return RedirectResponse(f"/ansokan/{draft.id}/del/{parts.part_of_field(next(iter(errors))).slug}"
+                                "?kontroll=1", status_code=303)
     from rules.sources import consulted_sources
 
     try:
@@ -53,7 +54,8 @@ def summary_page(request: Request, ctx: Ctx, draft: DraftRow, status: int = 200,
     ctx.record("etjanst_summary", f"draft:{draft.id}", [m.personnummer for m in bundle.application.household])
     return render(request, "summary.html", status, ctx=ctx, draft=draft, bundle=bundle, f=forms,
                   sources=[SOURCES[s.value] for s in sources], adults=adults, partner=is_partner(ctx, draft),
-                  has_partner=draft.partner_key is not None, error=error,
+                  has_partner=draft.partner_key is not None, error=error, parts=parts.BY_SLUG,
+                  editable=draft.status == "draft" and draft.applicant_key == ctx.login.person_key,
                   attachments=ctx.services.store.attachments(draft.id))
 
 
@@ -78,6 +80,9 @@ def install(app: FastAPI) -> None:
             return RedirectResponse(f"/kvittens/{draft.id}", status_code=303)
         if draft.status not in ("draft", "awaiting_partner"):
             raise NotFound()
+        todo = parts.first_unconfirmed(draft.data)
+        if draft.status == "draft" and draft.applicant_key == ctx.login.person_key and todo is not None:
+            return RedirectResponse(f"/ansokan/{draft.id}/del/{todo.slug}", status_code=303)  # each part confirmed
         return summary_page(request, ctx, draft)
 
     @app.post("/ansokan/{draft_id}/signera", include_in_schema=False)
@@ -92,7 +97,7 @@ def install(app: FastAPI) -> None:
                 "Tick the box to confirm that what you have written is true and complete."))
         bundle, _errors = bundle_of(ctx, draft)
         if bundle is None:
-            return RedirectResponse(f"/ansokan/{draft.id}", status_code=303)
+            return summary_page(request, ctx, draft)  # back to the part with the problem
         wait = ctx.services.submit_limit.hit(ctx.login.person_key)
         if wait is not None:
             raise TooMany(wait)
@@ -123,7 +128,7 @@ def install(app: FastAPI) -> None:
         if draft.applicant_key != ctx.login.person_key or draft.status not in ("draft", "awaiting_partner"):
             raise Forbidden()
         ctx.services.store.save_draft(draft.id, status="draft", applicant_signed_at=None, partner_signed_at=None)
-        return RedirectResponse(f"/ansokan/{draft.id}", status_code=303)
+        return RedirectResponse(f"/ansokan/{draft.id}/del/{parts.FIRST}", status_code=303)
 
     @app.post("/ansokan/{draft_id}/kasta", include_in_schema=False)
     async def discard(request: Request, draft_id: str) -> Response:
