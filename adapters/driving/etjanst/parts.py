@@ -1,4 +1,4 @@
-"""The application part by part (docs/etjanst.md "Del för del"): the five parts in their order — household,
+"""The application part by part (docs/etjanst.md "Part by part"): the five parts in their order — household,
 incomes, costs with their documents, assets, labour-market status — each with its page address, its title and
 the draft section it edits; which parts the applicant has confirmed; reading one part from a posted step page
 without touching the others; and the rows a part's fields are shown with (the one-page form uses the same)."""

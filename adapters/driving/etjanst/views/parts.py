@@ -1,4 +1,4 @@
-"""The application part by part (docs/etjanst.md "Del för del"): one page per part — household, incomes, costs
+"""The application part by part (docs/etjanst.md "Part by part"): one page per part — household, incomes, costs
 with their documents, assets, labour-market status — showing the prefilled part with "Stämmer" (confirm it) and
 "Ändra" (its fields), "Steg 2 av 5", Back and Next; every press saves the part to the draft as typed, its
 problems beside its fields. When every part is confirmed the summary (views/send.py) follows."""
