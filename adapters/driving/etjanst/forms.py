@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.driving.etjanst.common import N_
+from adapters.driving.etjanst.field_errors import plain
 from decision import strict
 from decision.bundle import CaseBundle
 from decision.errors import InputError
@@ -310,14 +311,19 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
     try:
         return parse_bundle(json.dumps(bundle)), {}
     except InputError as e:
-        return None, {_form_field(err.path, data): err.message for err in e.errors}
+        found: dict[str, str] = {}
+        for err in e.errors:  # the first message of a field is shown beside it, in plain language
+            found.setdefault(_form_field(err.path, data), plain(err.message))
+        return None, found
 
 
 def _form_field(path: str, data: Mapping[str, Any]) -> str:
-    """A bundle path (``application.incomes[1].amount``) as the form field it came from (the nth row kept)."""
+    """A bundle path (``application.incomes[1].amount``) as the form field it came from (the nth row kept); a
+    whole part (``application.household``) is its fieldset; anything else the top of the form (``kind``)."""
     m = re.match(r"^application\.(\w+)\[(\d+)\]\.?(\w+)?", path)
     if m is None or m.group(1) not in SECTIONS:
-        return "form"
+        whole = path.removeprefix("application.")
+        return whole if whole in SECTIONS else "kind"
     section, index = m.group(1), int(m.group(2))
     name = m.group(3) or FIELDS[section][0]
     if section == "household":

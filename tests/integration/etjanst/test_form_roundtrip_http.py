@@ -58,7 +58,7 @@ def test_the_prefilled_form_posted_unchanged_keeps_the_households_parts(db, exam
         strict.personnummer_birth_date(m["personnummer"]), strict.month_start(draft.month)) >= 21]
     if grown:  # example 07: a child has turned 21 since: the message beside that person, in Swedish
         assert r.status_code == 422
-        assert f'id="household-{grown[0]}-personnummer-error"' in r.text
+        assert f'id="household-{grown[0]}-personnummer-error"' in r.text and "har fyllt 21 år" in r.text
         return
     unanswered = {m["personnummer"] for m in app["household"] if m["role"] != "child"} - {
         lm["person"] for lm in app["labour_market"]}

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from adapters.driven.db.etjanst import DraftRow
 from adapters.driving.etjanst import forms
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, own_draft, render
+from adapters.driving.etjanst.field_errors import plain
 from adapters.driving.etjanst.views.apply import accepts_v2
 from decision.bundle import CaseBundle, Role
 from decision.errors import FinaidError, InputError
@@ -111,7 +112,7 @@ def install(app: FastAPI) -> None:
         try:
             send(ctx, own_draft(ctx, draft.id), bundle)
         except InputError as e:  # a month no published pack covers any longer, and the like
-            return summary_page(request, ctx, draft, 422, error="; ".join(str(x) for x in e.errors))
+            return summary_page(request, ctx, draft, 422, error=plain(e.errors[0].message) if e.errors else None)
         return RedirectResponse(f"/kvittens/{draft.id}", status_code=303)
 
     @app.post("/ansokan/{draft_id}/tillbaka", include_in_schema=False)
