@@ -73,3 +73,30 @@ def test_the_prefilled_form_posted_unchanged_keeps_the_households_parts(db, exam
     want = expected(source, False)
     got = {k: v for k, v in bundle.to_json_dict()["application"].items() if k in want}
     assert got == want
+
+
+def test_a_childs_salary_asks_for_the_year_so_far_beside_the_income(db) -> None:  # noqa: ANN001
+    """The year-so-far field is shown for a child's salary only; sent without it, the message is beside it."""
+    client, _ = app_on(db)
+    source = json.loads(EXAMPLES[0].read_text())
+    applicant = source["application"]["household"][0]["personnummer"]
+    child = next(m["personnummer"] for m in source["application"]["household"] if m["role"] == "child")
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    client.post("/login", data={"csrf_token": token.group(1), "personnummer": applicant, "next": "/"})
+    home = client.get("/")
+    drafts = re.findall(r'href="(/ansokan/[0-9A-Z]{26})"', home.text)  # the round trip above left one
+    path = drafts[0] if drafts else client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(),
+                                                follow_redirects=False).headers["location"]
+    page = client.get(path)
+    assert "year_to_date" not in page.text  # no child's salary yet: the field is not shown
+    data = form(page.text, path).data()
+    row = next(int(k.split("-")[1]) for k, v in data.items() if k.startswith("incomes-") and k.endswith("-amount")
+               and not v)
+    data |= {f"incomes-{row}-person": child, f"incomes-{row}-kind": "salary", f"incomes-{row}-amount": "1 500",
+             "action": "summary"}
+    r = client.post(path, data=data)
+    assert r.status_code == 422
+    assert f'id="incomes-{row}-year_to_date-error"' in r.text and f'name="incomes-{row}-year_to_date"' in r.text
+    assert "Skriv hur mycket barnet har tjänat hittills i år" in r.text and 'value="1 500"' in r.text
