@@ -32,8 +32,8 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (r"this (member|person) is listed twice", N_("This person is listed twice. Remove one of them.")),
     (r"is allowed on children only", N_("This applies to children only.")),
     (r"a child must be under 21 on the first day of the month applied for",
-     N_("A child must be under 21 in the month you apply for. Someone who is 21 or older applies on their own: "
-        "contact the social services if they live with you.")),
+     N_("A child must be under 21 in the month you apply for. Someone who is 21 or older applies on their own "
+        "and is not part of your application. Contact the social services if they live with you.")),
     (r"must be at most \d+, the days of the month applied for",
      N_("The month does not have that many days. Write at most the number of days in the month.")),
     (r"is a member of the household \(list them in household, not here\)",

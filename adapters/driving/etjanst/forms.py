@@ -69,6 +69,16 @@ def cost_kinds() -> dict[str, str]:
     return {**COST_KINDS, **(COST_KINDS_V2 if SUPPORTS_V2 else {})}
 
 
+def preschool_age(personnummer: str, month: str) -> bool:
+    """Under 7 on the first day of the month (the ages a preschool lunch matters for, docs/case-bundle.md)."""
+    from decision.validation import age_on
+
+    try:
+        return age_on(strict.personnummer_birth_date(personnummer), strict.month_start(month)) < 7
+    except ValueError:
+        return True
+
+
 def field_name(section: str, row: int, name: str) -> str:
     return f"{section}-{row}-{name}"
 
@@ -218,6 +228,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         errors["kind"] = N_("A supplementary application cannot be sent in the e-service for this month. Contact "
                             "the social services.")
     members: list[dict[str, Any]] = []
+    origin: dict[str, list[int]] = {s: [] for s in SECTIONS}  # a bundle row's form row, by part
     for i, m in enumerate(data.get("household", [])):
         if not m.get("keep", True):
             continue
@@ -232,6 +243,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         if v2:
             member.update({k: m[k] for k in V2_MEMBER if m.get(k) is not None})
         members.append(member)
+        origin["household"].append(i)
     people = {m["personnummer"] for m in members}
 
     def person(section: str, i: int, value: str) -> str | None:
@@ -259,6 +271,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             errors[field_name("incomes", i, "kind")] = N_("Choose what kind of income it is.")
         elif p and a:
             incomes.append({"person": p, "kind": r["kind"], "amount": a, **({"year_to_date": ytd} if ytd else {})})
+            origin["incomes"].append(i)
     for i, r in enumerate(data.get("costs", [])):
         a = money("costs", i, "amount", r.get("amount", ""))
         if r.get("kind") not in (cost_kinds() if v2 else COST_KINDS):
@@ -273,12 +286,14 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             if v2 and r.get("person") in people:
                 cost["person"] = r["person"]
             costs.append(cost)
+            origin["costs"].append(i)
     for i, r in enumerate(data.get("assets", [])):
         p, a = person("assets", i, r.get("person", "")), money("assets", i, "value", r.get("value", ""))
         if r.get("kind") not in ASSET_KINDS:
             errors[field_name("assets", i, "kind")] = N_("Choose what kind of asset it is.")
         elif p and a:
             assets.append({"person": p, "kind": r["kind"], "value": a})
+            origin["assets"].append(i)
     for i, r in enumerate(data.get("labour_market", [])):
         if r.get("person") not in people:
             continue  # a member who has left (or is no longer listed): their row is not shown either
@@ -287,8 +302,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         else:
             plan = {"individual_plan": r["individual_plan"]} if v2 and r.get("individual_plan") else {}
             labour.append({"person": r["person"], "status": r["status"], **plan})
-    if errors:
-        return None, errors
+            origin["labour_market"].append(i)
     v2 = v2 and (kind == "supplementary" or any(c.get("document") for c in costs)
                  or any(c["kind"] in COST_KINDS_V2 for c in costs) or carries_v2(data, members, labour))
     application: dict[str, Any] = {
@@ -308,27 +322,28 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
     elif data.get("aid_history") and adults:
         application["previous_aid"] = previous_aid_of(data["aid_history"], month, adults[0])
     bundle = {"schema": SCHEMA_V2 if v2 else "finaid.case-bundle/1", "application": application}
-    try:
-        return parse_bundle(json.dumps(bundle)), {}
+    try:  # the rows the form could read are checked together, so every message comes in one round
+        parsed = parse_bundle(json.dumps(bundle))
     except InputError as e:
-        found: dict[str, str] = {}
         for err in e.errors:  # the first message of a field is shown beside it, in plain language
-            found.setdefault(_form_field(err.path, data), plain(err.message))
-        return None, found
+            errors.setdefault(_form_field(err.path, origin), plain(err.message))
+        return None, errors
+    return (None, errors) if errors else (parsed, {})
 
 
-def _form_field(path: str, data: Mapping[str, Any]) -> str:
-    """A bundle path (``application.incomes[1].amount``) as the form field it came from (the nth row kept); a
-    whole part (``application.household``) is its fieldset; anything else the top of the form (``kind``)."""
+def _form_field(path: str, origin: Mapping[str, list[int]]) -> str:
+    """A bundle path (``application.incomes[1].amount``) as the form field it came from (``origin``: the form
+    row of each bundle row); a whole part (``application.household``) is its fieldset; anything else the top
+    of the form (``kind``)."""
     m = re.match(r"^application\.(\w+)\[(\d+)\]\.?(\w+)?", path)
     if m is None or m.group(1) not in SECTIONS:
         whole = path.removeprefix("application.")
         return whole if whole in SECTIONS else "kind"
     section, index = m.group(1), int(m.group(2))
     name = m.group(3) or FIELDS[section][0]
+    rows = origin.get(section, [])
+    index = rows[index] if index < len(rows) else index
     if section == "household":
-        kept = [i for i, r in enumerate(data.get("household", [])) if r.get("keep", True)]
-        index = kept[index] if index < len(kept) else index
         if name not in BOXES:  # a member's role, name or days are not fields: the message goes with the person
             name = "personnummer"
     return field_name(section, index, name if name in FIELDS[section] else FIELDS[section][0])

@@ -173,3 +173,17 @@ def test_a_second_applicant_is_named_at_the_household() -> None:
     data = draft()
     data["household"][1]["role"] = "applicant"
     assert send(data) == {"household": "The application must have exactly one applicant."}
+
+
+def test_the_forms_own_and_the_validators_messages_come_in_one_round_on_the_right_rows() -> None:
+    """A row the form cannot read is left out of the bundle checked; the validator's message for a later row
+    still names that later row (not the row that took its place in the bundle)."""
+    data = draft()
+    child = next(m["personnummer"] for m in data["household"] if m["role"] == "child")
+    data["incomes"] = [{"person": APPLICANT, "kind": "salary", "amount": "tolv tusen"},
+                       {"person": child, "kind": "salary", "amount": "1 000", "year_to_date": "500"}]
+    assert send(data) == {
+        "incomes-0-amount": "Write the amount in kronor, for example 1250 or 1250,50.",
+        "incomes-1-year_to_date": "What the child has earned so far this year cannot be less than this month's "
+                                  "salary.",
+    }
