@@ -15,7 +15,7 @@ from adapters.driving.etjanst.field_errors import plain
 from decision import strict
 from decision.bundle import CaseBundle
 from decision.errors import InputError
-from decision.money import format_kr_form, format_ore, parse_kr_form, parse_kronor
+from decision.money import format_kr_form, format_kr_sv, format_ore, parse_kr_form, parse_kronor
 from decision.validation import parse_bundle
 
 EXTRA_ROWS = 2  # empty rows offered under each list (no JavaScript: "add a row" saves and shows more)
@@ -140,6 +140,14 @@ def shown(row: Mapping[str, Any], *names: str) -> dict[str, str]:
             except ValueError:
                 out[name] = str(row[name])
     return out
+
+
+def kr(wire: str) -> str:
+    """A bundle's kronor string (``12000.00``) as a person reads it (``12 000 kr``)."""
+    try:
+        return format_kr_sv(parse_kronor(wire))
+    except ValueError:
+        return f"{wire} kr"
 
 
 def read_form(form: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:

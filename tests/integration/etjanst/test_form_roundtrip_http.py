@@ -100,3 +100,16 @@ def test_a_childs_salary_asks_for_the_year_so_far_beside_the_income(db) -> None:
     assert r.status_code == 422
     assert f'id="incomes-{row}-year_to_date-error"' in r.text and f'name="incomes-{row}-year_to_date"' in r.text
     assert "Skriv hur mycket barnet har tjänat hittills i år" in r.text and 'value="1 500"' in r.text
+
+
+def test_mina_uppgifter_shows_amounts_as_kronor_and_the_authorities_by_name(db) -> None:  # noqa: ANN001
+    client, _ = app_on(db)
+    source = json.loads(EXAMPLES[0].read_text())
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    client.post("/login", data={"csrf_token": token.group(1), "personnummer": source["application"]["household"][0][
+        "personnummer"], "next": "/"})
+    text = client.get("/mina-uppgifter").text
+    assert "Hyra: 8\u00a0200\u00a0kr" in text and "8200.00" not in text
+    assert "<td>Försäkringskassan</td>" in text and "Forsakringskassan" not in text
