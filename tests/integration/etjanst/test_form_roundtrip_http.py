@@ -113,3 +113,10 @@ def test_mina_uppgifter_shows_amounts_as_kronor_and_the_authorities_by_name(db) 
     text = client.get("/mina-uppgifter").text
     assert "Hyra: 8\u00a0200\u00a0kr" in text and "8200.00" not in text
     assert "<td>Försäkringskassan</td>" in text and "Forsakringskassan" not in text
+
+
+def test_the_demo_login_counts_people_in_plain_swedish(db) -> None:  # noqa: ANN001
+    client, _ = app_on(db)
+    text = client.get("/login").text
+    assert "1 vuxen, inga barn" in text and "2 vuxna, 2 barn" in text and "1 vuxen, 3 barn" in text
+    assert "1 vuxna" not in text and "0 barn" not in text
