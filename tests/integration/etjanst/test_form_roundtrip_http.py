@@ -17,7 +17,7 @@ from adapters.driving.etjanst import forms
 from decision import strict
 from decision.validation import age_on
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import app_on, form
+from tests.integration.etjanst.kit import app_on, form, login
 from tests.unit.etjanst.test_form_roundtrip import AT, expected
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -81,10 +81,7 @@ def test_a_childs_salary_asks_for_the_year_so_far_beside_the_income(db) -> None:
     source = json.loads(EXAMPLES[0].read_text())
     applicant = source["application"]["household"][0]["personnummer"]
     child = next(m["personnummer"] for m in source["application"]["household"] if m["role"] == "child")
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    client.post("/login", data={"csrf_token": token.group(1), "personnummer": applicant, "next": "/"})
+    login(client, applicant)
     home = client.get("/")
     drafts = re.findall(r'href="(/ansokan/[0-9A-Z]{26})"', home.text)  # the round trip above left one
     path = drafts[0] if drafts else client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(),
@@ -105,11 +102,7 @@ def test_a_childs_salary_asks_for_the_year_so_far_beside_the_income(db) -> None:
 def test_mina_uppgifter_shows_amounts_as_kronor_and_the_authorities_by_name(db) -> None:  # noqa: ANN001
     client, _ = app_on(db)
     source = json.loads(EXAMPLES[0].read_text())
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    client.post("/login", data={"csrf_token": token.group(1), "personnummer": source["application"]["household"][0][
-        "personnummer"], "next": "/"})
+    login(client, source["application"]["household"][0]["personnummer"])
     text = client.get("/mina-uppgifter").text
     assert "Hyra: 8\u00a0200\u00a0kr" in text and "8200.00" not in text
     assert "<td>Försäkringskassan</td>" in text and "Forsakringskassan" not in text
