@@ -113,3 +113,15 @@ def test_the_demo_login_counts_people_in_plain_swedish(db) -> None:  # noqa: ANN
     text = client.get("/login").text
     assert "1 vuxen, inga barn" in text and "2 vuxna, 2 barn" in text and "1 vuxen, 3 barn" in text
     assert "1 vuxna" not in text and "0 barn" not in text
+
+
+def test_no_first_application_is_offered_without_a_municipality(db) -> None:  # noqa: ANN001
+    """Without FINAID_ETJANST_MUNICIPALITY a first application has no kommun: the start page says so instead of
+    offering a button that answers "page not found"."""
+    client, _ = app_on(db)
+    login(client, "199209154021")  # the partner of a household whose applications are under the applicant
+    home = client.get("/").text
+    assert 'action="/ansokan/ny"' not in home and "En första ansökan kan inte göras i e-tjänsten än" in home
+    client, _ = app_on(db, municipality="1287")
+    login(client, "199209154021")
+    assert 'action="/ansokan/ny"' in client.get("/").text

@@ -70,8 +70,10 @@ def install(app: FastAPI) -> None:
         applied = {c.month for c in cases if c.state != "withdrawn" and c.kind != "supplementary"}
         applied |= {d.month for d in drafts if d.kind != "supplementary"}
         decided = store.decided_months(key)
+        first_possible = last is not None or bool(ctx.services.config.municipality)  # a first one needs a kommun
         return render(request, "home.html", ctx=ctx, drafts=drafts, cases=cases, month=month,
-                      can_apply=month is not None and month not in applied, has_last=last is not None,
+                      can_apply=month is not None and month not in applied and first_possible,
+                      has_last=last is not None, first_possible=first_possible,
                       decided=decided, f=forms, status_of=lambda state: STATUS.get(state, "Received"))
 
     @app.post("/ansokan/ny", include_in_schema=False)
