@@ -71,3 +71,30 @@ def test_impossible_dates_are_refused() -> None:
 @given(st.dates(min_value=date(1920, 1, 1), max_value=date(2026, 12, 31)), st.integers(0, 999))
 def test_made_numbers_always_validate(born: date, serial: int) -> None:
     assert pnr.normalise(pnr.make(born, serial)) == pnr.make(born, serial)
+
+
+@settings(max_examples=500)
+@given(st.integers(min_value=0, max_value=99_999_999_999), st.sampled_from([" ", "\u00a0", "\u2009", "\u202f"]))
+def test_a_form_amount_reads_back_exactly_whatever_space_groups_it(ore: int, space: str) -> None:
+    from decision.money import format_kr_form, parse_kr_form
+
+    shown = format_kr_form(ore)
+    assert parse_kr_form(shown) == ore
+    assert parse_kr_form(shown.replace("\u00a0", space)) == ore
+    assert parse_kr_form(shown + "\u00a0kr") == ore
+
+
+@pytest.mark.parametrize(("ore", "shown"), [(265000, "2\u00a0650,00"), (0, "0,00"), (5, "0,05"),
+                                            (99_999_999_999, "999\u00a0999\u00a0999,99"), (123456, "1\u00a0234,56")])
+def test_a_form_amount_is_shown_as_swedish_kronor(ore: int, shown: str) -> None:
+    from decision.money import format_kr_form
+
+    assert format_kr_form(ore) == shown
+
+
+@pytest.mark.parametrize("ore", [-1, 100_000_000_000])
+def test_a_form_amount_outside_the_contract_is_refused(ore: int) -> None:
+    from decision.money import format_kr_form
+
+    with pytest.raises(ValueError, match="999 999 999,99"):
+        format_kr_form(ore)

@@ -7,16 +7,17 @@ from __future__ import annotations
 import copy
 import json
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from adapters.driving.etjanst.common import N_
+from adapters.driving.etjanst.field_errors import plain
+from adapters.driving.etjanst.forms_files import document_ref
 from decision import strict
 from decision.bundle import CaseBundle
-from decision.bundle_parts import ATTACHMENT_LABEL_MAX, CONTROL_CATEGORIES, DOCUMENT_HASH
 from decision.errors import InputError
+from decision.money import format_kr_form, format_kr_sv, format_ore, parse_kr_form, parse_kronor
 from decision.validation import parse_bundle
 
 EXTRA_ROWS = 2  # empty rows offered under each list (no JavaScript: "add a row" saves and shows more)
@@ -55,17 +56,29 @@ KINDS = {"first": N_("First application"), "reapplication": N_("Continued applic
 SECTIONS = ("household", "incomes", "costs", "assets", "labour_market")
 CARRIED_V2 = ("aid_history", "others_in_dwelling", "rent_above_guideline_notified_on")
 FIELDS = {
-    "household": ("personnummer", "role", "attends_school", "keep", "listed"),
-    "incomes": ("person", "kind", "amount"),
+    "household": ("personnummer", "role", "attends_school", "preschool_lunch", "keep", "listed"),
+    "incomes": ("person", "kind", "amount", "year_to_date"),
     "costs": ("kind", "amount", "description", "document", "person"),
     "assets": ("person", "kind", "value"),
     "labour_market": ("person", "status"),
 }
-_AMOUNT = re.compile(r"^[0-9]{1,9}([.,][0-9]{1,2})?$")
+BOXES = ("attends_school", "preschool_lunch")  # a child's tick boxes
+KEPT = {"household": "personnummer", "labour_market": "person"}  # rows that keep what the form does not show
+V2_MEMBER = ("name", "days_in_household")
 
 
 def cost_kinds() -> dict[str, str]:
     return {**COST_KINDS, **(COST_KINDS_V2 if SUPPORTS_V2 else {})}
+
+
+def preschool_age(personnummer: str, month: str) -> bool:
+    """Under 7 on the first day of the month (the ages a preschool lunch matters for, docs/case-bundle.md)."""
+    from decision.validation import age_on
+
+    try:
+        return age_on(strict.personnummer_birth_date(personnummer), strict.month_start(month)) < 7
+    except ValueError:
+        return True
 
 
 def field_name(section: str, row: int, name: str) -> str:
@@ -83,7 +96,7 @@ def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
     protected identity (a registry answer says so) is left out, and so is what belongs to them."""
     app = last["application"]
     protected = {e["person"] for e in last.get("registry") or [] for f in e.get("facts", [])
-                 if f.get("kind") == "protected_identity" and f.get("value")}
+                 if f.get("kind") == "protected_identity" and f.get("value")} - {applicant}  # never oneself
     members = [m for m in app["household"] if m["personnummer"] not in protected]
     people = {m["personnummer"] for m in members}
     roles = {m["personnummer"]: m["role"] for m in members}
@@ -102,20 +115,41 @@ def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
                                          if o.get("personnummer") not in protected]
     return {
         **carried,
-        "household": [{"personnummer": m["personnummer"], "role": m["role"],
-                       "attends_school": bool(m.get("attends_school")), "keep": True,
-                       **{k: m[k] for k in ("name", "days_in_household") if m.get(k) is not None}}
+        "household": [{"personnummer": m["personnummer"], "role": m["role"], "keep": True,
+                       **{k: bool(m.get(k)) for k in BOXES},
+                       **{k: m[k] for k in V2_MEMBER if m.get(k) is not None}}
                       for m in members],
-        "incomes": [dict(i) for i in app.get("incomes", []) if i["person"] in people],
-        "costs": [{"kind": c["kind"], "amount": c["amount"], "description": c.get("description", ""),
+        "incomes": [{**i, **shown(i, "amount", "year_to_date")} for i in app.get("incomes", [])
+                    if i["person"] in people],
+        "costs": [{"kind": c["kind"], "amount": shown(c, "amount")["amount"], "description": c.get("description", ""),
                    "document": "", **({"person": c["person"]} if c.get("person") in people else {})}
-                  for c in app.get("costs", [])],
-        "assets": [dict(a) for a in app.get("assets", []) if a["person"] in people],
+                  for c in app.get("costs", [])],  # last month's documents do not document this month's costs
+        "assets": [{**a, **shown(a, "value")} for a in app.get("assets", []) if a["person"] in people],
         "labour_market": [dict(lm) for lm in app.get("labour_market", []) if lm["person"] in people],
         "previous_aid": app.get("previous_aid"),
         "last_household": sorted(people),
         "household_changed": False,
     }
+
+
+def shown(row: Mapping[str, Any], *names: str) -> dict[str, str]:
+    """A bundle row's amounts as the form shows them (``2 650,00``); one that does not parse stays as it was."""
+    out = {}
+    for name in names:
+        if row.get(name) is not None:
+            try:
+                out[name] = format_kr_form(parse_kronor(row[name]))
+            except ValueError:
+                out[name] = str(row[name])
+    return out
+
+
+def kr(wire: str) -> str:
+    """A bundle's kronor string (``12000.00``) as a person reads it (``12 000 kr``)."""
+    try:
+        return format_kr_sv(parse_kronor(wire))
+    except ValueError:
+        return f"{wire} kr"
 
 
 def read_form(form: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,18 +166,21 @@ def read_form(form: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, A
             row: dict[str, Any] = {n: str(form.get(field_name(section, i, n)) or "").strip()[:500]
                                    for n in FIELDS[section]}
             if section == "household":
-                row["attends_school"] = row["attends_school"] == "on"
+                row.update({k: row[k] == "on" for k in BOXES})
                 listed = row.pop("listed") == "1"  # shown with a "lives here" box (unticked: not sent)
                 row["keep"] = row["keep"] == "on" if listed else bool(row["personnummer"])
                 if row["role"] == "applicant":
                     row["keep"] = True
-            if all(not v for k, v in row.items()
-                   if k not in ("attends_school", "keep", "role", "kind", "status", "person")):
-                continue  # an empty row
+            if section != "labour_market" and all(not v for k, v in row.items()
+                                                  if k not in (*BOXES, "keep", "role", "kind", "status", "person")):
+                continue  # an empty row (a person's labour-market row is never empty: it names the person)
+            if section == "labour_market" and not row["person"]:
+                continue
             rows.append(row)
-        before_rows = {r.get("personnummer"): r for r in before.get("household", [])} if section == "household" else {}
-        for row in rows:  # what the form does not show of a member (a /2 name, days in the household) is kept
-            for k, v in before_rows.get(row.get("personnummer"), {}).items():
+        key = KEPT.get(section, "")
+        before_rows = {r.get(key): r for r in before.get(section, [])} if key else {}
+        for row in rows:  # what the form does not show (a /2 name, days in the household, individual plan) is kept
+            for k, v in before_rows.get(row.get(key), {}).items():
                 row.setdefault(k, v)
         data[section] = rows
     last = data.get("last_household")
@@ -173,36 +210,11 @@ def previous_aid_of(history: list[dict[str, Any]], month: str, applicant: str) -
     return {"consecutive_months": int(mine["months_on_aid_in_row"]), "jobbstimulans_months_used": used}
 
 
-def _amount(text: str) -> str | None:
-    t = text.replace(" ", "").replace("\u00a0", "").removesuffix("kr")
-    if not _AMOUNT.fullmatch(t):
-        return None
-    return t.replace(",", ".")
-
-
-def document_ref(attachment_id: str, sha256: str) -> str:
-    """A cost's /2 ``document``: the attachment's id and the sha256 of its stored content,
-    ``<id>:sha256:<hex>`` — so the document's hash is part of the bundle and of the revision's content hash (a
-    komplettering that only adds or replaces a document is a new revision)."""
-    return f"{attachment_id}{DOCUMENT_HASH}{sha256}"
-
-
-def bundle_label(label: str | None) -> str | None:
-    """What the applicant called a file, as a bundle takes it: control characters and line breaks become spaces,
-    runs of spaces one, at most ATTACHMENT_LABEL_MAX characters; None when nothing is left."""
-    text = "".join(" " if unicodedata.category(ch) in CONTROL_CATEGORIES else ch for ch in label or "")
-    return " ".join(text.split())[:ATTACHMENT_LABEL_MAX].strip() or None
-
-
-def attachment_entries(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """The bundle's ``application.attachments`` of stored files (each with ``id``, ``sha256``, ``media_type``,
-    ``size``, ``label``), in the order given (the store's: by id, the order added)."""
-    out = []
-    for r in rows:
-        label = bundle_label(r.label)
-        out.append({"id": r.id, "sha256": r.sha256, "media_type": r.media_type, "size": r.size,
-                    **({"label": label} if label else {})})
-    return out
+def carries_v2(data: Mapping[str, Any], members: list[dict[str, Any]], labour: list[dict[str, Any]]) -> bool:
+    """Whether the draft carries a /2 part from the last application (then a pack that takes /2 gets /2, so
+    that nothing the household said last month is dropped on the way)."""
+    return (any(data.get(k) is not None for k in CARRIED_V2) or any(k in m for m in members for k in V2_MEMBER)
+            or any("individual_plan" in lm for lm in labour))
 
 
 def answer_bundle(current: Mapping[str, Any], submitted_at: datetime, files: Sequence[Mapping[str, Any]], *,
@@ -249,6 +261,7 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         errors["kind"] = N_("A supplementary application cannot be sent in the e-service for this month. Contact "
                             "the social services.")
     members: list[dict[str, Any]] = []
+    origin: dict[str, list[int]] = {s: [] for s in SECTIONS}  # a bundle row's form row, by part
     for i, m in enumerate(data.get("household", [])):
         if not m.get("keep", True):
             continue
@@ -259,11 +272,11 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
                 "Write the personal identity number as 12 digits, YYYYMMDDNNNN.")
             continue
         member: dict[str, Any] = {"personnummer": pnr, "role": m.get("role") or "child"}
-        if m.get("attends_school"):
-            member["attends_school"] = True
+        member.update({k: True for k in BOXES if m.get(k)})
         if v2:
-            member.update({k: m[k] for k in ("name", "days_in_household") if m.get(k) is not None})
+            member.update({k: m[k] for k in V2_MEMBER if m.get(k) is not None})
         members.append(member)
+        origin["household"].append(i)
     people = {m["personnummer"] for m in members}
 
     def person(section: str, i: int, value: str) -> str | None:
@@ -277,18 +290,21 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
         return pnr
 
     def money(section: str, i: int, name: str, value: str) -> str | None:
-        amount = _amount(value)
-        if amount is None:
+        try:
+            return format_ore(parse_kr_form(value))
+        except ValueError:
             errors[field_name(section, i, name)] = N_("Write the amount in kronor, for example 1250 or 1250,50.")
-        return amount
+            return None
 
     incomes, costs, assets, labour = [], [], [], []
     for i, r in enumerate(data.get("incomes", [])):
         p, a = person("incomes", i, r.get("person", "")), money("incomes", i, "amount", r.get("amount", ""))
+        ytd = money("incomes", i, "year_to_date", r["year_to_date"]) if r.get("year_to_date") else None
         if r.get("kind") not in INCOME_KINDS:
             errors[field_name("incomes", i, "kind")] = N_("Choose what kind of income it is.")
         elif p and a:
-            incomes.append({"person": p, "kind": r["kind"], "amount": a})
+            incomes.append({"person": p, "kind": r["kind"], "amount": a, **({"year_to_date": ytd} if ytd else {})})
+            origin["incomes"].append(i)
     for i, r in enumerate(data.get("costs", [])):
         a = money("costs", i, "amount", r.get("amount", ""))
         if r.get("kind") not in (cost_kinds() if v2 else COST_KINDS):
@@ -303,22 +319,25 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
             if v2 and r.get("person") in people:
                 cost["person"] = r["person"]
             costs.append(cost)
+            origin["costs"].append(i)
     for i, r in enumerate(data.get("assets", [])):
         p, a = person("assets", i, r.get("person", "")), money("assets", i, "value", r.get("value", ""))
         if r.get("kind") not in ASSET_KINDS:
             errors[field_name("assets", i, "kind")] = N_("Choose what kind of asset it is.")
         elif p and a:
             assets.append({"person": p, "kind": r["kind"], "value": a})
+            origin["assets"].append(i)
     for i, r in enumerate(data.get("labour_market", [])):
-        p = person("labour_market", i, r.get("person", ""))
+        if r.get("person") not in people:
+            continue  # a member who has left (or is no longer listed): their row is not shown either
         if r.get("status") not in LABOUR:
             errors[field_name("labour_market", i, "status")] = N_("Choose what applies to this person.")
-        elif p:
-            labour.append({"person": p, "status": r["status"]})
-    if errors:
-        return None, errors
+        else:
+            plan = {"individual_plan": r["individual_plan"]} if v2 and r.get("individual_plan") else {}
+            labour.append({"person": r["person"], "status": r["status"], **plan})
+            origin["labour_market"].append(i)
     v2 = v2 and (kind == "supplementary" or any(c.get("document") for c in costs)
-                 or any(c["kind"] in COST_KINDS_V2 for c in costs) or bool(files))
+                 or any(c["kind"] in COST_KINDS_V2 for c in costs) or bool(files) or carries_v2(data, members, labour))
     application: dict[str, Any] = {
         "id": application_id, "municipality": municipality, "month": month, "kind": kind,
         "submitted_at": submitted_at.isoformat(), "household_changed": bool(data.get("household_changed")),
@@ -338,20 +357,28 @@ def to_bundle(data: Mapping[str, Any], *, application_id: str, municipality: str
     elif data.get("aid_history") and adults:
         application["previous_aid"] = previous_aid_of(data["aid_history"], month, adults[0])
     bundle = {"schema": SCHEMA_V2 if v2 else "finaid.case-bundle/1", "application": application}
-    try:
-        return parse_bundle(json.dumps(bundle)), {}
+    try:  # the rows the form could read are checked together, so every message comes in one round
+        parsed = parse_bundle(json.dumps(bundle))
     except InputError as e:
-        return None, {_form_field(err.path, data): err.message for err in e.errors}
+        for err in e.errors:  # the first message of a field is shown beside it, in plain language
+            errors.setdefault(_form_field(err.path, origin), plain(err.message))
+        return None, errors
+    return (None, errors) if errors else (parsed, {})
 
 
-def _form_field(path: str, data: Mapping[str, Any]) -> str:
-    """A bundle path (``application.incomes[1].amount``) as the form field it came from (the nth row kept)."""
+def _form_field(path: str, origin: Mapping[str, list[int]]) -> str:
+    """A bundle path (``application.incomes[1].amount``) as the form field it came from (``origin``: the form
+    row of each bundle row); a whole part (``application.household``) is its fieldset; anything else the top
+    of the form (``kind``)."""
     m = re.match(r"^application\.(\w+)\[(\d+)\]\.?(\w+)?", path)
     if m is None or m.group(1) not in SECTIONS:
-        return "form"
+        whole = path.removeprefix("application.")
+        return whole if whole in SECTIONS else "kind"
     section, index = m.group(1), int(m.group(2))
     name = m.group(3) or FIELDS[section][0]
+    rows = origin.get(section, [])
+    index = rows[index] if index < len(rows) else index
     if section == "household":
-        kept = [i for i, r in enumerate(data.get("household", [])) if r.get("keep", True)]
-        index = kept[index] if index < len(kept) else index
+        if name not in BOXES:  # a member's role, name or days are not fields: the message goes with the person
+            name = "personnummer"
     return field_name(section, index, name if name in FIELDS[section] else FIELDS[section][0])

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from adapters.driving.etjanst import forms
+from adapters.driving.etjanst import forms, forms_files
 from decision.bundle_parts import ATTACHMENT_LABEL_MAX
 from decision.services.intake import bundle_hash
 from decision.validation import parse_bundle
@@ -37,10 +37,10 @@ def current_v1() -> dict:  # type: ignore[type-arg]
 
 
 def test_labels_are_cleaned_for_the_bundle() -> None:
-    assert forms.bundle_label(" Hyra\n  januari\u0000 ") == "Hyra januari"
-    assert forms.bundle_label("\n\t") is None and forms.bundle_label(None) is None
-    assert len(forms.bundle_label("x" * 500) or "") == ATTACHMENT_LABEL_MAX
-    assert forms.attachment_entries([RECEIPT, PAYSLIP]) == [
+    assert forms_files.bundle_label(" Hyra\n  januari\u0000 ") == "Hyra januari"
+    assert forms_files.bundle_label("\n\t") is None and forms_files.bundle_label(None) is None
+    assert len(forms_files.bundle_label("x" * 500) or "") == ATTACHMENT_LABEL_MAX
+    assert forms_files.attachment_entries([RECEIPT, PAYSLIP]) == [
         {"id": RECEIPT.id, "sha256": RECEIPT.sha256, "media_type": "image/png", "size": 912, "label": "Kvitto buss"},
         {"id": PAYSLIP.id, "sha256": PAYSLIP.sha256, "media_type": "application/pdf", "size": 40_000},
     ]
@@ -49,7 +49,7 @@ def test_labels_are_cleaned_for_the_bundle() -> None:
 def test_a_sent_draft_lists_every_file_even_one_attached_to_no_cost() -> None:
     data = forms.prefill(last(), APPLICANT)
     data["costs"][0]["document"] = RECEIPT.id
-    files = forms.attachment_entries([RECEIPT, PAYSLIP])  # the payslip belongs to no cost
+    files = forms_files.attachment_entries([RECEIPT, PAYSLIP])  # the payslip belongs to no cost
     got, errors = forms.to_bundle(data, application_id="ET-1", municipality="1287", month="2026-12",
                                   kind="reapplication", submitted_at=AT, v2=True, files=files)
     assert errors == {} and got is not None and got.version == 2
@@ -70,8 +70,8 @@ def test_a_sent_draft_lists_every_file_even_one_attached_to_no_cost() -> None:
 
 
 def test_an_answer_that_only_adds_a_file_is_a_new_revision_by_content() -> None:
-    first = forms.attachment_entries([RECEIPT])
-    both = forms.attachment_entries([RECEIPT, PAYSLIP])
+    first = forms_files.attachment_entries([RECEIPT])
+    both = forms_files.attachment_entries([RECEIPT, PAYSLIP])
     sent = parse_bundle(json.dumps(forms.answer_bundle(current_v1(), AT, first, v2=True)))
     assert sent.version == 2 and [a.id for a in sent.application.attachments or []] == [RECEIPT.id]
     current = sent.to_json_dict()
@@ -87,8 +87,8 @@ def test_an_answer_that_only_adds_a_file_is_a_new_revision_by_content() -> None:
 
 
 def test_an_answer_maps_a_v1_bundle_as_as_v2_does_and_names_the_cost() -> None:
-    files = forms.attachment_entries([RECEIPT])
-    ref = forms.document_ref(RECEIPT.id, RECEIPT.sha256)
+    files = forms_files.attachment_entries([RECEIPT])
+    ref = forms_files.document_ref(RECEIPT.id, RECEIPT.sha256)
     data = forms.answer_bundle(current_v1(), AT, files, v2=True, document=(0, ref))
     assert "registry" not in data and "previous_aid" not in data["application"]
     history = {h["person"]: h["months_on_aid_in_row"] for h in data["application"]["aid_history"]}

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from adapters.driven import attachments
 from adapters.driven.db.etjanst import RETURN_PREFIX
-from adapters.driving.etjanst import forms
+from adapters.driving.etjanst import forms, forms_files
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, render
 from adapters.driving.etjanst.views.apply import accepts_v2
 from adapters.driving.etjanst.views.attach import REFUSED, megabytes
@@ -104,7 +104,7 @@ def install(app: FastAPI) -> None:
             target = str(form.get("upload_cost") or "")
             if target.isdigit():
                 document = (int(target), forms.document_ref(row.id, row.sha256))
-        files = forms.attachment_entries(ctx.services.store.attachments_of_application(application_id))
+        files = forms_files.attachment_entries(ctx.services.store.attachments_of_application(application_id))
         try:  # every file of the application is listed: an answer that only adds a file is a new revision
             data = forms.answer_bundle(current, ctx.services.clock.now(), files, v2=accepts_v2(ctx, case.month),
                                        document=document)

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import DraftRow
-from adapters.driving.etjanst import forms, parts
+from adapters.driving.etjanst import forms, forms_files, parts
 from adapters.driving.etjanst.common import Ctx, Forbidden, NotFound, ctx_of, form_of, gettext_for, own_draft, render
 from adapters.driving.etjanst.views.attach import megabytes, take_upload
 from adapters.driving.etjanst.views.cases import STATUS
@@ -80,8 +80,10 @@ def install(app: FastAPI) -> None:
         applied = {c.month for c in cases if c.state != "withdrawn" and c.kind != "supplementary"}
         applied |= {d.month for d in drafts if d.kind != "supplementary"}
         decided = store.decided_months(key)
+        first_possible = last is not None or bool(ctx.services.config.municipality)  # a first one needs a kommun
         return render(request, "home.html", ctx=ctx, drafts=drafts, cases=cases, month=month,
-                      can_apply=month is not None and month not in applied, has_last=last is not None,
+                      can_apply=month is not None and month not in applied and first_possible,
+                      has_last=last is not None, first_possible=first_possible,
                       decided=decided, f=forms, status_of=lambda state: STATUS.get(state, "Received"))
 
     @app.post("/ansokan/ny", include_in_schema=False)
@@ -137,7 +139,7 @@ def install(app: FastAPI) -> None:
         _, errors = forms.to_bundle(data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
                                     month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
                                     v2=accepts_v2(ctx, draft.month),
-                                    files=forms.attachment_entries(ctx.services.store.attachments(draft.id)))
+                                    files=forms_files.attachment_entries(ctx.services.store.attachments(draft.id)))
         data.pop("errors", None)
         if action == "summary" and not errors and not upload_errors:
             parts.confirm(data, *forms.SECTIONS)  # the whole form, read on one page, is the confirmation

@@ -22,6 +22,9 @@ PURPOSE = {
 WHO = {"user": N_("A case worker or other staff member"), "citizen": N_("You (the e-service)"),
        "system": N_("finaid's automatic processing"), "api": N_("The municipality's case system")}
 ANSWER = {"ok": N_("Answered"), "no_data": N_("Nothing registered"), "unavailable": N_("Did not answer")}
+AUTHORITY = {"skatteverket": "Skatteverket", "forsakringskassan": "Försäkringskassan",
+             "pensionsmyndigheten": "Pensionsmyndigheten", "arbetsformedlingen": "Arbetsförmedlingen",
+             "akassa": N_("Unemployment fund (a-kassa)"), "csn": "CSN", "migrationsverket": "Migrationsverket"}
 
 
 def who(actor: str, own: str) -> str:
@@ -57,4 +60,4 @@ def install(app: FastAPI) -> None:
         accesses = ctx.services.access.accesses_of(pnr)
         return render(request, "mydata.html", ctx=ctx, application=application, members=members, hidden=hidden,
                       registry=registry, accesses=list(reversed(accesses)), who=who, PURPOSE=PURPOSE, ANSWER=ANSWER,
-                      f=forms)
+                      AUTHORITY=AUTHORITY, f=forms)

@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.driven.db.etjanst import DraftRow
-from adapters.driving.etjanst import forms, parts
+from adapters.driving.etjanst import forms, forms_files, parts
 from adapters.driving.etjanst.common import N_, Ctx, Forbidden, NotFound, TooMany, ctx_of, form_of, own_draft, render
+from adapters.driving.etjanst.field_errors import plain
 from adapters.driving.etjanst.views.apply import accepts_v2
 from decision.bundle import CaseBundle, Role
 from decision.errors import FinaidError, InputError
@@ -32,7 +33,7 @@ def bundle_of(ctx: Ctx, draft: DraftRow) -> tuple[CaseBundle | None, dict[str, s
     return forms.to_bundle(draft.data, application_id=f"ET-{draft.id}", municipality=draft.municipality,
                            month=draft.month, kind=draft.kind, submitted_at=ctx.services.clock.now(),
                            v2=accepts_v2(ctx, draft.month),
-                           files=forms.attachment_entries(ctx.services.store.attachments(draft.id)))
+                           files=forms_files.attachment_entries(ctx.services.store.attachments(draft.id)))
 
 
 def is_partner(ctx: Ctx, draft: DraftRow) -> bool:
@@ -116,7 +117,7 @@ def install(app: FastAPI) -> None:
         try:
             send(ctx, own_draft(ctx, draft.id), bundle)
         except InputError as e:  # a month no published pack covers any longer, and the like
-            return summary_page(request, ctx, draft, 422, error="; ".join(str(x) for x in e.errors))
+            return summary_page(request, ctx, draft, 422, error=plain(e.errors[0].message) if e.errors else None)
         return RedirectResponse(f"/kvittens/{draft.id}", status_code=303)
 
     @app.post("/ansokan/{draft_id}/tillbaka", include_in_schema=False)
