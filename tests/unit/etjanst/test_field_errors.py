@@ -29,6 +29,9 @@ NOT_FROM_THE_FORM = {  # (path prefix or message) -> why the form never sends it
     "application.previous_aid": "the form sends previous_aid only in /1 bundles",
     "schema": "the form picks the version itself (and the pack's versions map to a plain message)",
     "": "whole-bundle errors (size, JSON) cannot come from a form the e-service writes itself",
+    "application.attachments": "the list of files is written by the e-service from its own stored files",
+    "names an attachment in application.attachments with another sha256":
+        "a cost's document and the list of files both come from the same stored file (forms_files.py)",
     # registry answers (their path is a local variable in the walk): fetched by the night
     "a second answer from the same source for the same person": "registry: fetched by the night",
     "is required when status is unavailable": "registry: fetched by the night",
