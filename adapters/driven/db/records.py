@@ -51,6 +51,7 @@ COVERAGE: dict[str, str] = {
     "etjanst_draft": "operational: applications being written; a sent one is covered as its revision",
     "etjanst_attachment": "operational: uploaded documents; their sha256 is part of the revision's content",
     "etjanst_request": "operational: requests for more information; each is an audit event (returned)",
+    "etjanst_contact": "operational: where a person wants notifications; saving and removing are audit events",
 }
 
 _PENDING = "finaid_records"
