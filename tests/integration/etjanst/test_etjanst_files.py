@@ -25,7 +25,7 @@ from audit.access import person_key
 from decision.validation import parse_bundle
 from tests.decide import decide_and_store
 from tests.e2e.browserkit import decided_database
-from tests.integration.etjanst.kit import KEY, V2_DAY, app_on, form, login, pdf, png
+from tests.integration.etjanst.kit import KEY, V2_DAY, app_on, form, login, one_page, pdf, png
 from tests.services import SERVICES
 
 PENSIONER = "195803082378"  # example 04: a single pensioner (no partner to sign)
@@ -60,8 +60,8 @@ def send_with_two_files(db: Database) -> str:
     client, _ = app_on(db, today=V2_DAY)  # the month's pack takes finaid.case-bundle/2
     login(client, PENSIONER)
     home = client.get("/")
-    path = client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
-                       ).headers["location"]
+    path = one_page(client.post("/ansokan/ny", data=form(home.text, "/ansokan/ny").data(), follow_redirects=False
+                                ).headers["location"])
     page = client.get(path)
     r = client.post(path, data=form(page.text, path).data(action="upload", upload_label="Pensionsbesked"),
                     files={"upload": ("besked.pdf", pdf(), "application/pdf")})
