@@ -194,7 +194,7 @@ def _step(ctx: Context, match: Match, facts: list[EngineFact]) -> TraceStep:
         kind=kind,
         inputs=tuple(refs),
         reason=reason(meta.explanation, tvars),
-        legal_reference=ctx.pack.legal_reference(match.rule, ctx.day),
+        legal_reference=ctx.legal_reference(match.rule),
         code=meta.code if kind is StepKind.FINDING else None,
         severity=Severity(meta.severity) if kind is StepKind.FINDING and meta.severity else None,
         source=meta.source or source if kind is StepKind.FINDING else None,
