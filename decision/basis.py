@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from decision.bundle import CaseBundle
+from decision.canonical import canonical_json
 from decision.errors import RulesError
 from decision.money import format_ore
 from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep
@@ -168,10 +169,6 @@ class DecisionBasis(_Out):
     def canonical_json(self) -> bytes:
         """UTF-8, sorted keys, no insignificant whitespace: the form hashed and replayed."""
         return canonical_json(self.to_json_dict())
-
-
-def canonical_json(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 _SEVERITY_ORDER = {Severity.MANUAL: 0, Severity.NOTICE: 1}
