@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from decision.bundle import CaseBundle
-from decision.canonical import canonical_json
+from decision.canonical import canonical_json as canonical_json  # noqa: PLC0414 - re-exported for its callers
 from decision.errors import RulesError
 from decision.money import format_ore
 from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep

@@ -28,7 +28,6 @@ from rules.parameters import ParamValue
 # Pure per-pack work, the same for every case of a pack (or guideline) and day; keyed by id and content hash,
 # so a draft or a changed pack never shares an entry. Never per-person data: a case's own reads live on
 # its Context. Bounded by packs × months × parameters (or rules).
-_UNRESOLVED = object()
 _PARAMS: dict[tuple[str, str, str, date], tuple[ParamValue, FactRecord] | None] = {}
 _LEGAL: dict[tuple[str, str, str, date], str] = {}
 
@@ -126,8 +125,9 @@ class Context:
         """The pack's (or, under ``guideline.``, the guideline's) parameter in force, recorded as a fact."""
         owner = self.guideline if path.startswith("guideline.") else self.pack
         key = (owner.id, owner.hash, path, self.day)
-        resolved = _PARAMS.get(key, _UNRESOLVED)
-        if resolved is _UNRESOLVED:
+        try:
+            resolved = _PARAMS[key]
+        except KeyError:
             resolved = _PARAMS[key] = self._resolve(path)
         if resolved is None:
             if required:
