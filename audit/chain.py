@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from decision.canonical import canonical_text
+
 GENESIS = "0" * 64
 
 
 def canonical(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The canonical JSON text hashed (decision/canonical.py: json's bytes, written by orjson where they agree)."""
+    return canonical_text(data)
 
 
 def _iso(at: datetime) -> str:

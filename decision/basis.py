@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from decision.bundle import CaseBundle
+from decision.canonical import canonical_json as canonical_json  # noqa: PLC0414 - re-exported for its callers
 from decision.errors import RulesError
 from decision.money import format_ore
 from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep
@@ -170,10 +172,6 @@ class DecisionBasis(_Out):
         return canonical_json(self.to_json_dict())
 
 
-def canonical_json(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
 _SEVERITY_ORDER = {Severity.MANUAL: 0, Severity.NOTICE: 1}
 
 
@@ -189,6 +187,7 @@ def finding_sort_key(step: TraceStep) -> tuple[int, str, str, str, str]:
 
 _M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
+_new = object.__new__
 
 
 def _trusted(cls: type[_M], **values: Any) -> _M:
@@ -197,7 +196,7 @@ def _trusted(cls: type[_M], **values: Any) -> _M:
     What pydantic's ``model_construct`` does, without its per-field alias and default search: the
     basis is built from typed trace steps dozens of times per case.
     """
-    m = cls.__new__(cls)
+    m = _new(cls)
     _set(m, "__dict__", values)
     _set(m, "__pydantic_fields_set__", set(values))
     _set(m, "__pydantic_extra__", None)
@@ -354,6 +353,7 @@ _POINTER_ORDER = {
 }
 
 
+@lru_cache(maxsize=8192)  # a fact id is a JSON pointer or a parameter's id, never personal data
 def _fact_order(fid: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
     """Bundle facts in document order (the contract's field order), then parameters by name."""
     if fid.startswith("param:"):

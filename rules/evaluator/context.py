@@ -25,6 +25,12 @@ from rules.catalog import Guideline, RulePack
 from rules.evaluator.labels import reason
 from rules.parameters import ParamValue
 
+# Pure per-pack work, the same for every case of a pack (or guideline) and day; keyed by id and content hash,
+# so a draft or a changed pack never shares an entry. Never per-person data: a case's own reads live on
+# its Context. Bounded by packs × months × parameters (or rules).
+_PARAMS: dict[tuple[str, str, str, date], tuple[ParamValue, FactRecord] | None] = {}
+_LEGAL: dict[tuple[str, str, str, date], str] = {}
+
 
 @dataclass
 class Context:
@@ -117,29 +123,41 @@ class Context:
 
     def param(self, path: str, *, required: bool = True) -> ParamValue | None:
         """The pack's (or, under ``guideline.``, the guideline's) parameter in force, recorded as a fact."""
+        owner = self.guideline if path.startswith("guideline.") else self.pack
+        key = (owner.id, owner.hash, path, self.day)
+        try:
+            resolved = _PARAMS[key]
+        except KeyError:
+            resolved = _PARAMS[key] = self._resolve(path)
+        if resolved is None:
+            if required:
+                raise RulesError(f"parameter {path} has no value for {self.bundle.application.month}")
+            return None
+        value, record = resolved
+        if record.id not in self.facts:
+            self.facts[record.id] = record
+        return value
+
+    def _resolve(self, path: str) -> tuple[ParamValue, FactRecord] | None:
+        """A parameter's value on the case's day and the fact that records it: the same for every case of
+        the pack (or guideline) and month, so :data:`_PARAMS` keeps it."""
         owner = "guideline" if path.startswith("guideline.") else "pack"
         params = self.guideline.parameters if owner == "guideline" else self.pack.parameters
         p = params.get(path)
         value = p.at(self.day) if p else None
         if value is None:
-            if required:
-                raise RulesError(f"parameter {path} has no value for {self.bundle.application.month}")
             return None
+        src = f"riktlinje {self.guideline.id}" if owner == "guideline" else f"regelpaket {self.pack.id}"
+        amount = value.value if isinstance(value.value, int) and value.unit.startswith("SEK") else None
+        plain: str | int | bool | None
+        if amount is not None:
+            plain = None
+        elif isinstance(value.value, tuple):
+            plain = ",".join(value.value)
+        else:
+            plain = value.value
         ref = value.input_id
-        if ref not in self.facts:
-            src = f"riktlinje {self.guideline.id}" if owner == "guideline" else f"regelpaket {self.pack.id}"
-            amount = value.value if isinstance(value.value, int) and value.unit.startswith("SEK") else None
-            plain: str | int | bool | None
-            if amount is not None:
-                plain = None
-            elif isinstance(value.value, tuple):
-                plain = ",".join(value.value)
-            else:
-                plain = value.value
-            self.facts[ref] = FactRecord(
-                id=ref, kind="parameter", source=f"{src}: {value.source}", amount=amount, value=plain
-            )
-        return value
+        return value, FactRecord(id=ref, kind="parameter", source=f"{src}: {value.source}", amount=amount, value=plain)
 
     def need(self, path: str) -> ParamValue:
         """A parameter the evaluation cannot do without (recorded like :meth:`param`)."""
@@ -159,6 +177,14 @@ class Context:
         return v.value
 
     # ------------------------------------------------------------------ citing
+    def legal_reference(self, rule: str) -> str:
+        """The legal reference of a rule of the pack on the case's day (the same for every case of the month)."""
+        key = (self.pack.id, self.pack.hash, rule, self.day)
+        text = _LEGAL.get(key)
+        if text is None:
+            text = _LEGAL[key] = self.pack.legal_reference(rule, self.day)
+        return text
+
     def line(self, rule: str, amount: int, inputs: Iterable[str], **tvars: str) -> None:
         """One line of the calculation; every input must be a recorded read."""
         meta = self.pack.rules.get(rule)
@@ -175,7 +201,7 @@ class Context:
                 kind=StepKind.LINE,
                 inputs=cited,
                 reason=reason(meta.explanation, {"amount": format_kr_sv(amount), **tvars}),
-                legal_reference=self.pack.legal_reference(rule, self.day),
+                legal_reference=self.legal_reference(rule),
                 amount=amount,
             )
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from decision.bundle import (
@@ -99,6 +100,16 @@ def _member_facts(ctx: Context) -> list[EngineFact]:
             )
         )
     return out
+
+
+# Template variables built only when a rule matched the fact (EngineFact.vars): most facts match none.
+def _answer_vars(label: str, source_sv: str, error: str, age_s: int) -> dict[str, str]:
+    return {"person_sv": person_sv(label), "source_sv": source_sv, "error": error,
+            "days": str(max(age_s, 0) // 86400)}
+
+
+def _who_vars(label: str, key: str, text: str) -> dict[str, str]:
+    return {"person_sv": person_sv(label), key: text}
 
 
 def finding_facts(
@@ -198,12 +209,7 @@ def finding_facts(
                     "age_s": age_s,
                 },
                 (ref,),
-                {
-                    "person_sv": person_sv(label),
-                    "source_sv": SOURCE_SV[e.source.value],
-                    "error": e.error or "inget svar",
-                    "days": str(max(age_s, 0) // 86400),
-                },
+                partial(_answer_vars, label, SOURCE_SV[e.source.value], e.error or "inget svar", age_s),
                 person=label,
                 source=e.source.value,
             )
@@ -214,7 +220,7 @@ def finding_facts(
                     EngineFact(
                         {"t": "identity", "person": label, "value": fact.value},
                         (ctx.registry_ref(idx, e, j),),
-                        {"person_sv": person_sv(label), "source_sv": SOURCE_SV[e.source.value]},
+                        partial(_who_vars, label, "source_sv", SOURCE_SV[e.source.value]),
                         person=label,
                         source=e.source.value,
                     )
@@ -224,7 +230,7 @@ def finding_facts(
                     EngineFact(
                         {"t": "residence", "person": label, "status": fact.value.value},
                         (ctx.registry_ref(idx, e, j),),
-                        {"person_sv": person_sv(label), "status_sv": RESIDENCE_SV.get(fact.value.value, "")},
+                        partial(_who_vars, label, "status_sv", RESIDENCE_SV.get(fact.value.value, "")),
                         person=label,
                         source=e.source.value,
                     )
@@ -239,7 +245,7 @@ def finding_facts(
             EngineFact(
                 {"t": "answer", "person": label, "source": src, "status": "missing", "needed": True, "age_s": 0},
                 (sources.input_id,),
-                {"person_sv": person_sv(label), "source_sv": SOURCE_SV.get(src, src)},
+                partial(_who_vars, label, "source_sv", SOURCE_SV.get(src, src)),
                 person=label,
                 source=src,
             )
@@ -280,7 +286,7 @@ def finding_facts(
             EngineFact(
                 {"t": "labour", "person": label, "status": status, "af": af},
                 tuple(refs),
-                {"person_sv": person_sv(label), "af_sv": AF_SV.get(af, "")},
+                partial(_who_vars, label, "af_sv", AF_SV.get(af, "")),
                 person=label,
                 source="arbetsformedlingen" if status == LabourStatus.REGISTERED_AT_AF.value else None,
             )

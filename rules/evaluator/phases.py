@@ -172,6 +172,10 @@ class PackEvaluator:
         return [_step(ctx, m, facts) for m in self._run(ctx, name, facts)]
 
 
+_KINDS = {k.value: k for k in StepKind}  # the enums by value without an Enum call per step
+_SEVERITIES = {s.value: s for s in Severity}
+
+
 def _step(ctx: Context, match: Match, facts: list[EngineFact]) -> TraceStep:
     meta = ctx.pack.rules.get(match.rule)
     if meta is None:
@@ -187,17 +191,18 @@ def _step(ctx: Context, match: Match, facts: list[EngineFact]) -> TraceStep:
         tvars.update(ef.vars() if callable(ef.vars) else ef.vars)
         person = person or ef.person
         source = source or ef.source
-    kind = StepKind(meta.kind)
+    kind = _KINDS.get(meta.kind) or StepKind(meta.kind)
+    finding = kind is StepKind.FINDING
     return TraceStep(
         rule=match.rule,
         pack=ctx.pack.id,
         kind=kind,
         inputs=tuple(refs),
         reason=reason(meta.explanation, tvars),
-        legal_reference=ctx.pack.legal_reference(match.rule, ctx.day),
-        code=meta.code if kind is StepKind.FINDING else None,
-        severity=Severity(meta.severity) if kind is StepKind.FINDING and meta.severity else None,
-        source=meta.source or source if kind is StepKind.FINDING else None,
-        person=person if kind is StepKind.FINDING else None,
+        legal_reference=ctx.legal_reference(match.rule),
+        code=meta.code if finding else None,
+        severity=(_SEVERITIES.get(meta.severity) or Severity(meta.severity)) if finding and meta.severity else None,
+        source=meta.source or source if finding else None,
+        person=person if finding else None,
         value=match.rule.split(".", 1)[1].upper() if kind is StepKind.OUTCOME else None,
     )

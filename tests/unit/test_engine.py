@@ -30,7 +30,7 @@ def test_an_exception_raised_in_an_action_surfaces_from_run() -> None:
 
     real = engine._on_match
 
-    def boom(rule_id: str, c: object) -> None:
+    def boom(rule_id: str, matched: object) -> None:
         raise ValueError("an action failed")
 
     engine._on_match = boom  # type: ignore[method-assign]
@@ -46,11 +46,8 @@ def test_a_match_from_another_case_is_refused() -> None:
     engine.register("t", RULES)
     engine._token = 999  # as if a fact of another case reached this session
 
-    class Closure:
-        _m = {"m": {"case": 1}}
-
     with pytest.raises(RulesError, match="another case"):
-        engine._on_match("big", Closure())
+        engine._on_match("big", {"m": {"case": 1}})
 
 
 def test_many_cases_reuse_one_session() -> None:
