@@ -36,6 +36,7 @@ SETTINGS_KINDS = frozenset({"params", "guideline"})  # figures, joined with ever
 # not copied: the subject's own key, and what the engine writes into the facts it is given
 SKIPPED = frozenset({"person", "id", "sid", "case"})
 
+_NAMES: dict[tuple[str, str], str] = {}  # (kind, attribute) → the subject fact's attribute name, built once
 # the kinds each rule of a ruleset tests, by the ruleset's registration name
 _KINDS: dict[str, dict[str, frozenset[str]]] = {}
 
@@ -64,12 +65,17 @@ def subject_facts(facts: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
     subjects: list[dict[str, Any]] = []
     behind: list[dict[str, int]] = []
     open_: dict[tuple[str, str], list[int]] = {}
+    names = _NAMES
     for i, data in enumerate(facts):
         kind = str(data["t"])
         key = subject_of(data)
-        slots = open_.setdefault(key, [])
-        s = next((s for s in slots if kind not in behind[s]), None)
-        if s is None:
+        slots = open_.get(key)
+        if slots is None:
+            slots = open_[key] = []
+        for s in slots:
+            if kind not in behind[s]:
+                break
+        else:
             s = len(subjects)
             slots.append(s)
             subject: dict[str, Any] = {"t": key[0]}
@@ -80,7 +86,10 @@ def subject_facts(facts: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
         target = subjects[s]
         for attr, value in data.items():
             if attr not in SKIPPED:
-                target[f"{kind}{SEP}{attr}"] = value
+                name = names.get((kind, attr))
+                if name is None:
+                    name = names[(kind, attr)] = f"{kind}{SEP}{attr}"
+                target[name] = value
         behind[s][kind] = i
     return subjects, behind
 
