@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 
 # The demo: the shipped example households decided into demo-output/examples (their own database),
 # then a whole night: the sandbox registry on a free port, 500 synthetic applications, the batch.
-# The night decides as of DEMO_NIGHT_DAY, the day the packs that take case bundle /2 are published (the
-# households are submitted as /2 where the pack their month selects takes /2, else as /1).
-DEMO_NIGHT_DAY ?= 2026-12-04
+# The night decides as of DEMO_NIGHT_DAY, the day the newest packs (the _v4 packs: subject facts, issue 17;
+# they take case bundle /2 as _v3 does) are published (the households are submitted as /2 where the pack
+# their month selects takes /2, else as /1).
+DEMO_NIGHT_DAY ?= 2026-12-05
 demo: $(STAMP)
 	FINAID_MODE=demo FINAID_DB_URL=sqlite:///demo-output/examples/finaid.db \
 	  $(BIN)/finaid demo run --examples examples/bundles --out demo-output/examples

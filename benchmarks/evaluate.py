@@ -43,6 +43,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ if str(ROOT) not in sys.path:
 
 from durable import engine as durable_engine  # noqa: E402
 
+from adapters.driven.clock import FixedClock  # noqa: E402
+from benchmarks.evaluate_facts import per_version, print_versions  # noqa: E402
 from benchmarks.evaluate_plain import plain_run  # noqa: E402
 from decision.bundle import CaseBundle  # noqa: E402
 from decision.pipeline import Pipeline  # noqa: E402
@@ -111,12 +115,12 @@ class TimingEngine(RuleEngine):
             self.seconds += time.process_time() - t0
 
 
-def record(catalog: Catalog, sealed: list[CaseBundle]) -> Recorded:
+def record(catalog: Catalog, sealed: list[CaseBundle], as_of: date | None = None) -> Recorded:
     rec = Recorded()
     evaluator = PackEvaluator(catalog, engine=RecordingEngine(rec))
     for bundle in sealed:
         rec.cases.append([])
-        evaluator.evaluate(bundle)
+        evaluator.evaluate(bundle, as_of=as_of)
     return rec
 
 
@@ -233,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2025, help="seed of the generated workload")
     ap.add_argument("--repeat", type=int, default=3, help="timed passes per measurement; the best counts")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of finaid's evaluation")
+    ap.add_argument("--as-of", type=date.fromisoformat, help="decide as of this day (default: the newest packs)")
     ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line (make bench)")
     args = ap.parse_args(argv)
     n = args.n
@@ -245,12 +250,13 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = random_bundles(n, args.seed)
     catalog = Catalog()
-    pipeline = Pipeline(PackEvaluator(catalog))
+    clock = FixedClock(datetime.combine(args.as_of, time_of_day(12), tzinfo=UTC)) if args.as_of else None
+    pipeline = Pipeline(PackEvaluator(catalog), clock=clock)
 
     sealed = [pipeline.seal(parse_bundle(t)) for t in texts]
     bases = [pipeline.evaluate(b).basis for b in sealed]  # also the warm-up: rulesets registered
 
-    rec = record(catalog, sealed)
+    rec = record(catalog, sealed, args.as_of)
     bare = BareEngine(catalog)
     runs, problems, plain_off = check_same_rules(rec, bare)  # also warms (b) and (c)
     if problems:
@@ -266,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.evaluate(b)  # the result is dropped, as a service would after storing it
 
     timing = TimingEngine()
-    timed_pipeline = Pipeline(PackEvaluator(catalog, engine=timing))
+    timed_pipeline = Pipeline(PackEvaluator(catalog, engine=timing), clock=clock)
     for b in sealed[:200]:
         timed_pipeline.evaluate(b)
     engine_share = float("inf")
@@ -323,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         f"over {runs // n} ruleset runs; outcomes {dict(sorted(outcomes.items()))}; packs {dict(sorted(packs.items()))}"
     )
     print("the bare engine fired exactly finaid's rules in every run: yes")
+    print_versions(versions := per_version(catalog, sealed))
     if plain_off:
         print(f"the plain-Python twin (c) is out of date for {len(plain_off)} rule(s) of the current packs "
               f"({', '.join(sorted(plain_off))}): (c) is not reported (update benchmarks/evaluate_plain.py)")
@@ -368,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
             "c_us": None if plain_off else t_c / n * 1e6,
             "engine_us": engine_share / n * 1e6, "facts_per_case": facts_per_case, "fired_per_case": fired_per_case,
             "runs_per_case": runs / n, "parse_us": t_parse / n * 1e6, "json_us": t_json / n * 1e6,
-            "memory_n": args.memory_n, "rss_growth_kib": growth / 1024, "flat": flat,
+            "memory_n": args.memory_n, "rss_growth_kib": growth / 1024, "flat": flat, "as_of": str(args.as_of),
+            "facts_per_case_by_day": {str(v.day): v.facts_per_case for v in versions},
         }))
     if (args.profile or a_b > TARGET_A_OVER_B) and not args.json:
         if not args.profile:

@@ -7,12 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 Facts = list[dict[str, Any]]
+SUBJECTS = ("settings", "household", "person")
 
 
 def _by_type(facts: Facts) -> dict[str, Facts]:
+    """The facts by kind; a subject fact (the `_v4` packs, rules/evaluator/subject.py) by each kind it holds."""
     out: dict[str, Facts] = {}
     for f in facts:
-        out.setdefault(f["t"], []).append(f)
+        if f["t"] in SUBJECTS:
+            kinds: dict[str, dict[str, Any]] = {}
+            for key, value in f.items():
+                kind, sep, attr = key.partition("__")
+                if sep:
+                    kinds.setdefault(kind, {})[attr] = value
+            for kind, data in kinds.items():
+                out.setdefault(kind, []).append(data)
+        else:
+            out.setdefault(f["t"], []).append(f)
     return out
 
 
@@ -90,9 +101,7 @@ def plain_findings(facts: Facts) -> list[str]:
 
 def plain_outcome(facts: Facts) -> list[str]:
     fired: list[str] = []
-    for r in facts:
-        if r["t"] != "result":
-            continue
+    for r in _by_type(facts).get("result", ()):
         if r["manual"] > 0:
             fired.append("outcome.manual")
         elif r["proposed"] == 0:

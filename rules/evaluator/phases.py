@@ -31,6 +31,7 @@ from rules.evaluator.labels import COST_SV, reason
 from rules.evaluator.lines import adjustment_lines, cost_lines, disregard_lines, norm_lines
 from rules.evaluator.overrides import recompute
 from rules.evaluator.plausibility import total_facts, total_refs
+from rules.evaluator.subject import subject_run, uses_subjects
 from rules.why_not import MARGIN_PARAMETER, ReducedCost, why_not_steps
 
 RULESETS = ("eligibility", "findings", "outcome")
@@ -89,7 +90,8 @@ class PackEvaluator:
                     raise RulesError(f"rule pack {pack.id} has no ruleset {name}")
                 self.engine.register(key, pack.rulesets[name])
         if pack.bundle2:
-            return decide_v3(self._run, _step, bundle, pack, guideline, earlier)
+            run = self._subject_run if uses_subjects(pack) else self._run
+            return decide_v3(run, _step, bundle, pack, guideline, earlier)
         ctx = Context.start(bundle, pack, guideline)
 
         # 1. eligibility: conditions the arithmetic depends on
@@ -166,6 +168,10 @@ class PackEvaluator:
         matches = self.engine.run(f"{ctx.pack.engine_key}/{name}", (f.data for f in facts))
         # deterministic order whatever the engine's agenda did
         return sorted(matches, key=lambda m: (m.rule, tuple(str(f["id"]) for f in m.facts)))
+
+    def _subject_run(self, ctx: Context, name: str, facts: list[EngineFact]) -> list[Match]:
+        """``_run`` for a pack whose rulesets match subject facts (rules/evaluator/subject.py)."""
+        return subject_run(self.engine, ctx, name, facts)
 
     def _fire(self, ctx: Context, name: str, facts: list[EngineFact]) -> list[TraceStep]:
         """Run ruleset ``name`` over ``facts``: one step per rule that fired, in a deterministic order."""

@@ -95,7 +95,8 @@ def test_the_golden_set_is_substantial(golden: dict[str, dict[str, str]]) -> Non
     assert len(golden) >= 2 * (15 + SYNTHETIC[0] + RANDOM[0])
     assert len(decided) >= len(golden) // 2
     assert {k.rsplit("|", 1)[1] for k in decided} == {
-        "sol2001_453_v1", "sol2025_400_v1", "sol2001_453_v2", "sol2025_400_v2", "sol2001_453_v3", "sol2025_400_v3"}
+        "sol2001_453_v1", "sol2025_400_v1", "sol2001_453_v2", "sol2025_400_v2", "sol2001_453_v3", "sol2025_400_v3",
+        "sol2001_453_v4", "sol2025_400_v4"}
 
 
 if __name__ == "__main__":

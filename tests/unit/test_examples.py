@@ -43,6 +43,7 @@ def manifest_finding_codes() -> dict[str, set[str]]:
 BEFORE_V2 = date(2026, 12, 2)
 BEFORE_V3 = date(2026, 12, 3)  # the _v2 packs
 V3_FROM = date(2026, 12, 4)  # the _v3 packs (case bundle /2) and default_v3
+V4_FROM = date(2026, 12, 5)  # the _v4 packs (subject facts, issue 17: v3's decisions over fewer engine facts)
 
 # Finding codes the shipped example guideline cannot produce for any household: the proposal's total limit
 # (60 000 kr a month in `default_v2`) is above what the riksnorm, the rent cap and the capped costs can add
@@ -62,9 +63,9 @@ ONLY_WITH_CASE_BUNDLE_2 = {
 
 @pytest.fixture(scope="module")
 def decided(pipeline: Pipeline) -> dict[str, Decided]:
-    """Each example decided with the newest packs and as of the days before `_v2` and `_v3` (`name@<day>`)."""
+    """Each example decided as of today, and as of the days before `_v2` and `_v3` and from `_v4` (`name@<day>`)."""
     out = {file.name: pipeline.decide(parse_bundle(file.read_bytes())) for file in EXAMPLES}
-    for day in (BEFORE_V2, BEFORE_V3, V3_FROM):
+    for day in (BEFORE_V2, BEFORE_V3, V3_FROM, V4_FROM):
         out |= {f"{file.name}@{day}": pipeline.decide(parse_bundle(file.read_bytes()), as_of=day)
                 for file in EXAMPLES}
     return out
@@ -112,8 +113,9 @@ def test_application_ids_are_unique() -> None:
     assert len(set(ids)) == len(ids)
 
 
-def test_worked_example_matches_the_contract(decided: dict[str, Decided]) -> None:
-    basis = decided["01-worked-example-couple-two-children.json"].basis
+@pytest.mark.parametrize("day", ["", f"@{V4_FROM}"], ids=["today", "v4"])
+def test_worked_example_matches_the_contract(decided: dict[str, Decided], day: str) -> None:
+    basis = decided[f"01-worked-example-couple-two-children.json{day}"].basis
     assert basis.outcome == "GRANT"
     assert basis.amounts.model_dump() == {
         "norm": "14170.00",

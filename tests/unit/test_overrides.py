@@ -145,6 +145,8 @@ def decided(evaluator: PackEvaluator) -> list[tuple[CaseBundle, DecisionBasis]]:
         out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle, as_of=date(2026, 12, 2)))))
         # and with the _v2 packs (the day before the _v3 packs)
         out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle, as_of=date(2026, 12, 3)))))
+        # and with the _v3 packs (the day before the _v4 packs: the same decisions over subject facts)
+        out.append((bundle, build_basis(bundle, evaluator.evaluate(bundle, as_of=date(2026, 12, 4)))))
     return out
 
 
@@ -188,7 +190,7 @@ def test_overrides_recompute_exactly_as_sign_off_did(
     assert compared > 1000
     packs = {basis.rules.pack for _, basis in decided}
     assert packs == {"sol2001_453_v1", "sol2025_400_v1", "sol2001_453_v2", "sol2025_400_v2",
-                     "sol2001_453_v3", "sol2025_400_v3"}
+                     "sol2001_453_v3", "sol2025_400_v3", "sol2001_453_v4", "sol2025_400_v4"}
 
 
 def test_a_negative_adjustment_line_is_overridden_like_any_other(evaluator: PackEvaluator) -> None:

@@ -25,6 +25,7 @@ from rules.lock import LockEntry, read_lock, write_lock
 PUBLISHED = ("sol2001_453_v1", "sol2025_400_v1")
 PUBLISHED_V2 = ("sol2001_453_v2", "sol2025_400_v2")  # plausibility limits (issue 18), from 2026-12-03
 PUBLISHED_V3 = ("sol2001_453_v3", "sol2025_400_v3")  # case bundle /2 (issue 15), from 2026-12-04
+PUBLISHED_V4 = ("sol2001_453_v4", "sol2025_400_v4")  # subject facts (issue 17), from 2026-12-05
 
 
 def rules_root(tmp_path: Path) -> Path:
@@ -68,7 +69,7 @@ def draft_from(root: Path, source: Path, new_id: str, months: tuple[str, str] | 
 def test_the_installed_packs_and_guideline_are_published_and_unchanged() -> None:
     catalog = Catalog([PACKAGE_DIR])
     assert {p.id: p.state for p in catalog.packs.values()} == dict.fromkeys(
-        (*PUBLISHED, *PUBLISHED_V2, *PUBLISHED_V3), "published"
+        (*PUBLISHED, *PUBLISHED_V2, *PUBLISHED_V3, *PUBLISHED_V4), "published"
     )
     for gid in ("default_v1", "default_v2", "default_v3"):
         assert catalog.guidelines[gid].state == "published"
@@ -82,9 +83,12 @@ def test_the_installed_packs_and_guideline_are_published_and_unchanged() -> None
     for pid in PUBLISHED_V3:
         assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
         assert lock[pid].published_at == catalog.packs[pid].published_at == date(2026, 12, 4)
+    for pid in PUBLISHED_V4:
+        assert lock[pid].hash == content_hash(PACKAGE_DIR / "packs" / pid)
+        assert lock[pid].published_at == catalog.packs[pid].published_at == date(2026, 12, 5)
     report = verify([PACKAGE_DIR])
     assert report.ok, report.problems
-    assert report.checked == {"pack": 6, "guideline": 3}
+    assert report.checked == {"pack": 8, "guideline": 3}
 
 
 @pytest.mark.parametrize(
@@ -180,11 +184,11 @@ def test_a_draft_is_never_selected_even_when_its_months_cover_the_application(tm
     catalog = Catalog([root])
     assert "sol2025_400_draft_v2" not in catalog.packs
     assert catalog.draft_pack("sol2025_400_draft_v2").covers("2026-03")
-    far = date(2099, 1, 1)  # the latest published pack covering 2026-03 is sol2025_400_v3 (from 2026-12-04)
-    assert catalog.pack_for("2026-03", far).id == "sol2025_400_v3"
+    far = date(2099, 1, 1)  # the latest published pack covering 2026-03 is sol2025_400_v4 (from 2026-12-05)
+    assert catalog.pack_for("2026-03", far).id == "sol2025_400_v4"
     bundle = single_adult("2026-03")
     decided = Pipeline(PackEvaluator(catalog)).decide(bundle, as_of=far)
-    assert decided.basis.rules.pack == "sol2025_400_v3"
+    assert decided.basis.rules.pack == "sol2025_400_v4"
     # a draft's hash is no replay target either
     with pytest.raises(RulesError, match="no installed rule pack has hash"):
         catalog.pack_by_hash(catalog.draft_pack("sol2025_400_draft_v2").hash)
@@ -244,7 +248,7 @@ def test_the_changelog_must_name_the_pack_with_what_why_and_source(tmp_path: Pat
 
 def test_the_project_changelog_describes_the_first_published_packs() -> None:
     log = PACKAGE_DIR.parent / "CHANGELOG.md"
-    for ident in (*PUBLISHED, "default_v1", *PUBLISHED_V2, "default_v2"):
+    for ident in (*PUBLISHED, "default_v1", *PUBLISHED_V2, "default_v2", *PUBLISHED_V4):
         assert check_changelog(log, ident) == [], ident
 
 

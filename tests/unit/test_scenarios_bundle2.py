@@ -144,8 +144,8 @@ def test_the_activity_requirement_is_a_draft_that_is_never_selected(catalog: Cat
     assert "activity_requirement_2026_v1" not in catalog.packs
     draft = catalog.draft_pack("activity_requirement_2026_v1")
     assert draft.legal_ref_at("activity", date(2026, 10, 1)).status.value == "proposed"  # type: ignore[union-attr]
-    for as_of in (V3_DAY, date(2027, 6, 1)):
-        assert catalog.pack_for("2026-10", as_of).id == "sol2025_400_v3"
+    assert catalog.pack_for("2026-10", V3_DAY).id == "sol2025_400_v3"
+    assert catalog.pack_for("2026-10", date(2027, 6, 1)).id == "sol2025_400_v4"  # issue 17: v3's rules, subject facts
 
 
 def test_the_html_beslutsunderlag_shows_the_v2_parts_in_swedish(evaluator: PackEvaluator) -> None:
