@@ -12,7 +12,7 @@ handling is the same on both paths). The rows go in the order given: hash-chaine
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import DBAPIError
@@ -59,12 +59,11 @@ def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]])
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
     )
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection  # the psycopg connection of the session's transaction
     try:
         with raw.cursor() as cur, cur.copy(statement) as copy:
             for row in rows:
                 copy.write_row([row[n] for n in names])
     except PgError as e:
-        raise DBAPIError.instance(
-            f"COPY {table.name}", None, e, PgError, connection_invalidated=conn.dialect.is_disconnect(e, raw, None)
-        ) from e
+        lost = conn.dialect.is_disconnect(cast(Any, e), raw, None)
+        raise DBAPIError.instance(f"COPY {table.name}", None, e, PgError, connection_invalidated=lost) from e

@@ -96,7 +96,7 @@ def append_access_many(
         keys = sorted(set(person_keys))
         row = {"seq": seq, "at": at, "actor": actor, "purpose": purpose, "channel": channel, "action": action,
                "subject": subject, "person_keys": " ".join(keys), "prev_hash": prev, "hash": ""}
-        row["hash"] = prev = access_hash(prev, SimpleNamespace(**row))  # type: ignore[arg-type]
+        row["hash"] = prev = access_hash(prev, SimpleNamespace(**row))
         entries.append(row)
         persons.extend({"seq": seq, "person_key": key} for key in keys)
     insert_rows(session, AccessEntry, entries)
