@@ -266,6 +266,14 @@ class EvidenceRepo(Protocol):
         """Raw envelopes (request id, bytes, sha256) of a revision; each distinct envelope's bytes once."""
         ...
 
+    def link_many(self, links: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """``link`` for several revisions (revision id, request ids), in order."""
+        ...
+
+    def add_many(self, items: Sequence[tuple[str, Sequence[tuple[str, bytes, str]]]], at: datetime) -> None:
+        """``add`` for several revisions (revision id, envelopes), in order."""
+        ...
+
 
 class AuditTrail(Protocol):
     def append(self, entries: Sequence[AuditEntry], at: datetime) -> None:

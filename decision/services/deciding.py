@@ -218,11 +218,13 @@ def decide_many(
         new = store_bundles(uow, [i.decided.bundle for i in live if i.stored is None], actor, at)
         fresh = iter(new)
         pairs: list[tuple[Stored, Decided]] = []
+        envelopes: list[tuple[str, Sequence[tuple[str, bytes, str]]]] = []
         for item in live:
             stored = item.stored if item.stored is not None else next(fresh)
             if item.stored is None and stored.created and item.evidence:
-                uow.evidence.add(stored.revision_id, item.evidence, at)
+                envelopes.append((stored.revision_id, item.evidence))
             pairs.append((stored, item.decided))
+        uow.evidence.add_many(envelopes, at)
         written = iter(store_decisions(uow, pairs, actor, code_version, at))
         uow.commit()
     return [next(written) if ours is None or i.decided.bundle.application.id in ours else None for i in items]

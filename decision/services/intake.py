@@ -85,10 +85,9 @@ def store_bundles(uow: UnitOfWork, bundles: Sequence[CaseBundle], actor: str, at
     updated = [m for m in moves if not m.create]
     if updated:
         uow.applications.move(updated, at)
+    uow.evidence.link_many([(stored.revision_id, [e.request_id for e in bundle.registry])
+                            for bundle, stored in zip(bundles, out, strict=True) if stored.created and bundle.registry])
     for bundle, stored in zip(bundles, out, strict=True):
-        request_ids = [e.request_id for e in bundle.registry or []]
-        if stored.created and request_ids:
-            uow.evidence.link(stored.revision_id, request_ids)
         if stored.created:  # the members' names, as keyed tokens only (search by name; decision/names.py)
             rows = entries(bundle, uow.person_key, uow.name_key)
             if rows:

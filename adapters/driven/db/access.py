@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.engine import Database
 from adapters.driven.db.models import AccessEntry, AccessPerson
-from adapters.driven.db.trail import append_access
+from adapters.driven.db.trail import append_access, append_access_many
 from audit.access import Access, AccessLogError, check_access, check_key, person_key
 
 
@@ -57,8 +57,7 @@ class AccessLog:
             return
         try:
             with self.db.transaction() as s:
-                for subject, keys in rows:
-                    append_access(s, actor, purpose, channel, action, subject, keys, when)
+                append_access_many(s, actor, purpose, channel, action, rows, when)
         except SQLAlchemyError as e:
             raise AccessLogError(
                 f"the access log could not be written ({type(e).__name__}): nothing is shown"

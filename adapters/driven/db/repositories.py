@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.driven.db import names
+from adapters.driven.db.bulk import insert_rows
 from adapters.driven.db.decision_reads import DecisionReads
 from adapters.driven.db.etjanst import blank_for_application as blank_etjanst
 from adapters.driven.db.models import (
@@ -106,7 +107,7 @@ class SqlApplications:
         if not revisions:
             return
         try:
-            self.s.execute(insert(Revision), [
+            insert_rows(self.s, Revision, [
                 {"id": r.id, "application_id": r.application_id, "number": r.number, "content_hash": r.content_hash,
                  "sealed": r.sealed, "bundle_json": r.bundle_json, "received_at": at, "actor": r.actor,
                  "purged_at": None}
@@ -194,16 +195,15 @@ class SqlDecisions(DecisionReads):
             })
             uses.extend({"decision_id": d.id, "kind": k, "ref": r, "decided_at": at} for k, r in d.uses)
         try:
-            self.s.execute(insert(Decision), rows)
+            insert_rows(self.s, Decision, rows)
         except IntegrityError as e:
             raise Conflict("a decision of these inputs was stored concurrently") from e
-        if uses:
-            self.s.execute(insert(DecisionUse), uses)
+        insert_rows(self.s, DecisionUse, uses)
         earlier = [{"decision_id": d.id, "earlier_decision_id": d.earlier.decision_id, "month": d.earlier.month,
                     "total_ore": d.earlier.total_ore, "signed_at": d.earlier.signed_at}
                    for d in decisions if d.earlier is not None]
-        if earlier:  # a supplementary application: what it was decided against (replayed with it)
-            self.s.execute(insert(DecisionEarlier), earlier)
+        # a supplementary application: what it was decided against (replayed with it)
+        insert_rows(self.s, DecisionEarlier, earlier)
         for row, d in zip(rows, decisions, strict=True):
             stage(self.s, f"decision:{d.id}", "decision", row, _columns(Decision),
                   {"uses": sorted([k, r] for k, r in d.uses),
@@ -219,28 +219,46 @@ class SqlEvidence:
         self.s = session
 
     def link(self, revision_id: str, request_ids: Sequence[str]) -> None:
-        self.s.execute(
-            update(Evidence)
-            .where(Evidence.request_id.in_(list(request_ids)), Evidence.revision_id.is_(None))
-            .values(revision_id=revision_id)
-        )
+        self.link_many([(revision_id, request_ids)])
+
+    def link_many(self, links: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """One read finds which of the envelopes wait for a revision (in the batch: none, they are stored with
+        it); only those revisions are updated."""
+        wanted = [r for _, ids in links for r in ids]
+        if not wanted:
+            return
+        waiting = set(self.s.execute(
+            select(Evidence.request_id).where(Evidence.request_id.in_(wanted), Evidence.revision_id.is_(None))
+        ).scalars())
+        for revision_id, request_ids in links:
+            if waiting.intersection(request_ids):
+                self.s.execute(
+                    update(Evidence)
+                    .where(Evidence.request_id.in_(list(request_ids)), Evidence.revision_id.is_(None))
+                    .values(revision_id=revision_id)
+                )
 
     def add(self, revision_id: str, items: Sequence[tuple[str, bytes, str]], at: datetime) -> None:
-        if not items:
+        self.add_many([(revision_id, items)], at)
+
+    def add_many(self, items: Sequence[tuple[str, Sequence[tuple[str, bytes, str]]]], at: datetime) -> None:
+        """Each revision's envelopes not stored yet, each distinct envelope's bytes once per revision: one read
+        and one bulk insert for all of them (adapters/driven/db/bulk.py)."""
+        wanted = [i[0] for _, envelopes in items for i in envelopes]
+        if not wanted:
             return
-        existing = set(
-            self.s.execute(select(Evidence.request_id).where(Evidence.request_id.in_([i[0] for i in items]))).scalars()
-        )
-        seen: set[str] = set()
+        existing = set(self.s.execute(select(Evidence.request_id).where(Evidence.request_id.in_(wanted))).scalars())
         rows = []
-        for request_id, raw, sha in items:
-            if request_id in existing:
-                continue
-            rows.append({"request_id": request_id, "revision_id": revision_id, "sha256": sha,
-                         "raw": None if sha in seen else raw, "stored_at": at, "purged_at": None})
-            seen.add(sha)
-        if rows:
-            self.s.execute(insert(Evidence), rows)
+        for revision_id, envelopes in items:
+            seen: set[str] = set()
+            for request_id, raw, sha in envelopes:
+                if request_id in existing:
+                    continue
+                rows.append({"request_id": request_id, "revision_id": revision_id, "sha256": sha,
+                             "raw": None if sha in seen else raw, "stored_at": at, "purged_at": None})
+                existing.add(request_id)
+                seen.add(sha)
+        insert_rows(self.s, Evidence, rows)
         for row in rows:
             stage(self.s, f"registry_evidence:{row['request_id']!s}", "registry_evidence", row, _columns(Evidence))
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters.driven.db.bulk import insert_rows
 from adapters.driven.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead
 from adapters.driven.db.records import take
 from audit.chain import access_hash, audit_hash, canonical
@@ -43,7 +45,7 @@ def append_events(session: Session, events: Sequence[AuditEntry], at: datetime) 
         rows.append({"seq": seq, "at": at, "actor": actor, "event": event, "subject": subject, "payload": body,
                      "prev_hash": prev, "hash": digest})
         prev = digest
-    session.execute(insert(AuditEvent), rows)
+    insert_rows(session, AuditEvent, rows)
     head.seq, head.hash = seq, prev
     session.flush()
 
@@ -72,18 +74,32 @@ def append_event(
 def append_access(
     session: Session, actor: str, purpose: str, channel: str, action: str, subject: str, person_keys: list[str],
     at: datetime,
-) -> AccessEntry:
+) -> None:
+    """Append one access-log entry in the caller's transaction."""
+    append_access_many(session, actor, purpose, channel, action, [(subject, person_keys)], at)
+
+
+def append_access_many(
+    session: Session, actor: str, purpose: str, channel: str, action: str,
+    reads: Sequence[tuple[str, Sequence[str]]], at: datetime,
+) -> None:
+    """Append one access-log entry per (subject, person keys), in order, with one head lock and one bulk
+    insert of the entries and one of their person keys (adapters/driven/db/bulk.py)."""
+    if not reads:
+        return
     head = _lock_head(session, "access")
-    seq = head.seq + 1
-    keys = sorted(set(person_keys))
-    row = AccessEntry(
-        seq=seq, at=at, actor=actor, purpose=purpose, channel=channel, action=action, subject=subject,
-        person_keys=" ".join(keys), prev_hash=head.hash, hash="",
-    )
-    row.hash = access_hash(head.hash, row)
-    session.add(row)
-    for key in keys:
-        session.add(AccessPerson(seq=seq, person_key=key))
-    head.seq, head.hash = seq, row.hash
+    seq, prev = head.seq, head.hash
+    entries: list[dict[str, Any]] = []
+    persons: list[dict[str, Any]] = []
+    for subject, person_keys in reads:
+        seq += 1
+        keys = sorted(set(person_keys))
+        row = {"seq": seq, "at": at, "actor": actor, "purpose": purpose, "channel": channel, "action": action,
+               "subject": subject, "person_keys": " ".join(keys), "prev_hash": prev, "hash": ""}
+        row["hash"] = prev = access_hash(prev, SimpleNamespace(**row))
+        entries.append(row)
+        persons.extend({"seq": seq, "person_key": key} for key in keys)
+    insert_rows(session, AccessEntry, entries)
+    insert_rows(session, AccessPerson, persons)
+    head.seq, head.hash = seq, prev
     session.flush()
-    return row

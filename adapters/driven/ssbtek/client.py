@@ -164,7 +164,8 @@ class SsbtekRegistrySource:
     def queries(self, bundle: CaseBundle) -> list[Query]:
         """One query per adult, and per child with declared income (Skatteverket only)."""
         app = bundle.application
-        consulted = tuple(s for s in Source if s in set(self.consulted(bundle)))
+        wanted = set(self.consulted(bundle))  # once per bundle: it selects the pack and guideline
+        consulted = tuple(s for s in Source if s in wanted)
         first, _ = month_bounds(app.month)
         before = first - timedelta(days=1)
         period_from = date(before.year, before.month, 1)

@@ -21,6 +21,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from adapters.driven.clock import SystemClock
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.claims import Claim, Claims, LeaseLost
@@ -342,9 +344,13 @@ class Worker:
         """The claimed revisions, parsed; and the reason for each one that cannot be read."""
         out: dict[str, tuple[CaseBundle, str]] = {}
         unreadable: dict[str, str] = {}
-        with self.store.db.read() as s:
+        with self.store.db.read() as s:  # one query for the chunk
+            revisions = {r.id: r for r in s.execute(
+                select(Revision.id, Revision.bundle_json, Revision.content_hash)
+                .where(Revision.id.in_([c.revision_id for c in claims]))
+            )}
             for c in claims:
-                rev = s.get(Revision, c.revision_id)
+                rev = revisions.get(c.revision_id)
                 if rev is None or rev.bundle_json is None:
                     unreadable[c.application_id] = "sparad ansökan saknas"
                     continue

@@ -226,6 +226,14 @@ class FakeEvidence:
                                            "raw": None if sha in seen else raw, "stored_at": at}
             seen.add(sha)
 
+    def link_many(self, links: Sequence[tuple[str, Sequence[str]]]) -> None:
+        for revision_id, request_ids in links:
+            self.link(revision_id, request_ids)
+
+    def add_many(self, items: Sequence[tuple[str, Sequence[tuple[str, bytes, str]]]], at: datetime) -> None:
+        for revision_id, envelopes in items:
+            self.add(revision_id, envelopes, at)
+
 
 class FakeAccess:
     def __init__(self, t: Tables) -> None:

@@ -1,0 +1,69 @@
+"""Many rows of one table in the caller's transaction: ``COPY … FROM STDIN`` on PostgreSQL, one executemany
+``INSERT`` elsewhere (SQLite).
+
+Both write exactly what ``session.execute(insert(table), rows)`` writes (tests/integration/test_bulk_insert.py
+compares them on SQLite and PostgreSQL): every row names the same columns; a column left out is NULL in both
+(so a column with a Python-side default must be given). COPY skips SQLAlchemy's statement building and
+parameter processing per row, which is most of the client's CPU for a batch chunk (benchmarks/README.md).
+A database error is raised as SQLAlchemy's (``IntegrityError`` for a duplicate key, so the callers' conflict
+handling is the same on both paths). The rows go in the order given: hash-chained rows keep their sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+
+def _table(model: Any) -> Table:
+    table = getattr(model, "__table__", model)
+    if not isinstance(table, Table):
+        raise TypeError(f"not a table or a mapped class: {model!r}")
+    return table
+
+
+def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    names = list(rows[0])
+    wanted = set(names)
+    unknown = wanted - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name}: no such columns {sorted(unknown)}")
+    for row in rows:
+        if set(row) != wanted:
+            raise ValueError(f"{table.name}: every row must name the same columns")
+    defaulted = [c.key for c in table.columns if c.key not in wanted and c.default is not None]
+    if defaulted:
+        raise ValueError(f"{table.name}: give the columns with a default: {sorted(defaulted)}")
+    return names
+
+
+def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of column values) into ``model``'s table in the session's transaction."""
+    if not rows:
+        return
+    table = _table(model)
+    names = _columns(table, rows)
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        session.execute(insert(table), list(rows))
+        return
+    from psycopg import Error as PgError
+    from psycopg import sql
+
+    session.flush()  # what the session holds goes first, as session.execute would autoflush it
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
+    )
+    raw: Any = conn.connection.driver_connection  # the psycopg connection of the session's transaction
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+    except PgError as e:
+        lost = conn.dialect.is_disconnect(cast(Any, e), raw, None)
+        raise DBAPIError.instance(f"COPY {table.name}", None, e, PgError, connection_invalidated=lost) from e
