@@ -142,6 +142,7 @@ class ImpactCase:
     pack_hash: str
     guideline_hash: str
     earlier: EarlierDecision | None = None  # a supplementary application: the signed decision it was decided against
+    code_version: str | None = None  # the code the stored decision was made with (None: not read)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class ImpactPorts:
     covers: Callable[[str], bool]  # the draft covers this month
     as_month: str | None = None
     shift: Callable[[CaseBundle], CaseBundle] | None = None  # to ``as_month``; ValueError: a later month
+    # today's code version: a stored decision made by this code with its recorded pack and guideline IS what the
+    # baseline would give (replay is byte-identical), so it is read instead of decided again (None: always decide)
+    code_version: str | None = None
 
 
 def summary(basis: DecisionBasis) -> dict[str, Any]:
@@ -49,17 +52,44 @@ def summary(basis: DecisionBasis) -> dict[str, Any]:
     }
 
 
+def stored_summary(case: ImpactCase, code_version: str | None) -> dict[str, Any] | None:
+    """The stored decision's summary when it is the baseline as it stands: made by today's code (``code_version``)
+    with the pack and guideline it records (its basis names the same hashes); else None (decide it again)."""
+    if code_version is None or case.code_version != code_version:
+        return None
+    stored = json.loads(case.basis_json)
+    if stored["rules"]["hash"] != case.pack_hash or stored["guideline"]["hash"] != case.guideline_hash:
+        return None
+    earlier = stored.get("earlier_decision")  # decided against an earlier decision: the same one still stored
+    if (earlier or {}).get("decision_id") != (case.earlier.decision_id if case.earlier is not None else None):
+        return None
+    a = stored["amounts"]
+    return {
+        "outcome": stored["outcome"],
+        "proposed": parse_sum(a["proposed"]),
+        "norm": parse_sum(a["norm"]),
+        "costs": parse_sum(a["costs_accepted"]),
+        "income": parse_sum(a["income_counted"]),
+        "codes": sorted(f["code"] for f in stored["findings"]),
+    }
+
+
 def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
-    """One case: its baseline, whether that replays identically, and the draft's summary (or why not)."""
+    """One case: its baseline (the stored decision when today's code made it, else decided again with its pinned
+    pack and guideline, and whether that replays identically), and the draft's summary (or why not)."""
     out: dict[str, Any] = {"application_id": case.application_id, "month": case.month, "protected": case.protected}
     try:
         bundle = parse_bundle(case.bundle_json)
-        base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
+        stored = stored_summary(case, ports.code_version)
+        if stored is not None:
+            out["baseline"], out["baseline_from"] = stored, "stored"
+        else:
+            base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
+            out["baseline"], out["baseline_from"] = summary(base_basis), "decided"
+            out["replay_identical"] = base_basis.canonical_json() == canonical_json(json.loads(case.basis_json))
     except FinaidError as e:
         reason = f"the stored decision cannot be replayed ({type(e).__name__})"
         return {**out, "status": "skipped", "reason": reason}
-    out["baseline"] = summary(base_basis)
-    out["replay_identical"] = base_basis.canonical_json() == canonical_json(json.loads(case.basis_json))
     if ports.as_month is not None and ports.shift is not None:
         try:
             bundle = ports.shift(bundle)
@@ -84,4 +114,4 @@ def cases(uow: UnitOfWork, month_from: str | None, month_to: str | None) -> tupl
         return uow.decisions.current(month_from, month_to)
 
 
-__all__ = ["ImpactPorts", "cases", "redecide", "summary"]
+__all__ = ["ImpactPorts", "cases", "redecide", "stored_summary", "summary"]

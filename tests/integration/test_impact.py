@@ -153,6 +153,29 @@ def test_one_changed_riksnorm_line_changes_exactly_the_households_of_that_shape(
     assert not re.search(r"\b(19|20)\d{10}\b", page), "no personnummer in the report"
 
 
+def test_the_stored_decisions_as_baseline_give_the_report_deciding_them_again_gives(
+    world: tuple[TestDatabase, list[Case]], tmp_path: Path
+) -> None:
+    t, cases = world
+    draft = make_draft(tmp_path, "sol2025_400_couple_plus_1")
+    riksnorm = draft / "parameters" / "riksnorm.yaml"
+    text = riksnorm.read_text(encoding="utf-8")
+    riksnorm.write_text(re.sub(r'(riksnorm\.personal\.couple:.*?"2026-01-01":\n      value: )"7100"', r'\1"7101"',
+                               text, count=1, flags=re.S), encoding="utf-8")
+    stored = impact(t, draft, tmp_path / "stored", workers=2)
+    decided = impact(t, draft, tmp_path / "decided", redecide_baseline=True)
+    assert stored["cases"]["baseline_stored"] == len(cases) == decided["cases"]["baseline_redecided"]  # type: ignore[index]
+    assert stored["cases"]["baseline_redecided"] == 0 == decided["cases"]["baseline_stored"]  # type: ignore[index]
+    assert decided["cases"]["baseline_differs_from_stored"] == 0  # type: ignore[index]
+    assert stored["changed"]["cases"] > 0  # type: ignore[index]
+    ignored = ("run_id", "baseline", "workers", "cases")
+    same = {k: v for k, v in stored.items() if k not in ignored}
+    assert same == {k: v for k, v in decided.items() if k not in ignored}
+    counts = ("baseline_stored", "baseline_redecided")
+    assert ({k: v for k, v in stored["cases"].items() if k not in counts}  # type: ignore[attr-defined]
+            == {k: v for k, v in decided["cases"].items() if k not in counts})  # type: ignore[attr-defined]
+
+
 def test_the_illustrative_benefit_cap_as_of_january_2027_through_the_cli(
     world: tuple[TestDatabase, list[Case]], tmp_path: Path
 ) -> None:

@@ -199,7 +199,7 @@ class FakeDecisions:
                     or rev["bundle_json"] is None:
                 continue
             cases.append(ImpactCase(a["id"], a["month"], bool(a["protected"]), rev["bundle_json"], d["basis_json"],
-                                    d["pack_hash"], d["guideline_hash"], _earlier(d)))
+                                    d["pack_hash"], d["guideline_hash"], _earlier(d), d["code_version"]))
         return cases, len(apps) - len(cases)
 
     def between(self, month_from: str, month_to: str) -> list[str]:
