@@ -25,6 +25,8 @@ from decision.ports import EarlierDecision
 from decision.uow import ImpactCase, UnitOfWork
 from decision.validation import parse_bundle
 
+UNCOVERED = "a month the draft does not cover (use --as-month)"
+
 
 @dataclass(frozen=True)
 class ImpactPorts:
@@ -52,9 +54,10 @@ def summary(basis: DecisionBasis) -> dict[str, Any]:
     }
 
 
-def stored_summary(case: ImpactCase, code_version: str | None) -> dict[str, Any] | None:
-    """The stored decision's summary when it is the baseline as it stands: made by today's code (``code_version``)
-    with the pack and guideline it records (its basis names the same hashes); else None (decide it again)."""
+def stored_summary(case: ImpactCase, code_version: str | None) -> tuple[dict[str, Any], str] | None:
+    """The stored decision's summary, and the month its basis is for, when it is the baseline as it stands: made by
+    today's code (``code_version``) with the pack and guideline it records (its basis names the same hashes) and
+    against the same earlier decision; else None (decide it again)."""
     if code_version is None or case.code_version != code_version:
         return None
     stored = json.loads(case.basis_json)
@@ -71,18 +74,21 @@ def stored_summary(case: ImpactCase, code_version: str | None) -> dict[str, Any]
         "costs": parse_sum(a["costs_accepted"]),
         "income": parse_sum(a["income_counted"]),
         "codes": sorted(f["code"] for f in stored["findings"]),
-    }
+    }, str(stored["month"])
 
 
 def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
     """One case: its baseline (the stored decision when today's code made it, else decided again with its pinned
     pack and guideline, and whether that replays identically), and the draft's summary (or why not)."""
     out: dict[str, Any] = {"application_id": case.application_id, "month": case.month, "protected": case.protected}
+    stored = stored_summary(case, ports.code_version)
+    if stored is not None and ports.as_month is None and not ports.covers(stored[1]):
+        # its bundle is for that month too (the basis is decided from it): nothing to parse or decide
+        return {**out, "baseline": stored[0], "baseline_from": "stored", "status": "skipped", "reason": UNCOVERED}
     try:
         bundle = parse_bundle(case.bundle_json)
-        stored = stored_summary(case, ports.code_version)
         if stored is not None:
-            out["baseline"], out["baseline_from"] = stored, "stored"
+            out["baseline"], out["baseline_from"] = stored[0], "stored"
         else:
             base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
             out["baseline"], out["baseline_from"] = summary(base_basis), "decided"
@@ -99,7 +105,7 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
             paths = sorted({err.path.split("[")[0] for err in e.errors})
             return {**out, "status": "skipped", "reason": f"not valid in {ports.as_month}: {', '.join(paths)}"}
     elif not ports.covers(bundle.application.month):
-        return {**out, "status": "skipped", "reason": "a month the draft does not cover (use --as-month)"}
+        return {**out, "status": "skipped", "reason": UNCOVERED}
     try:
         out["draft"] = summary(ports.draft(bundle, case.guideline_hash, case.earlier))
     except FinaidError as e:

@@ -86,6 +86,10 @@ def test_a_decision_todays_code_made_is_its_own_baseline(env: Env, pipeline: Pip
     out = impact.redecide(_ports(pipeline, baseline=baseline, code_version="test-1"), case)
     assert calls == [] and out["baseline_from"] == "stored" and "replay_identical" not in out
     assert out["baseline"] == decided["baseline"] and out["draft"] == decided["draft"]  # the same summary, unread
+    skipped = impact.redecide(_ports(pipeline, baseline=baseline, code_version="test-1", covers=lambda m: False),
+                              case)
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "a month the draft does not cover (use --as-month)")
+    assert skipped["baseline"] == decided["baseline"] and calls == []
     # another code version, or a stored basis that names another pack than the decision: decided again
     for kw, other in (({"code_version": "test-2"}, case),
                       ({"code_version": "test-1"}, case.__class__(**{**case.__dict__, "basis_json": case.basis_json
