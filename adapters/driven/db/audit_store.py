@@ -75,12 +75,12 @@ class SqlTrail:
     def decisions(self) -> Iterable[tuple[str, str, str, str | None]]:
         q = select(Decision.id, Decision.application_id, Decision.basis_hash, Decision.basis_json)
         return ((d.id, d.application_id, d.basis_hash, d.basis_json)
-                for d in self.s.execute(q.execution_options(yield_per=STREAM)))
+                for d in self.s.execute(q.execution_options(yield_per=CONTENT)))
 
     def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
         q = select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json)
         return ((r.id, r.application_id, r.content_hash, r.bundle_json)
-                for r in self.s.execute(q.execution_options(yield_per=STREAM)))
+                for r in self.s.execute(q.execution_options(yield_per=CONTENT)))
 
     def events_named(self, events: tuple[str, ...]) -> Iterable[tuple[int, str, str, str, str]]:
         q = (select(AuditEvent.seq, AuditEvent.actor, AuditEvent.event, AuditEvent.subject, AuditEvent.payload)
@@ -106,7 +106,7 @@ class SqlTrail:
                                             SignOffOverride.reason_code), SignOffOverride.sign_off_id)
         name = {"decision": "uses", "sign_off": "overrides"}.get(table)
         key = self._bytewise(model.request_id if table == "registry_evidence" else model.id)
-        q = select(*(getattr(model, c) for c in columns)).order_by(key).execution_options(yield_per=STREAM)
+        q = select(*(getattr(model, c) for c in columns)).order_by(key).execution_options(yield_per=CONTENT)
         owned = _Merge(covered)
         for r in self.s.execute(q):
             row = dict(zip(columns, r, strict=True))
@@ -191,7 +191,8 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
-STREAM = 2000  # rows per fetch of a streamed read
+STREAM = 2000  # rows per fetch of a streamed read of small rows (events, ids and hashes)
+CONTENT = 200  # ... of rows with their content (a basis, a trace, a bundle: tens of kB each)
 
 
 class _Merge:
