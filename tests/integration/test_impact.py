@@ -50,6 +50,18 @@ def make_draft(parent: Path, new_id: str, source: Path = PUBLISHED) -> Path:
     return folder
 
 
+def couple_draft(parent: Path, new_id: str, kronor: str) -> Path:
+    """A draft whose 2026 riksnorm for a couple (7 100 kr) is ``kronor``: one line of one parameter file."""
+    draft = make_draft(parent, new_id)
+    riksnorm = draft / "parameters" / "riksnorm.yaml"
+    text = riksnorm.read_text(encoding="utf-8")
+    changed = re.sub(r'(riksnorm\.personal\.couple:.*?"2026-01-01":\n      value: )"7100"', rf'\g<1>"{kronor}"', text,
+                     count=1, flags=re.S)
+    assert changed != text and changed.count("\n") == text.count("\n")
+    riksnorm.write_text(changed, encoding="utf-8")
+    return draft
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestDatabase, list[Case]]]:
     root = tmp_path_factory.mktemp("impact")
@@ -127,14 +139,8 @@ def test_one_changed_riksnorm_line_changes_exactly_the_households_of_that_shape(
     world: tuple[TestDatabase, list[Case]], tmp_path: Path
 ) -> None:
     t, cases = world
-    draft = make_draft(tmp_path, "sol2025_400_couple_plus_100")
-    riksnorm = draft / "parameters" / "riksnorm.yaml"
-    text = riksnorm.read_text(encoding="utf-8")
     # the 2026 couple amount, 7 100 kr, becomes 7 200 kr: one line of one parameter file
-    changed = re.sub(r'(riksnorm\.personal\.couple:.*?"2026-01-01":\n      value: )"7100"', r'\1"7200"', text,
-                     count=1, flags=re.S)
-    assert changed != text and changed.count("\n") == text.count("\n")
-    riksnorm.write_text(changed, encoding="utf-8")
+    draft = couple_draft(tmp_path, "sol2025_400_couple_plus_100", "7200")
     report = impact(t, draft, tmp_path, workers=2)  # spawned worker processes, each with its own engine
     assert report["workers"] == 2
     couples = {c.application_id for c in cases if c.couple}
@@ -157,11 +163,7 @@ def test_the_stored_decisions_as_baseline_give_the_report_deciding_them_again_gi
     world: tuple[TestDatabase, list[Case]], tmp_path: Path
 ) -> None:
     t, cases = world
-    draft = make_draft(tmp_path, "sol2025_400_couple_plus_1")
-    riksnorm = draft / "parameters" / "riksnorm.yaml"
-    text = riksnorm.read_text(encoding="utf-8")
-    riksnorm.write_text(re.sub(r'(riksnorm\.personal\.couple:.*?"2026-01-01":\n      value: )"7100"', r'\1"7101"',
-                               text, count=1, flags=re.S), encoding="utf-8")
+    draft = couple_draft(tmp_path, "sol2025_400_couple_plus_1", "7101")
     stored = impact(t, draft, tmp_path / "stored", workers=2)
     decided = impact(t, draft, tmp_path / "decided", redecide_baseline=True)
     assert stored["cases"]["baseline_stored"] == len(cases) == decided["cases"]["baseline_redecided"]  # type: ignore[index]
