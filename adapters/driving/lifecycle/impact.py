@@ -34,7 +34,6 @@ from typing import Any
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.impact_reads import applications, cases_count, stream_current
-from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.lifecycle.asmonth import NOTE_EN, NOTE_SV
 from adapters.driving.lifecycle.impact_tally import Tally
 from adapters.driving.lifecycle.impact_worker import (
@@ -45,7 +44,6 @@ from adapters.driving.lifecycle.impact_worker import (
     init_worker,
 )
 from decision.errors import FinaidError
-from decision.services import impact
 from rules.catalog import Catalog, RulePack
 from rules.version import code_version
 
@@ -77,11 +75,6 @@ class ImpactResult:
     folder: Path
     json_path: Path
     html_path: Path
-
-
-def load_cases(db: Database, month_from: str | None, month_to: str | None) -> tuple[list[CaseInput], int]:
-    """The sealed bundles and stored decisions of every application's current revision; (cases, undecided)."""
-    return impact.cases(SqlUnitOfWork(db), month_from, month_to)
 
 
 def processes(cases: int, workers: int) -> int:
