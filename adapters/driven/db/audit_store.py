@@ -115,7 +115,7 @@ class SqlTrail:
                 extra["earlier"] = earlier[row["id"]]
             yield row, extra
 
-    def _by_owner(self, q: Select[Any], owner: Any) -> Iterator[tuple[str, list[str]]]:
+    def _by_owner(self, q: Select[*tuple[Any, ...]], owner: Any) -> Iterator[tuple[str, list[str]]]:
         """(owner id, [the other columns]) of a covered table, by owner id in the owners' order (merged, not held)."""
         for r in self.s.execute(q.order_by(self._bytewise(owner)).execution_options(yield_per=STREAM)):
             yield r[0], list(r[1:])
@@ -218,11 +218,11 @@ _MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": 
                            "decision_change": DecisionChange}
 
 
-def _audit_recompute(r: AuditEvent, prev: str, seq: int) -> str:
+def _audit_recompute(r: Any, prev: str, seq: int) -> str:  # an audit_event row (its columns)
     return audit_hash(prev, seq, r.at, r.actor, r.event, r.subject, r.payload)
 
 
-def _access_recompute(r: AccessEntry, prev: str, seq: int) -> str:
+def _access_recompute(r: Any, prev: str, seq: int) -> str:  # an access_log row (its columns)
     return access_hash(prev, r, seq)
 
 

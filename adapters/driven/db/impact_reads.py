@@ -36,7 +36,7 @@ def _months(month_from: str | None, month_to: str | None) -> list[ColumnElement[
     return where
 
 
-def current_query(month_from: str | None, month_to: str | None) -> Select[Any]:
+def current_query(month_from: str | None, month_to: str | None) -> Select[*tuple[Any, ...]]:
     """Every application's current decision and sealed bundle (purged ones left out), by application id."""
     return (
         select(
