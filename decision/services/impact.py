@@ -13,7 +13,7 @@ Only summaries leave: outcome, amounts in öre and finding codes — never a bun
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,4 +120,16 @@ def cases(uow: UnitOfWork, month_from: str | None, month_to: str | None) -> tupl
         return uow.decisions.current(month_from, month_to)
 
 
-__all__ = ["ImpactPorts", "cases", "redecide", "stored_summary", "summary"]
+def count(uow: UnitOfWork, month_from: str | None, month_to: str | None) -> tuple[int, int]:
+    """How many cases :func:`pages` gives, and how many applications of those months have no decision."""
+    with uow:
+        return uow.decisions.current_count(month_from, month_to)
+
+
+def pages(uow: UnitOfWork, month_from: str | None, month_to: str | None, page: int) -> Iterator[list[ImpactCase]]:
+    """The caseload of :func:`cases` in pages of ``page``, read as they are used (never all in memory)."""
+    with uow:
+        yield from uow.decisions.current_pages(month_from, month_to, page)
+
+
+__all__ = ["ImpactPorts", "cases", "count", "pages", "redecide", "stored_summary", "summary"]

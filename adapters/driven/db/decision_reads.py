@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.driven.db.impact_reads import applications, case_of, current_query, earlier_of
+from adapters.driven.db.impact_reads import applications, case_of, cases_count, current_query, earlier_of
 from adapters.driven.db.models import Application, Decision, DecisionEarlier, Revision, SignOff
 from decision.money import parse_sum
 from decision.ports import EarlierDecision
@@ -40,6 +40,15 @@ class DecisionReads:
     def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
         cases = [case_of(r) for r in self.s.execute(current_query(month_from, month_to))]
         return cases, applications(self.s, month_from, month_to) - len(cases)
+
+    def current_count(self, month_from: str | None, month_to: str | None) -> tuple[int, int]:
+        n = cases_count(self.s, month_from, month_to)
+        return n, applications(self.s, month_from, month_to) - n
+
+    def current_pages(self, month_from: str | None, month_to: str | None, page: int) -> Iterator[list[ImpactCase]]:
+        result = self.s.execute(current_query(month_from, month_to).execution_options(yield_per=page))
+        for rows in result.partitions():
+            yield [case_of(r) for r in rows]
 
     def signed_for_month(self, household_key: str, month: str, other_than: str) -> EarlierDecision | None:
         rows = self.s.execute(

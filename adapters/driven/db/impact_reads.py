@@ -1,20 +1,18 @@
 """The impact analysis' read of the caseload (docs/rule-lifecycle.md, "Impact analysis"): every application's current
 decision with its sealed bundle, as ``decision.uow.ImpactCase``.
 
-``stream_current`` reads it in pages from a server-side cursor on PostgreSQL (``yield_per``: a page at a time in
-memory, never the whole caseload) as plain rows, no ORM objects; ``SqlDecisions.current``
-(adapters/driven/db/decision_reads.py) reads the same query into one list.
+``SqlDecisions.current_pages`` (adapters/driven/db/decision_reads.py) reads it in pages from a server-side cursor
+on PostgreSQL (``yield_per``: a page at a time in memory, never the whole caseload) as plain rows, no ORM objects;
+``SqlDecisions.current`` reads the same query into one list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from adapters.driven.db.engine import Database
 from adapters.driven.db.models import Application, Decision, DecisionEarlier, Revision
 from decision.ports import EarlierDecision
 from decision.uow import ImpactCase
@@ -69,12 +67,3 @@ def cases_count(s: Session, month_from: str | None, month_to: str | None) -> int
     """How many cases ``stream_current`` gives."""
     q = select(func.count()).select_from(current_query(month_from, month_to).order_by(None).subquery())
     return int(s.execute(q).scalar_one())
-
-
-def stream_current(db: Database, month_from: str | None, month_to: str | None, page: int = 500,
-                   ) -> Iterator[list[ImpactCase]]:
-    """The caseload in pages of ``page`` cases, one read transaction, a server-side cursor on PostgreSQL."""
-    with db.read() as s:
-        result = s.execute(current_query(month_from, month_to).execution_options(yield_per=page))
-        for rows in result.partitions():
-            yield [case_of(r) for r in rows]

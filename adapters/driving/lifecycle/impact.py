@@ -33,7 +33,7 @@ from typing import Any
 
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
-from adapters.driven.db.impact_reads import applications, cases_count, stream_current
+from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.lifecycle.asmonth import NOTE_EN, NOTE_SV
 from adapters.driving.lifecycle.impact_tally import Tally
 from adapters.driving.lifecycle.impact_worker import (
@@ -44,6 +44,7 @@ from adapters.driving.lifecycle.impact_worker import (
     init_worker,
 )
 from decision.errors import FinaidError
+from decision.services import impact
 from rules.catalog import Catalog, RulePack
 from rules.version import code_version
 
@@ -167,16 +168,14 @@ def run_impact(
         raise FinaidError(f"draft {draft.id} does not cover the as-month {request.as_month} "
                           f"({draft.month_from}..{draft.month_to})")
     run_id = str(ULID())
-    with db.read() as s:
-        count = cases_count(s, request.month_from, request.month_to)
-        undecided = applications(s, request.month_from, request.month_to) - count
+    count, undecided = impact.count(SqlUnitOfWork(db), request.month_from, request.month_to)
     procs = processes(count, request.workers)
     if progress:
         progress(f"re-deciding {count} stored case(s) with {draft.id} ({procs} worker(s))")
     folder_of_draft = draft_folder_of(draft)
     version = None if request.redecide_baseline else code_version()
     tally, persons = Tally(), dict[str, None]()  # the persons read, each once, in order
-    pages = stream_current(db, request.month_from, request.month_to, PAGE)
+    pages = impact.pages(SqlUnitOfWork(db), request.month_from, request.month_to, PAGE)
     for row in run_cases(pages, procs, lambda: ImpactEvaluator(folder_of_draft, request.as_month, catalog, version,
                                                                   access.key),
                          (folder_of_draft, request.as_month, version, access.key)):
