@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -63,7 +64,7 @@ class Recorded:
     """What the audit chain says was written."""
 
     records: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
-    proposed: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    proposed: dict[str, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)  # PROPOSED's values, in order
     superseded: dict[str, str] = field(default_factory=dict)
     signoffs: dict[str, tuple[int, str, dict[str, Any]]] = field(default_factory=dict)
     letters: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
@@ -87,8 +88,8 @@ def read_events(events: Iterable[Event]) -> Recorded:
         elif event == "letter_created":
             r.letters[str(payload.get("letter"))] = (seq, payload)
             continue
-        if event == "proposed" and "basis_hash" in payload:
-            r.proposed[ident] = (seq, payload)
+        if event == "proposed" and "basis_hash" in payload:  # only what is checked is kept (memory: one per decision)
+            r.proposed[ident] = (seq, tuple(_shared(payload.get(name)) for name in PROPOSED))
         if event in ("received", "fetched") and "revision" in payload:
             r.revisions[str(payload["revision"])] = seq
         if "sign_off" in payload and event in (*TARGET, "signed", "decision_changed"):
@@ -103,6 +104,11 @@ def read_events(events: Iterable[Event]) -> Recorded:
             app = payload.get("application") if kind == "decision" else None
             r.states[f"application:{app}" if app else subject] = (seq, target)
     return r
+
+
+def _shared(value: Any) -> Any:
+    """One copy of a string many events repeat (a pack's hash, the code version): verify holds one per decision."""
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def _sha(data: str | bytes) -> str:
@@ -153,8 +159,8 @@ class Checker:
         self._row("decision", key, row, extra)
         got = self.r.proposed.get(row["id"])  # none: named by audit/verify.py
         if got is not None:
-            seq, payload = got
-            self._against(key, row, seq, {column: payload.get(name) for name, column in PROPOSED.items()})
+            seq, values = got
+            self._against(key, row, seq, dict(zip(PROPOSED.values(), values, strict=True)))
         by = self.r.superseded.get(row["id"])
         if row["superseded_by"] != by:
             self.problems.append(f"{key}: superseded_by differs from its 'superseded' events (altered)")

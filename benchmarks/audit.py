@@ -17,7 +17,14 @@ What it does:
 5. measures, in-process, ``audit.why.load_why`` + ``render_text`` for random decisions and the first
    page of ``audit.query.run_query(Filters(rule=…))`` for random rule ids, and prints p50/p95 against
    the targets (p95 < 50 ms and < 200 ms);
-6. drops the schema (also on failure or Ctrl-C), unless ``--keep``.
+6. with ``--verify``: runs ``finaid audit verify --json`` over the loaded schema in its own process and
+   prints events/s (audit events + access entries over the wall time, process start included) and the
+   process's peak RSS (``os.wait4``); the loaded trail must verify intact (each revision's content hash is
+   its bundle's, each decision's events carry what verify checks). ``--n 500000`` is the 1,000,000-event
+   figure of issue 17;
+7. with ``--impact``: runs ``finaid rules impact --pack activity_requirement_2026_v1 --workers 2 --json``
+   over the loaded decisions (made by today's code: each is its own baseline) and prints cases/s;
+8. drops the schema (also on failure or Ctrl-C), unless ``--keep``.
 
 The full run (1,000,000 decisions, about 23 million decision_use rows and 2 million audit events)
 takes about 16 GB on the database server's disk (the check asks for the estimate plus ``--margin-gb``,
@@ -33,12 +40,17 @@ default settings (shared_buffers 128 MB), other work running:
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import secrets
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -55,6 +67,41 @@ from benchmarks.audit_load import Plan, check_disk, estimate_bytes, load, set_un
 
 TARGET_WHY_MS = 50.0
 TARGET_QUERY_MS = 200.0
+FINAID = Path(sys.executable).with_name("finaid")
+IMPACT_DRAFT = "activity_requirement_2026_v1"
+
+
+def finaid(args: list[str], url: str, schema: str) -> tuple[int, str, float, float, float]:
+    """Run the finaid CLI on the loaded schema: (exit code, stdout, wall s, CPU s, peak RSS MiB) of its process
+    (its worker processes' CPU not included: ``os.wait4`` reports the one process)."""
+    env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}, "FINAID_MODE": "demo",
+           "FINAID_DB_URL": url, "FINAID_DB_SCHEMA": schema, "FINAID_REPORT_DIR": tempfile.mkdtemp(prefix="finaid-")}
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(FINAID), *args], env=env, cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return proc.returncode, out.read(), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def verify_figure(url: str, schema: str) -> dict[str, Any]:
+    code, out, wall, cpu, rss = finaid(["audit", "verify", "--json"], url, schema)
+    report = json.loads(out)
+    events = report["audit_events"] + report["access_entries"]
+    return {"ok": report["ok"], "exit": code, "events": events, "problems": len(report["problems"]), "seconds": wall,
+            "cpu_s": cpu, "events_per_s": events / wall, "peak_rss_mib": rss, "first_problems": report["problems"][:3]}
+
+
+def impact_figure(url: str, schema: str) -> dict[str, Any]:
+    code, out, wall, cpu, rss = finaid(["rules", "impact", "--pack", IMPACT_DRAFT, "--workers", "2", "--json"],
+                                       url, schema)
+    if code != 0:
+        return {"error": f"finaid rules impact exited {code}"}
+    cases = json.loads(out)["cases"]
+    return {"analysed": cases["analysed"], "compared": cases["compared"], "baseline_stored": cases["baseline_stored"],
+            "seconds": wall, "main_cpu_s": cpu, "peak_rss_mib": rss, "cases_per_s": cases["analysed"] / wall}
 
 
 # ---------------------------------------------------------------------------------------------- measure
@@ -100,6 +147,8 @@ def main() -> int:
     ap.add_argument("--margin-gb", type=float, default=5.0, help="free disk to leave on the server (default 5)")
     ap.add_argument("--skip-disk-check", action="store_true", help="load even if free disk cannot be confirmed")
     ap.add_argument("--keep", action="store_true", help="keep the schema afterwards (prints its name)")
+    ap.add_argument("--verify", action="store_true", help="also time `finaid audit verify` over the loaded trail")
+    ap.add_argument("--impact", action="store_true", help="also time `finaid rules impact` over the loaded decisions")
     args = ap.parse_args()
     if not args.url:
         ap.error("set FINAID_TEST_PG_URL or pass --url (PostgreSQL only)")
@@ -154,6 +203,18 @@ def main() -> int:
             ok &= passed
             print(f"{name:<26} {p50:8.1f} {p95:8.1f} {max(values):8.1f} {'< ' + format(target, '.0f'):>11}  "
                   f"{'PASS' if passed else 'FAIL'}")
+        if args.verify:
+            v = verify_figure(args.url, schema)
+            ok &= v["ok"]
+            print(f"audit verify: {v['events']:,} events in {v['seconds']:.1f} s, {v['events_per_s']:,.0f} events/s "
+                  f"(CPU {v['cpu_s']:.1f} s, peak RSS {v['peak_rss_mib']:.0f} MiB): "
+                  + ("intact" if v["ok"] else f"{v['problems']} PROBLEMS, e.g. {v['first_problems']}"))
+        if args.impact:
+            i = impact_figure(args.url, schema)
+            print(f"rules impact: {i}" if "error" in i else
+                  f"rules impact ({IMPACT_DRAFT}, 2 workers): {i['analysed']:,} analysed ({i['compared']:,} compared, "
+                  f"{i['baseline_stored']:,} with the stored decision as baseline) in {i['seconds']:.1f} s, "
+                  f"{i['cases_per_s']:,.0f} cases/s (main process peak RSS {i['peak_rss_mib']:.0f} MiB)")
         print(f"\ntotal {time.perf_counter() - t0:.0f} s")
         return 0 if ok else 1
     finally:

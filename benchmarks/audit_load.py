@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.bootstrap import bootstrap  # noqa: E402
 from audit.chain import GENESIS, audit_hash, canonical  # noqa: E402
+from decision.basis import canonical_json  # noqa: E402
 from decision.money import parse_kronor  # noqa: E402
 from decision.trace import StepKind  # noqa: E402
 from decision.validation import parse_bundle  # noqa: E402
@@ -147,12 +148,33 @@ class Plan:
         self.at = [START + step * i + timedelta(microseconds=rng.randrange(1000)) for i in range(self.n)]
         self.decision_id = [str(ULID.from_datetime(a)) for a in self.at]
         self.revision_id = [str(ULID.from_datetime(a - timedelta(seconds=2))) for a in self.at]
+        self.canonical = [(f'"{json.loads(t.bundle_json)["application"]["id"]}"',
+                           canonical_json(json.loads(t.bundle_json)).decode("utf-8")) for t in self.tpl]
+        self.hashes = []
+        for i in range(self.n):
+            bundle, basis, _ = self.texts(i)
+            self.hashes.append((_sha(bundle), _sha(basis)))
 
     def app_id(self, i: int) -> str:
         return f"BENCH-{i:08d}"
 
+    def texts(self, i: int) -> tuple[str, str, str]:
+        """Row i's bundle (canonical), basis and trace: its template's with the row's own application id (each
+        revision's content is its own, as ``uq_decision_inputs`` requires of real ones)."""
+        t, (quoted, bundle) = self.tpl[self.choice[i]], self.canonical[self.choice[i]]
+        own = f'"{self.app_id(i)}"'
+        return bundle.replace(quoted, own), t.basis_json.replace(quoted, own), t.trace_json.replace(quoted, own)
+
     def revision_hash(self, i: int) -> str:
-        return "sha256:" + hashlib.sha256(f"bench-revision-{self.seed}-{i}".encode()).hexdigest()
+        """The content hash of the revision's bundle (what ``audit verify`` recomputes), as intake stores it."""
+        return self.hashes[i][0]
+
+    def basis_hash(self, i: int) -> str:
+        return self.hashes[i][1]
+
+
+def _sha(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _chunks(lines: Iterator[str], size: int = 1 << 20) -> Iterator[bytes]:
@@ -188,16 +210,17 @@ def load(conn: psycopg.Connection, plan: Plan) -> None:
 
     def revisions() -> Iterator[str]:
         for i in range(plan.n):
-            t, at = tpl[plan.choice[i]], plan.at[i]
-            yield _line(plan.revision_id[i], plan.app_id(i), 1, plan.revision_hash(i), True, t.bundle_json,
+            at = plan.at[i]
+            yield _line(plan.revision_id[i], plan.app_id(i), 1, plan.revision_hash(i), True, plan.texts(i)[0],
                         at - timedelta(seconds=2), ACTOR, None)
 
     def decisions() -> Iterator[str]:
         for i in range(plan.n):
             t, at = tpl[plan.choice[i]], plan.at[i]
+            _, basis, trace = plan.texts(i)
             yield _line(plan.decision_id[i], plan.app_id(i), plan.revision_id[i], plan.revision_hash(i), t.pack_id,
                         t.pack_hash, t.guideline_id, t.guideline_hash, version, plan.municipality[i],
-                        at.strftime("%Y-%m"), t.outcome, t.proposed_ore, t.basis_hash, t.basis_json, t.trace_json,
+                        at.strftime("%Y-%m"), t.outcome, t.proposed_ore, plan.basis_hash(i), basis, trace,
                         t.protected, ACTOR, at, None, None)
 
     def uses() -> Iterator[str]:
@@ -221,7 +244,7 @@ def load(conn: psycopg.Connection, plan: Plan) -> None:
                  {"application": plan.app_id(i), "revision": plan.revision_id[i],
                   "revision_hash": plan.revision_hash(i), "pack": t.pack_id, "pack_hash": t.pack_hash,
                   "guideline": t.guideline_id, "guideline_hash": t.guideline_hash, "code_version": version,
-                  "basis_hash": t.basis_hash, "outcome": t.outcome,
+                  "basis_hash": plan.basis_hash(i), "outcome": t.outcome,
                   "findings": sorted(r for k, r in t.uses if k == "finding")}),
             ]
             for when, event, subject, payload in rows:

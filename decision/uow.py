@@ -12,7 +12,7 @@ writes the transition's audit event (docs/architecture.md, the state machine).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -142,6 +142,7 @@ class ImpactCase:
     pack_hash: str
     guideline_hash: str
     earlier: EarlierDecision | None = None  # a supplementary application: the signed decision it was decided against
+    code_version: str | None = None  # the code the stored decision was made with (None: not read)
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,14 @@ class Decisions(Protocol):
     def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
         """Every application's current decision with its sealed bundle, by application id (purged ones left
         out); and how many applications of those months have none."""
+        ...
+
+    def current_count(self, month_from: str | None, month_to: str | None) -> tuple[int, int]:
+        """How many cases ``current`` gives, and how many applications of those months have none."""
+        ...
+
+    def current_pages(self, month_from: str | None, month_to: str | None, page: int) -> Iterator[list[ImpactCase]]:
+        """``current``'s cases in pages of ``page``, read as they are used."""
         ...
 
 

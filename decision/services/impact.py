@@ -13,7 +13,7 @@ Only summaries leave: outcome, amounts in öre and finding codes — never a bun
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ from decision.ports import EarlierDecision
 from decision.uow import ImpactCase, UnitOfWork
 from decision.validation import parse_bundle
 
+UNCOVERED = "a month the draft does not cover (use --as-month)"
+
 
 @dataclass(frozen=True)
 class ImpactPorts:
@@ -35,6 +37,9 @@ class ImpactPorts:
     covers: Callable[[str], bool]  # the draft covers this month
     as_month: str | None = None
     shift: Callable[[CaseBundle], CaseBundle] | None = None  # to ``as_month``; ValueError: a later month
+    # today's code version: a stored decision made by this code with its recorded pack and guideline IS what the
+    # baseline would give (replay is byte-identical), so it is read instead of decided again (None: always decide)
+    code_version: str | None = None
 
 
 def summary(basis: DecisionBasis) -> dict[str, Any]:
@@ -49,17 +54,48 @@ def summary(basis: DecisionBasis) -> dict[str, Any]:
     }
 
 
+def stored_summary(case: ImpactCase, code_version: str | None) -> tuple[dict[str, Any], str] | None:
+    """The stored decision's summary, and the month its basis is for, when it is the baseline as it stands: made by
+    today's code (``code_version``) with the pack and guideline it records (its basis names the same hashes) and
+    against the same earlier decision; else None (decide it again)."""
+    if code_version is None or case.code_version != code_version:
+        return None
+    stored = json.loads(case.basis_json)
+    if stored["rules"]["hash"] != case.pack_hash or stored["guideline"]["hash"] != case.guideline_hash:
+        return None
+    earlier = stored.get("earlier_decision")  # decided against an earlier decision: the same one still stored
+    if (earlier or {}).get("decision_id") != (case.earlier.decision_id if case.earlier is not None else None):
+        return None
+    a = stored["amounts"]
+    return {
+        "outcome": stored["outcome"],
+        "proposed": parse_sum(a["proposed"]),
+        "norm": parse_sum(a["norm"]),
+        "costs": parse_sum(a["costs_accepted"]),
+        "income": parse_sum(a["income_counted"]),
+        "codes": sorted(f["code"] for f in stored["findings"]),
+    }, str(stored["month"])
+
+
 def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
-    """One case: its baseline, whether that replays identically, and the draft's summary (or why not)."""
+    """One case: its baseline (the stored decision when today's code made it, else decided again with its pinned
+    pack and guideline, and whether that replays identically), and the draft's summary (or why not)."""
     out: dict[str, Any] = {"application_id": case.application_id, "month": case.month, "protected": case.protected}
+    stored = stored_summary(case, ports.code_version)
+    if stored is not None and ports.as_month is None and not ports.covers(stored[1]):
+        # its bundle is for that month too (the basis is decided from it): nothing to parse or decide
+        return {**out, "baseline": stored[0], "baseline_from": "stored", "status": "skipped", "reason": UNCOVERED}
     try:
         bundle = parse_bundle(case.bundle_json)
-        base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
+        if stored is not None:
+            out["baseline"], out["baseline_from"] = stored[0], "stored"
+        else:
+            base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
+            out["baseline"], out["baseline_from"] = summary(base_basis), "decided"
+            out["replay_identical"] = base_basis.canonical_json() == canonical_json(json.loads(case.basis_json))
     except FinaidError as e:
         reason = f"the stored decision cannot be replayed ({type(e).__name__})"
         return {**out, "status": "skipped", "reason": reason}
-    out["baseline"] = summary(base_basis)
-    out["replay_identical"] = base_basis.canonical_json() == canonical_json(json.loads(case.basis_json))
     if ports.as_month is not None and ports.shift is not None:
         try:
             bundle = ports.shift(bundle)
@@ -69,7 +105,7 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
             paths = sorted({err.path.split("[")[0] for err in e.errors})
             return {**out, "status": "skipped", "reason": f"not valid in {ports.as_month}: {', '.join(paths)}"}
     elif not ports.covers(bundle.application.month):
-        return {**out, "status": "skipped", "reason": "a month the draft does not cover (use --as-month)"}
+        return {**out, "status": "skipped", "reason": UNCOVERED}
     try:
         out["draft"] = summary(ports.draft(bundle, case.guideline_hash, case.earlier))
     except FinaidError as e:
@@ -84,4 +120,16 @@ def cases(uow: UnitOfWork, month_from: str | None, month_to: str | None) -> tupl
         return uow.decisions.current(month_from, month_to)
 
 
-__all__ = ["ImpactPorts", "cases", "redecide", "summary"]
+def count(uow: UnitOfWork, month_from: str | None, month_to: str | None) -> tuple[int, int]:
+    """How many cases :func:`pages` gives, and how many applications of those months have no decision."""
+    with uow:
+        return uow.decisions.current_count(month_from, month_to)
+
+
+def pages(uow: UnitOfWork, month_from: str | None, month_to: str | None, page: int) -> Iterator[list[ImpactCase]]:
+    """The caseload of :func:`cases` in pages of ``page``, read as they are used (never all in memory)."""
+    with uow:
+        yield from uow.decisions.current_pages(month_from, month_to, page)
+
+
+__all__ = ["ImpactPorts", "cases", "count", "pages", "redecide", "stored_summary", "summary"]

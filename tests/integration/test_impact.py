@@ -50,6 +50,18 @@ def make_draft(parent: Path, new_id: str, source: Path = PUBLISHED) -> Path:
     return folder
 
 
+def couple_draft(parent: Path, new_id: str, kronor: str) -> Path:
+    """A draft whose 2026 riksnorm for a couple (7 100 kr) is ``kronor``: one line of one parameter file."""
+    draft = make_draft(parent, new_id)
+    riksnorm = draft / "parameters" / "riksnorm.yaml"
+    text = riksnorm.read_text(encoding="utf-8")
+    changed = re.sub(r'(riksnorm\.personal\.couple:.*?"2026-01-01":\n      value: )"7100"', rf'\g<1>"{kronor}"', text,
+                     count=1, flags=re.S)
+    assert changed != text and changed.count("\n") == text.count("\n")
+    riksnorm.write_text(changed, encoding="utf-8")
+    return draft
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestDatabase, list[Case]]]:
     root = tmp_path_factory.mktemp("impact")
@@ -127,14 +139,8 @@ def test_one_changed_riksnorm_line_changes_exactly_the_households_of_that_shape(
     world: tuple[TestDatabase, list[Case]], tmp_path: Path
 ) -> None:
     t, cases = world
-    draft = make_draft(tmp_path, "sol2025_400_couple_plus_100")
-    riksnorm = draft / "parameters" / "riksnorm.yaml"
-    text = riksnorm.read_text(encoding="utf-8")
     # the 2026 couple amount, 7 100 kr, becomes 7 200 kr: one line of one parameter file
-    changed = re.sub(r'(riksnorm\.personal\.couple:.*?"2026-01-01":\n      value: )"7100"', r'\1"7200"', text,
-                     count=1, flags=re.S)
-    assert changed != text and changed.count("\n") == text.count("\n")
-    riksnorm.write_text(changed, encoding="utf-8")
+    draft = couple_draft(tmp_path, "sol2025_400_couple_plus_100", "7200")
     report = impact(t, draft, tmp_path, workers=2)  # spawned worker processes, each with its own engine
     assert report["workers"] == 2
     couples = {c.application_id for c in cases if c.couple}
@@ -151,6 +157,25 @@ def test_one_changed_riksnorm_line_changes_exactly_the_households_of_that_shape(
     page = next(html).read_text(encoding="utf-8")
     assert "Ändring av föreslaget belopp" in page and "Största ändringarna" in page
     assert not re.search(r"\b(19|20)\d{10}\b", page), "no personnummer in the report"
+
+
+def test_the_stored_decisions_as_baseline_give_the_report_deciding_them_again_gives(
+    world: tuple[TestDatabase, list[Case]], tmp_path: Path
+) -> None:
+    t, cases = world
+    draft = couple_draft(tmp_path, "sol2025_400_couple_plus_1", "7101")
+    stored = impact(t, draft, tmp_path / "stored", workers=2)
+    decided = impact(t, draft, tmp_path / "decided", redecide_baseline=True)
+    assert stored["cases"]["baseline_stored"] == len(cases) == decided["cases"]["baseline_redecided"]  # type: ignore[index]
+    assert stored["cases"]["baseline_redecided"] == 0 == decided["cases"]["baseline_stored"]  # type: ignore[index]
+    assert decided["cases"]["baseline_differs_from_stored"] == 0  # type: ignore[index]
+    assert stored["changed"]["cases"] > 0  # type: ignore[index]
+    ignored = ("run_id", "baseline", "workers", "cases")
+    same = {k: v for k, v in stored.items() if k not in ignored}
+    assert same == {k: v for k, v in decided.items() if k not in ignored}
+    counts = ("baseline_stored", "baseline_redecided")
+    assert ({k: v for k, v in stored["cases"].items() if k not in counts}  # type: ignore[attr-defined]
+            == {k: v for k, v in decided["cases"].items() if k not in counts})  # type: ignore[attr-defined]
 
 
 def test_the_illustrative_benefit_cap_as_of_january_2027_through_the_cli(

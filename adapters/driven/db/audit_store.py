@@ -56,71 +56,102 @@ class SqlTrail:
         head = self.s.execute(select(ChainHead).where(ChainHead.chain == name)).scalar_one()
         return (self._audit_rows() if name == "audit" else self._access_rows()), (head.seq, head.hash)
 
+    # Every read below is streamed (``yield_per``: a server-side cursor on PostgreSQL) as plain rows, never ORM
+    # objects, so that verify's memory does not grow with the trail (benchmarks/README.md, `audit verify`).
     def _audit_rows(self) -> Iterator[Row]:
-        for r in self.s.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+        q = select(*(getattr(AuditEvent, c.key) for c in AuditEvent.__table__.columns)).order_by(AuditEvent.seq)
+        for r in self.s.execute(q.execution_options(yield_per=STREAM)):
             yield r.seq, r.prev_hash, r.hash, partial(_audit_recompute, r)
 
     def _access_rows(self) -> Iterator[Row]:
-        for r in self.s.execute(select(AccessEntry).order_by(AccessEntry.seq)).scalars():
+        q = select(*(getattr(AccessEntry, c.key) for c in AccessEntry.__table__.columns)).order_by(AccessEntry.seq)
+        for r in self.s.execute(q.execution_options(yield_per=STREAM)):
             yield r.seq, r.prev_hash, r.hash, partial(_access_recompute, r)
 
     def recorded(self, events: tuple[str, ...]) -> Iterable[tuple[str, str, str]]:
         q = select(AuditEvent.event, AuditEvent.subject, AuditEvent.payload).where(AuditEvent.event.in_(events))
-        return ((e.event, e.subject, e.payload) for e in self.s.execute(q))
+        return ((e.event, e.subject, e.payload) for e in self.s.execute(q.execution_options(yield_per=STREAM)))
 
     def decisions(self) -> Iterable[tuple[str, str, str, str | None]]:
         q = select(Decision.id, Decision.application_id, Decision.basis_hash, Decision.basis_json)
         return ((d.id, d.application_id, d.basis_hash, d.basis_json)
-                for d in self.s.execute(q.execution_options(yield_per=1000)))
+                for d in self.s.execute(q.execution_options(yield_per=CONTENT)))
 
     def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
         q = select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json)
         return ((r.id, r.application_id, r.content_hash, r.bundle_json)
-                for r in self.s.execute(q.execution_options(yield_per=1000)))
+                for r in self.s.execute(q.execution_options(yield_per=CONTENT)))
 
     def events_named(self, events: tuple[str, ...]) -> Iterable[tuple[int, str, str, str, str]]:
         q = (select(AuditEvent.seq, AuditEvent.actor, AuditEvent.event, AuditEvent.subject, AuditEvent.payload)
              .where(or_(AuditEvent.event.in_(events), AuditEvent.payload.like('%"records":{%')))
              .order_by(AuditEvent.seq))
-        rows = self.s.execute(q.execution_options(yield_per=1000))
+        rows = self.s.execute(q.execution_options(yield_per=STREAM))
         return ((e.seq, e.actor, e.event, e.subject, e.payload) for e in rows)
 
     def stored(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Every row of a covered table as a dict of its columns, with the rows it covers (uses, overrides)."""
         model = _MODELS[table]
         columns = [c.key for c in model.__table__.columns]
-        extras: dict[str, list[list[str]]] = {}
-        earlier: dict[str, list[str]] = {}
+        earlier: dict[str, list[str]] = {}  # supplements only: few
+        covered: Iterator[tuple[str, list[str]]] = iter(())
         if table == "decision":
-            for u in self.s.execute(select(DecisionUse.decision_id, DecisionUse.kind, DecisionUse.ref)):
-                extras.setdefault(u.decision_id, []).append([u.kind, u.ref])
+            covered = self._by_owner(select(DecisionUse.decision_id, DecisionUse.kind, DecisionUse.ref),
+                                     DecisionUse.decision_id)
             for e in self.s.execute(select(DecisionEarlier.decision_id, DecisionEarlier.earlier_decision_id,
                                            DecisionEarlier.month)):
                 earlier[e.decision_id] = [e.earlier_decision_id, e.month]
         elif table == "sign_off":
-            for o in self.s.execute(select(SignOffOverride.sign_off_id, SignOffOverride.rule,
-                                           SignOffOverride.reason_code)):
-                extras.setdefault(o.sign_off_id, []).append([o.rule, o.reason_code])
+            covered = self._by_owner(select(SignOffOverride.sign_off_id, SignOffOverride.rule,
+                                            SignOffOverride.reason_code), SignOffOverride.sign_off_id)
         name = {"decision": "uses", "sign_off": "overrides"}.get(table)
-        q = select(*(getattr(model, c) for c in columns)).execution_options(yield_per=500)
+        key = self._bytewise(model.request_id if table == "registry_evidence" else model.id)
+        q = select(*(getattr(model, c) for c in columns)).order_by(key).execution_options(yield_per=CONTENT)
+        owned = _Merge(covered)
         for r in self.s.execute(q):
             row = dict(zip(columns, r, strict=True))
-            extra: dict[str, Any] = {name: sorted(extras.get(row["id"], []))} if name else {}
+            extra: dict[str, Any] = {name: sorted(owned.of(row["id"]))} if name else {}
             if earlier and row["id"] in earlier:  # a supplement: the decision it was decided against
                 extra["earlier"] = earlier[row["id"]]
             yield row, extra
+
+    def _by_owner(self, q: Select[*tuple[Any, ...]], owner: Any) -> Iterator[tuple[str, list[str]]]:
+        """(owner id, [the other columns]) of a covered table, by owner id in the owners' order (merged, not held)."""
+        for r in self.s.execute(q.order_by(self._bytewise(owner)).execution_options(yield_per=STREAM)):
+            yield r[0], list(r[1:])
+
+    def _bytewise(self, column: Any) -> Any:
+        """Ordered as Python compares strings (code points): PostgreSQL's "C" collation; SQLite's default."""
+        return column.collate("C") if self.s.get_bind().dialect.name == "postgresql" else column
 
     def applications(self) -> Iterable[tuple[str, str]]:
         return ((a.id, a.state) for a in self.s.execute(
             select(Application.id, Application.state).execution_options(yield_per=1000)))
 
     def access_persons(self) -> Iterator[tuple[int, frozenset[str], frozenset[str]]]:
-        indexed: dict[int, set[str]] = {}
-        for p in self.s.execute(select(AccessPerson.seq, AccessPerson.person_key)):
-            indexed.setdefault(p.seq, set()).add(p.person_key)
-        for e in self.s.execute(select(AccessEntry.seq, AccessEntry.person_keys).execution_options(yield_per=1000)):
-            yield e.seq, frozenset(e.person_keys.split()), frozenset(indexed.pop(e.seq, ()))
-        for seq, keys in sorted(indexed.items()):
+        """Both in seq order and merged: an index row without its entry is yielded with no chained keys."""
+        index = self.s.execute(select(AccessPerson.seq, AccessPerson.person_key).order_by(AccessPerson.seq)
+                               .execution_options(yield_per=STREAM))
+        entries = self.s.execute(select(AccessEntry.seq, AccessEntry.person_keys).order_by(AccessEntry.seq)
+                                 .execution_options(yield_per=STREAM))
+        pending = next(index, None)
+        for e in entries:
+            while pending is not None and pending.seq < e.seq:  # index rows of a missing entry
+                seq, keys = pending.seq, set()
+                while pending is not None and pending.seq == seq:
+                    keys.add(pending.person_key)
+                    pending = next(index, None)
+                yield seq, frozenset(), frozenset(keys)
+            keys = set()
+            while pending is not None and pending.seq == e.seq:
+                keys.add(pending.person_key)
+                pending = next(index, None)
+            yield e.seq, frozenset(e.person_keys.split()), frozenset(keys)
+        while pending is not None:
+            seq, keys = pending.seq, set()
+            while pending is not None and pending.seq == seq:
+                keys.add(pending.person_key)
+                pending = next(index, None)
             yield seq, frozenset(), frozenset(keys)
 
     def decision(self, decision_id: str) -> Mapping[str, Any] | None:
@@ -160,17 +191,38 @@ class SqlTrail:
         return [(e.seq, e.at, e.actor, e.event, e.subject, e.payload) for e in rows]
 
 
+STREAM = 2000  # rows per fetch of a streamed read of small rows (events, ids and hashes)
+CONTENT = 200  # ... of rows with their content (a basis, a trace, a bundle: tens of kB each)
+
+
+class _Merge:
+    """The rows of a covered table (owner id, values), read in owner order, handed out owner by owner."""
+
+    def __init__(self, rows: Iterator[tuple[str, list[str]]]) -> None:
+        self.rows = rows
+        self.pending = next(rows, None)
+
+    def of(self, owner: str) -> list[list[str]]:
+        out: list[list[str]] = []
+        while self.pending is not None and self.pending[0] < owner:  # owned by a row no longer stored
+            self.pending = next(self.rows, None)
+        while self.pending is not None and self.pending[0] == owner:
+            out.append(self.pending[1])
+            self.pending = next(self.rows, None)
+        return out
+
+
 FINAL_OUTCOMES = ("beviljat", "delvis_beviljat", "avslag")
 _MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": Letter, "registry_evidence": Evidence,
                            "case_note": CaseNote, "communication": CommunicationStep,
                            "decision_change": DecisionChange}
 
 
-def _audit_recompute(r: AuditEvent, prev: str, seq: int) -> str:
+def _audit_recompute(r: Any, prev: str, seq: int) -> str:  # an audit_event row (its columns)
     return audit_hash(prev, seq, r.at, r.actor, r.event, r.subject, r.payload)
 
 
-def _access_recompute(r: AccessEntry, prev: str, seq: int) -> str:
+def _access_recompute(r: Any, prev: str, seq: int) -> str:  # an access_log row (its columns)
     return access_hash(prev, r, seq)
 
 

@@ -5,23 +5,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters.driven.db.impact_reads import applications, case_of, cases_count, current_query, earlier_of
 from adapters.driven.db.models import Application, Decision, DecisionEarlier, Revision, SignOff
 from decision.money import parse_sum
 from decision.ports import EarlierDecision
 from decision.uow import ImpactCase, PinnedDecision
-
-
-def _earlier(r: Any) -> EarlierDecision | None:
-    """The earlier decision a row's outer join on ``decision_earlier`` found (None once its total is purged)."""
-    if r.earlier_decision_id is None or r.total_ore is None:
-        return None
-    return EarlierDecision(r.earlier_decision_id, r.earlier_month, r.total_ore, r.signed_at)
 
 
 class DecisionReads:
@@ -40,32 +33,22 @@ class DecisionReads:
             .where(Decision.id.in_(ids))
         )
         found = {r.id: PinnedDecision(
-            r.id, r.pack_hash, r.guideline_hash, r.code_version, r.basis_json, r.bundle_json, _earlier(r),
+            r.id, r.pack_hash, r.guideline_hash, r.code_version, r.basis_json, r.bundle_json, earlier_of(r),
         ) for r in rows}
         return [found[i] for i in ids if i in found]
 
     def current(self, month_from: str | None, month_to: str | None) -> tuple[list[ImpactCase], int]:
-        where: list[ColumnElement[bool]] = [Application.current_decision_id.is_not(None)]
-        if month_from:
-            where.append(Application.month >= month_from)
-        if month_to:
-            where.append(Application.month <= month_to)
-        q = (
-            select(
-                Application.id, Application.month, Application.protected, Revision.bundle_json, Decision.basis_json,
-                Decision.pack_hash, Decision.guideline_hash, DecisionEarlier.earlier_decision_id,
-                DecisionEarlier.month.label("earlier_month"), DecisionEarlier.total_ore, DecisionEarlier.signed_at,
-            )
-            .join(Decision, Decision.id == Application.current_decision_id)
-            .join(Revision, and_(Revision.id == Decision.revision_id, Revision.id == Application.current_revision_id))
-            .outerjoin(DecisionEarlier, DecisionEarlier.decision_id == Decision.id)
-            .where(*where, Decision.basis_json.is_not(None), Revision.bundle_json.is_not(None))
-            .order_by(Application.id)
-        )
-        cases = [ImpactCase(r.id, r.month, bool(r.protected), r.bundle_json, r.basis_json, r.pack_hash,
-                            r.guideline_hash, _earlier(r)) for r in self.s.execute(q)]
-        total = self.s.execute(select(func.count()).select_from(Application).where(*where[1:])).scalar_one()
-        return cases, int(total) - len(cases)
+        cases = [case_of(r) for r in self.s.execute(current_query(month_from, month_to))]
+        return cases, applications(self.s, month_from, month_to) - len(cases)
+
+    def current_count(self, month_from: str | None, month_to: str | None) -> tuple[int, int]:
+        n = cases_count(self.s, month_from, month_to)
+        return n, applications(self.s, month_from, month_to) - n
+
+    def current_pages(self, month_from: str | None, month_to: str | None, page: int) -> Iterator[list[ImpactCase]]:
+        result = self.s.execute(current_query(month_from, month_to).execution_options(yield_per=page))
+        for rows in result.partitions():
+            yield [case_of(r) for r in rows]
 
     def signed_for_month(self, household_key: str, month: str, other_than: str) -> EarlierDecision | None:
         rows = self.s.execute(

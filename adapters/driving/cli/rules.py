@@ -271,6 +271,10 @@ def rules_impact(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 2,
     out: Annotated[Path | None, typer.Option(help="Parent folder of the report (default: FINAID_REPORT_DIR).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    redecide_baseline: Annotated[bool, typer.Option(
+        "--redecide-baseline", help="Decide every stored case again for the baseline (and report those that no "
+        "longer replay), also those today's code decided (by default their stored decision is the baseline).",
+    )] = False,
 ) -> None:
     """Re-decide the stored caseload with a draft pack and report what would change (nothing is written to
     decisions; the read is logged with purpose impact_analysis)."""
@@ -280,6 +284,7 @@ def rules_impact(
         draft=pack, month_from=_month(month_from, "--from"), month_to=_month(month_to, "--to"),
         as_month=_month(as_month, "--as-month"), workers=workers,
         out=out or Path(services(ctx).settings.report_dir), actor=services(ctx).actor, channel="cli",
+        redecide_baseline=redecide_baseline,
     )
     result = run_impact(
         request, services(ctx).database, services(ctx).access_log, services(ctx).catalog,

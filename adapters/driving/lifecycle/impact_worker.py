@@ -5,15 +5,18 @@ workers) from the installed packs and the draft's folder, then decides cases twi
 and guideline the stored decision recorded (the baseline, under today's code, so that only the pack
 differs) and with the draft (under the same guideline). The logic per case is the use case's
 (decision/services/impact.py: ``redecide``); this module gives it the rules' evaluator as its ports. Only
-summaries go back: outcome, amounts in öre and finding codes — never a bundle, a name or a personnummer.
+summaries go back: outcome, amounts in öre and finding codes, and the case's persons keyed with the access log's
+key (for the run's access entry) — never a bundle, a name or a personnummer.
 """
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from audit.access import person_key
 from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
 from decision.ports import EarlierDecision
@@ -30,8 +33,12 @@ __all__ = ["CaseInput", "ImpactEvaluator", "decide_chunk", "draft_folder_of", "i
 class ImpactEvaluator:
     """The rules' side of the impact use case (decision/services/impact.py): one engine per process."""
 
-    def __init__(self, draft_folder: str, as_month: str | None, catalog: Catalog | None = None) -> None:
+    def __init__(self, draft_folder: str, as_month: str | None, catalog: Catalog | None = None,
+                 code_version: str | None = None, key: bytes | None = None) -> None:
+        """``code_version``: today's, to take a stored decision today's code made as its own baseline (None: decide
+        every baseline again); ``key``: the access log's, to key each case's persons for the run's access entry."""
         self.catalog = catalog or Catalog()
+        self.key = key
         self.draft: RulePack = self.catalog.draft_pack(draft_folder)
         self.as_month = as_month
         self.evaluator = PackEvaluator(self.catalog)
@@ -40,7 +47,7 @@ class ImpactEvaluator:
         self.qualifying = value.ore if value is not None else 6
         self.ports = ImpactPorts(
             baseline=self._baseline, draft=self._draft, covers=self.draft.covers, as_month=as_month,
-            shift=partial(self._shift, as_month) if as_month is not None else None,
+            shift=partial(self._shift, as_month) if as_month is not None else None, code_version=code_version,
         )
 
     def _baseline(self, bundle: CaseBundle, pack_hash: str, guideline_hash: str,
@@ -57,16 +64,21 @@ class ImpactEvaluator:
         return shift(bundle, as_month, self.qualifying)
 
     def decide(self, case: ImpactCase) -> dict[str, Any]:
-        return redecide(self.ports, case)
+        out = redecide(self.ports, case)
+        if self.key is not None:  # keyed here, in the worker: a personnummer never leaves it
+            household = json.loads(case.bundle_json)["application"]["household"]
+            out["person_keys"] = [person_key(self.key, str(m["personnummer"])) for m in household]
+        return out
 
 
 _worker: ImpactEvaluator | None = None
 
 
-def init_worker(draft_folder: str, as_month: str | None) -> None:
+def init_worker(draft_folder: str, as_month: str | None, code_version: str | None = None,
+                key: bytes | None = None) -> None:
     """Process initializer: one engine per process."""
     global _worker  # noqa: PLW0603 - one evaluator per worker process, built once
-    _worker = ImpactEvaluator(draft_folder, as_month)
+    _worker = ImpactEvaluator(draft_folder, as_month, code_version=code_version, key=key)
 
 
 def decide_chunk(cases: list[ImpactCase]) -> list[dict[str, Any]]:

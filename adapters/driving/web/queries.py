@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from adapters.driven.clock import read
 from adapters.driven.db.finals import standing_first_signatures
@@ -50,6 +50,8 @@ def queue(s: Session, identity: Identity, f: QueueFilter, clock: Clock | None = 
         conds.append(Decision.outcome == f.outcome)
     if f.month:
         conds.append(Application.month == f.month)
+    if f.min_days:  # waiting at least that many whole days (as counted below), in SQL so the limit is SQL's
+        conds.append(Decision.decided_at <= (at - timedelta(days=f.min_days)).astimezone(UTC))  # stored as UTC
     if f.finding:
         conds.append(Decision.id.in_(
             select(DecisionUse.decision_id).where(DecisionUse.kind == "finding", DecisionUse.ref == f.finding)
@@ -59,15 +61,13 @@ def queue(s: Session, identity: Identity, f: QueueFilter, clock: Clock | None = 
         .join(Decision, Decision.id == Application.current_decision_id)
         .where(and_(*conds))
         .order_by(Decision.decided_at, Application.id)
+        .options(defer(Decision.trace_json))  # the queue never shows the trace: not read for a page of rows
+        .limit(f.limit)
     )
-    rows: list[dict[str, Any]] = []
-    for app, d in s.execute(q.limit(f.limit * 2 if f.min_days else f.limit)):
-        waiting = (at - aware(d.decided_at)).days  # type: ignore[operator]
-        if f.min_days and waiting < f.min_days:
-            continue
-        rows.append({"app": app, "decision": d, "days": waiting, "findings": []})
-        if len(rows) >= f.limit:
-            break
+    rows: list[dict[str, Any]] = [
+        {"app": app, "decision": d, "days": (at - aware(d.decided_at)).days, "findings": []}  # type: ignore[operator]
+        for app, d in s.execute(q)
+    ]
     for r in rows:  # the findings to judge (severity manual), from the stored basis
         basis = json.loads(r["decision"].basis_json or "{}")
         r["findings"] = sorted({f["code"] for f in basis.get("findings", []) if f.get("severity") == "manual"})

@@ -12,7 +12,7 @@ import copy
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -199,8 +199,17 @@ class FakeDecisions:
                     or rev["bundle_json"] is None:
                 continue
             cases.append(ImpactCase(a["id"], a["month"], bool(a["protected"]), rev["bundle_json"], d["basis_json"],
-                                    d["pack_hash"], d["guideline_hash"], _earlier(d)))
+                                    d["pack_hash"], d["guideline_hash"], _earlier(d), d["code_version"]))
         return cases, len(apps) - len(cases)
+
+    def current_count(self, month_from: str | None, month_to: str | None) -> tuple[int, int]:
+        cases, undecided = self.current(month_from, month_to)
+        return len(cases), undecided
+
+    def current_pages(self, month_from: str | None, month_to: str | None, page: int) -> Iterator[list[ImpactCase]]:
+        cases, _ = self.current(month_from, month_to)
+        for i in range(0, len(cases), page):
+            yield cases[i:i + page]
 
     def between(self, month_from: str, month_to: str) -> list[str]:
         rows = [(d["decided_at"], i) for i, d in self.t.decisions.items() if month_from <= d["month"] <= month_to]

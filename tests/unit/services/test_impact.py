@@ -67,7 +67,36 @@ def test_redecide_compares_the_baseline_with_the_draft(env: Env, pipeline: Pipel
     out = impact.redecide(_ports(pipeline), case)
     assert out["status"] == "compared" and out["replay_identical"] is True
     assert out["baseline"] == out["draft"] and isinstance(out["baseline"]["proposed"], int)
-    assert set(out) == {"application_id", "month", "protected", "baseline", "replay_identical", "draft", "status"}
+    assert set(out) == {"application_id", "month", "protected", "baseline", "baseline_from", "replay_identical",
+                        "draft", "status"}
+    assert out["baseline_from"] == "decided"  # no code version given: every baseline is decided again
+
+
+def test_a_decision_todays_code_made_is_its_own_baseline(env: Env, pipeline: Pipeline) -> None:
+    _decide(env, pipeline, example("01"))
+    [case], _ = impact.cases(env.uow, None, None)
+    assert case.code_version == "test-1"
+    decided = impact.redecide(_ports(pipeline), case)
+    calls: list[str] = []
+
+    def baseline(bundle: CaseBundle, pack_hash: str, guideline_hash: str, earlier: Any) -> DecisionBasis:
+        calls.append(pack_hash)
+        return pipeline.evaluate(bundle, pack_hash, guideline_hash, earlier=earlier).basis
+
+    out = impact.redecide(_ports(pipeline, baseline=baseline, code_version="test-1"), case)
+    assert calls == [] and out["baseline_from"] == "stored" and "replay_identical" not in out
+    assert out["baseline"] == decided["baseline"] and out["draft"] == decided["draft"]  # the same summary, unread
+    skipped = impact.redecide(_ports(pipeline, baseline=baseline, code_version="test-1", covers=lambda m: False),
+                              case)
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "a month the draft does not cover (use --as-month)")
+    assert skipped["baseline"] == decided["baseline"] and calls == []
+    # another code version, or a stored basis that names another pack than the decision: decided again
+    for kw, other in (({"code_version": "test-2"}, case),
+                      ({"code_version": "test-1"}, case.__class__(**{**case.__dict__, "basis_json": case.basis_json
+                                                                  .replace(case.pack_hash, "sha256:" + "1" * 64)}))):
+        out = impact.redecide(_ports(pipeline, baseline=baseline, **kw), other)
+        assert out["baseline_from"] == "decided" and out["status"] == "compared"
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize(("kw", "status", "reason"), [

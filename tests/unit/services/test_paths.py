@@ -53,7 +53,7 @@ def test_fetch_replay_and_impact_go_through_their_use_cases() -> None:
     assert "fetching.fetch" in _calls("adapters/driving/cli/case.py")
     assert {"replaying.replay", "replaying.between", "verdict"} <= _calls("adapters/driving/cli/audit.py")
     assert "redecide" in _calls("adapters/driving/lifecycle/impact_worker.py")
-    assert "impact.cases" in _calls("adapters/driving/lifecycle/impact.py")
+    assert {"impact.count", "impact.pages"} <= _calls("adapters/driving/lifecycle/impact.py")
     assert "replay_pinned" in _calls("audit/replay.py")  # audit judges; the use case decides again
 
 
