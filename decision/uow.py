@@ -24,6 +24,7 @@ from decision.casework import Casework
 from decision.errors import FinaidError
 from decision.names import NameIndex
 from decision.ports import EarlierDecision
+from decision.retention_port import Retention
 from decision.states import State
 
 AuditEntry = tuple[str, str, str, dict[str, Any]]  # actor, event, subject, payload (ids, hashes, codes)
@@ -313,23 +314,6 @@ class SignOffs(Protocol):
     def add(self, row: NewSignOff, at: datetime) -> None: ...
 
     def add_letter(self, letter: NewLetter, at: datetime) -> None: ...
-
-
-class Retention(Protocol):
-    """What gallring reads and blanks (decision/services/retention.py)."""
-
-    def candidates(self, cutoff: datetime) -> list[tuple[str, str]]:
-        """(application id, municipality) of unpurged applications whose last note is before ``cutoff``."""
-        ...
-
-    def people(self, application_id: str) -> list[str]:
-        """The personnummer in any of the application's stored revisions (sorted)."""
-        ...
-
-    def blank(self, application_id: str, at: datetime) -> tuple[list[str], list[str], int]:
-        """Blank the personal columns of the application, its revisions, evidence, decisions, sign-offs
-        and letters; (revision ids, decision ids, number of evidence envelopes)."""
-        ...
 
 
 class UnitOfWork(Protocol):

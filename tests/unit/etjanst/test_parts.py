@@ -30,7 +30,8 @@ def test_one_part_is_read_and_the_others_are_kept() -> None:
     before = draft()
     form = {"incomes-0-person": APPLICANT, "incomes-0-kind": "salary", "incomes-0-amount": "åtta"}
     data = parts.read_part(form, before, parts.BY_SLUG["inkomster"])
-    assert data["incomes"] == [{"person": APPLICANT, "kind": "salary", "amount": "åtta", "year_to_date": ""}]  # as typed
+    assert data["incomes"] == [{"person": APPLICANT, "kind": "salary", "amount": "åtta",  # as typed
+                               "year_to_date": ""}]
     for section in ("household", "costs", "assets", "labour_market"):
         assert data[section] == before[section] and data[section]
     assert parts.confirmed(data) == {"household", "labour_market"}
