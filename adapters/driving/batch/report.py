@@ -52,6 +52,24 @@ FINDING_SV = {
     "income.other": "Annan inkomst att kontrollera",
     "parameter.not_verified": "Belopp inte kontrollerat mot källa",
     "guideline.example": "Riktlinjen är ett exempel",
+    # the findings of the packs that take finaid.case-bundle/2 (sol…_v3 and later)
+    "application.supplementary": "Tilläggsansökan",
+    "supplementary.lower_total": "Ny beräkning lägre än beslutat belopp",
+    "assets.child": "Barnets egna tillgångar",
+    "child_income.above_prisbasbelopp": "Barnets arbetsinkomst över gränsen",
+    "cost.living_above_cap": "Kostnad över riktlinjens nivå",
+    "cost.living_counted": "Kostnad inom riktlinjens nivå",
+    "cost.living_no_level": "Kostnad utan nivå i riktlinjen",
+    "cost.living_undocumented": "Underlag för kostnad saknas",
+    "cost.rent_adjustment_period": "Omställningstid för hög hyra",
+    "health.data": "Hälsouppgifter i ansökan",
+    "household.child_part_month": "Barn bor i hushållet del av månaden",
+    "household.others_in_dwelling": "Fler i bostaden än i hushållet",
+    "jobbstimulans.new_period": "Ny period med jobbstimulans",
+    "norm.adjustment": "Begärd justering av normen",
+    # the drafts' findings (docs/rule-lifecycle.md: a draft is labelled before it can be published)
+    "labour.individual_plan": "Individuell plan för aktivitetskrav",
+    "bidragstak.applied": "Bidragstak tillämpat",
 }
 
 # an application's state in Swedish (the morning report and the web app)
