@@ -93,7 +93,9 @@ def empty(applicant: str) -> dict[str, Any]:
 
 def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
     """The household's last application as a new draft: every part to confirm or change. A member with a
-    protected identity (a registry answer says so) is left out, and so is what belongs to them."""
+    protected identity (a registry answer says so) is left out, and so is what belongs to them; the draft is
+    then a changed household (``household_changed``), so the case goes to a handler rather than being decided
+    for fewer people than live there (docs/etjanst.md, "Applications")."""
     app = last["application"]
     protected = {e["person"] for e in last.get("registry") or [] for f in e.get("facts", [])
                  if f.get("kind") == "protected_identity" and f.get("value")} - {applicant}  # never oneself
@@ -127,8 +129,10 @@ def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
         "assets": [{**a, **shown(a, "value")} for a in app.get("assets", []) if a["person"] in people],
         "labour_market": [dict(lm) for lm in app.get("labour_market", []) if lm["person"] in people],
         "previous_aid": app.get("previous_aid"),
-        "last_household": sorted(people),
-        "household_changed": False,
+        # who lived in the household last month, a withheld member too: leaving one out of what is sent is a
+        # change of the household (the packs route household_changed to a handler, who adds them back)
+        "last_household": sorted(m["personnummer"] for m in app["household"]),
+        "household_changed": any(m["personnummer"] in protected for m in app["household"]),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from adapters.driven.db import migrate
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
 from adapters.driven.db.store import CaseStore
+from adapters.driving.etjanst import forms
 from adapters.driving.etjanst.app import create_etjanst_app
 from adapters.driving.etjanst.config import EtjanstConfig
 from adapters.driving.etjanst.identity import DemoCitizens
@@ -141,5 +143,17 @@ def test_a_member_with_a_protected_identity_is_not_shown_in_the_prefill(tmp_path
             if "hushall" in path or path == draft:
                 assert "En eller flera personer i hushållet har skyddade personuppgifter" in page.text, path
         assert "19850709-2388" in client.get(f"{draft}/del/hushall").text
+        # left out of what is sent, the partner makes it a changed household: the case goes to a handler
+        assert "kommer inte med i det du skickar" in client.get(f"{draft}/del/hushall").text
+        services = client.app.state.etjanst  # type: ignore[attr-defined]
+        stored = services.store.draft(services.person_key(APPLICANT), draft.rsplit("/", 1)[1])
+        assert stored.data["household_changed"] is True
+        assert PARTNER in stored.data["last_household"]
+        bundle, errors = forms.to_bundle(stored.data, application_id="ET-1", municipality=stored.municipality,
+                                         month=stored.month, kind=stored.kind, submitted_at=datetime(2026, 12, 4, 9,
+                                                                                                    tzinfo=UTC))
+        assert errors == {} and bundle is not None
+        assert bundle.application.household_changed is True
+        assert PARTNER not in {m.personnummer for m in bundle.application.household}
     finally:
         db.dispose()

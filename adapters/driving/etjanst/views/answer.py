@@ -103,7 +103,7 @@ def install(app: FastAPI) -> None:
                                      {"attachment": row.id, "sha256": row.sha256, "request": request_id})
             target = str(form.get("upload_cost") or "")
             if target.isdigit():
-                document = (int(target), forms.document_ref(row.id, row.sha256))
+                document = (int(target), forms_files.document_ref(row.id, row.sha256))
         files = forms_files.attachment_entries(ctx.services.store.attachments_of_application(application_id))
         try:  # every file of the application is listed: an answer that only adds a file is a new revision
             data = forms.answer_bundle(current, ctx.services.clock.now(), files, v2=accepts_v2(ctx, case.month),
