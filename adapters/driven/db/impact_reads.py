@@ -1,5 +1,5 @@
-"""The impact analysis' read of the caseload (docs/rule-lifecycle.md, "Impact analysis"): every application's current
-decision with its sealed bundle, as ``decision.uow.ImpactCase``.
+"""The impact analysis' read of the caseload (docs/rule-lifecycle.md, "3. Preview its impact on last month's
+caseload"): every application's current decision with its sealed bundle, as ``decision.uow.ImpactCase``.
 
 ``SqlDecisions.current_pages`` (adapters/driven/db/decision_reads.py) reads it in pages from a server-side cursor
 on PostgreSQL (``yield_per``: a page at a time in memory, never the whole caseload) as plain rows, no ORM objects;
