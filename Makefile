@@ -27,9 +27,9 @@ demo: $(STAMP)
 	FINAID_MODE=demo FINAID_TODAY=$(DEMO_NIGHT_DAY) $(BIN)/finaid demo night --n 500 --out demo-output
 	@echo ""
 	@echo "Sökandes e-tjänst på exempelhushållen: kör  make etjanst  och öppna http://127.0.0.1:8010/"
-	@echo "  (prova också i ett mobilstort fönster); välj demopersonen Sökande i exempel 01 (kommun 1287, 2 vuxna,"
-	@echo "  2 barn; Medsökande i samma hushåll skriver under med sin egen inloggning). Handläggarnas arbetsyta på samma"
-	@echo "  databas:  make web  (http://127.0.0.1:8000/, handlaggare1 / demo-handlaggare1)."
+	@echo "  (prova också i ett mobilstort fönster); välj demopersonen Sökande i exempel 03 (kommun 1287, 2 vuxna,"
+	@echo "  1 barn; Make, maka eller sambo i samma hushåll skriver under med sin egen inloggning). Handläggarnas arbetsyta på"
+	@echo "  samma databas:  make web  (http://127.0.0.1:8000/, handlaggare1 / demo-handlaggare1)."
 
 # Debian packages the web app and its tests need: pango for PDF letters (weasyprint), chromium for the
 # browser tests, hunspell with the Swedish dictionary for the spelling test, poppler-utils (pdftotext) for the
