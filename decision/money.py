@@ -42,6 +42,13 @@ def format_kr_sv(ore: int) -> str:
     return f"{sign}{whole}{',' + format(r, '02d') if r else ''}\u00a0kr"
 
 
+def format_kr_digits(ore: int) -> str:
+    """An öre amount's digits as a Swedish reader writes them: ``-3 940,00`` (groups of three split by a
+    no-break space, a decimal comma, always two decimals, no unit)."""
+    q, r = divmod(abs(ore), 100)
+    return f"{'-' if ore < 0 else ''}{q:,}".replace(",", "\u00a0") + f",{r:02d}"
+
+
 def format_kr_form(ore: int) -> str:
     """An amount as a form field shows it to a Swedish reader: ``2 650,00`` (groups of three split by a
     no-break space, a decimal comma, always two decimals, no unit). :func:`parse_kr_form` reads it back
@@ -50,8 +57,7 @@ def format_kr_form(ore: int) -> str:
         raise TypeError("an amount is an integer number of öre")
     if not 0 <= ore <= MAX_KRONOR_ORE:
         raise ValueError("a form amount is 0 to 999 999 999,99 kr")
-    q, r = divmod(ore, 100)
-    return f"{q:,}".replace(",", "\u00a0") + f",{r:02d}"
+    return format_kr_digits(ore)
 
 
 def parse_kr_form(text: object) -> int:

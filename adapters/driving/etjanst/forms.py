@@ -67,6 +67,12 @@ KEPT = {"household": "personnummer", "labour_market": "person"}  # rows that kee
 V2_MEMBER = ("name", "days_in_household")
 
 
+
+def protected_of(bundle: Mapping[str, Any]) -> set[str]:
+    """The members a registry answer of the bundle says have a protected identity."""
+    return {e["person"] for e in bundle.get("registry") or [] for f in e.get("facts", [])
+            if f.get("kind") == "protected_identity" and f.get("value")}
+
 def cost_kinds() -> dict[str, str]:
     return {**COST_KINDS, **(COST_KINDS_V2 if SUPPORTS_V2 else {})}
 
@@ -97,8 +103,7 @@ def prefill(last: Mapping[str, Any], applicant: str) -> dict[str, Any]:
     then a changed household (``household_changed``), so the case goes to a handler rather than being decided
     for fewer people than live there (docs/etjanst.md, "Applications")."""
     app = last["application"]
-    protected = {e["person"] for e in last.get("registry") or [] for f in e.get("facts", [])
-                 if f.get("kind") == "protected_identity" and f.get("value")} - {applicant}  # never oneself
+    protected = protected_of(last) - {applicant}  # never oneself
     members = [m for m in app["household"] if m["personnummer"] not in protected]
     people = {m["personnummer"] for m in members}
     roles = {m["personnummer"]: m["role"] for m in members}

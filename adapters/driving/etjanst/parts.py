@@ -84,12 +84,6 @@ def read_part(form: Mapping[str, Any], before: Mapping[str, Any], part: Part) ->
     return data
 
 
-def protected_of(bundle: Mapping[str, Any]) -> set[str]:
-    """The members a registry answer of the bundle says have a protected identity."""
-    return {e["person"] for e in bundle.get("registry") or [] for f in e.get("facts", [])
-            if f.get("kind") == "protected_identity" and f.get("value")}
-
-
 def people_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The members living in the household in the month (with a personnummer)."""
     return [m for m in data.get("household", []) if m.get("keep", True) and m.get("personnummer")]

@@ -11,7 +11,7 @@ import jinja2
 from adapters.driven.db.casefile import amount_ore
 from adapters.driven.render.templating import environment_over, month_sv
 from adapters.driving.web.presentation import codes_sv, fact_value, when
-from decision.money import format_kr_sv
+from decision.money import format_kr_digits, format_kr_sv
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -21,10 +21,7 @@ __all__ = ["WEB_TEMPLATES", "bytes_sv", "diff_kr", "environment", "kr_form", "mo
 def kr_form(amount: str) -> str:
     """A kronor string (``3940.00``) as a Swedish person writes it in an amount field: ``3 940,00`` with
     no-break spaces between the thousands — what decision.strict.parse_form_kronor reads back to the same öre."""
-    ore = amount_ore(amount)
-    q, r = divmod(abs(ore), 100)
-    whole = f"{q:,}".replace(",", "\u00a0")
-    return f"{'-' if ore < 0 else ''}{whole},{r:02d}"
+    return format_kr_digits(amount_ore(amount))
 
 
 def diff_kr(new: str, old: str) -> str:

@@ -65,10 +65,10 @@ def test_the_order_of_the_parts_and_where_each_problem_is_shown() -> None:
 
 def test_a_protected_member_is_found_and_amounts_read_back_in_swedish() -> None:
     b = last()
-    assert parts.protected_of(b) == set()
+    assert forms.protected_of(b) == set()
     b["registry"].append({"source": "skatteverket", "person": PARTNER, "status": "ok",
                           "fetched_at": "2023-02-23T02:10:11+01:00", "request_id": "x",
                           "facts": [{"kind": "protected_identity", "value": True}]})
-    assert parts.protected_of(b) == {PARTNER}
+    assert forms.protected_of(b) == {PARTNER}
     assert parts.kronor("8200.00") == "8\u00a0200\u00a0kr" and parts.kronor("8 300,50") == "8\u00a0300,50\u00a0kr"
     assert parts.kronor("åtta") == "åtta"

@@ -104,7 +104,7 @@ def install(app: FastAPI) -> None:
                 raise NotFound()
             kind = "reapplication" if last is not None else "first"
         data = forms.prefill(last, pnr) if last is not None else forms.empty(pnr)
-        if last is not None and parts.protected_of(last) - {pnr}:
+        if last is not None and forms.protected_of(last) - {pnr}:
             data[parts.HIDDEN] = True  # not named: the applicant reads only that such a person exists
         municipality = last["application"]["municipality"] if last is not None else ctx.services.config.municipality
         if not municipality:

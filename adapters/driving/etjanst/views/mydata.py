@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from adapters.driving.etjanst import forms, parts
+from adapters.driving.etjanst import forms
 from adapters.driving.etjanst.common import N_, ctx_of, render
 
 PURPOSE = {
@@ -47,7 +47,7 @@ def install(app: FastAPI) -> None:
         registry: list[dict[str, Any]] = []
         application: dict[str, Any] = {}
         if last is not None:
-            protected = parts.protected_of(last)
+            protected = forms.protected_of(last)
             application = last["application"]
             for m in application["household"]:
                 if m["personnummer"] in protected and m["personnummer"] != pnr:
