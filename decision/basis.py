@@ -220,7 +220,10 @@ def _fact_out(f: FactRecord) -> Fact:
 
 def totals(trace: tuple[TraceStep, ...]) -> tuple[int, int, int, int]:
     """(norm, costs accepted, income counted, proposed) in öre, summed from the trace's lines."""
-    lines = [(s.rule, s.amount) for s in trace if s.kind is StepKind.LINE and s.amount is not None]
+    return _totals([(s.rule, s.amount) for s in trace if s.kind is StepKind.LINE and s.amount is not None])
+
+
+def _totals(lines: list[tuple[str, int]]) -> tuple[int, int, int, int]:
     norm, costs, income = group_totals(lines)
     proposed = next((amount for rule, amount in reversed(lines) if rule == RESULT_RULE), None)
     if proposed is None:
@@ -230,26 +233,46 @@ def totals(trace: tuple[TraceStep, ...]) -> tuple[int, int, int, int]:
     return norm, costs, income, proposed
 
 
+_LINE, _FINDING, _OUTCOME = StepKind.LINE, StepKind.FINDING, StepKind.OUTCOME
+
+
 def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
-    """Render the decision basis from the trace; every cited fact must be known."""
+    """Render the decision basis from the trace; every cited fact must be known.
+
+    One pass over the trace collects the lines, the findings, the outcome and the cited facts (in trace
+    order); the parts are built from typed trace steps, so they are constructed without re-validation
+    (tests/unit/test_properties.py checks they equal a validated basis)."""
     trace = evaluation.trace
-    norm, costs, income, proposed = totals(trace)
-    outcomes = [s for s in trace if s.kind is StepKind.OUTCOME]
+    lines: list[Line] = []
+    amounts: list[tuple[str, int]] = []
+    finding_steps: list[TraceStep] = []
+    outcomes: list[TraceStep] = []
+    cited: dict[str, None] = {}
+    for s in trace:
+        kind = s.kind
+        if kind is _LINE:
+            if s.amount is not None:
+                amounts.append((s.rule, s.amount))
+            lines.append(_trusted(Line,
+                rule=s.rule,
+                amount=format_ore(s.amount or 0),
+                reason=s.reason,
+                legal_reference=s.legal_reference,
+                inputs=list(s.inputs),
+            ))
+        elif kind is _FINDING:
+            finding_steps.append(s)
+        elif kind is _OUTCOME:
+            outcomes.append(s)
+            continue
+        else:
+            continue
+        for fid in s.inputs:
+            cited[fid] = None
+    norm, costs, income, proposed = _totals(amounts)
     if len(outcomes) != 1 or outcomes[0].value not in ("GRANT", "PARTIAL", "REJECT", "MANUAL"):
         raise RulesError(f"the trace must hold exactly one outcome (found {len(outcomes)})")
-    # The parts are built from typed trace steps, so they are constructed without re-validation.
-    lines = [
-        _trusted(Line,
-            rule=s.rule,
-            amount=format_ore(s.amount or 0),
-            reason=s.reason,
-            legal_reference=s.legal_reference,
-            inputs=list(s.inputs),
-        )
-        for s in trace
-        if s.kind is StepKind.LINE
-    ]
-    finding_steps = sorted((s for s in trace if s.kind is StepKind.FINDING), key=finding_sort_key)
+    finding_steps.sort(key=finding_sort_key)
     findings = [
         _trusted(Finding,
             code=s.code or s.rule,
@@ -263,18 +286,11 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         )
         for s in finding_steps
     ]
-    cited: list[str] = []
-    seen: set[str] = set()
-    for s in trace:
-        if s.kind in (StepKind.LINE, StepKind.FINDING):
-            for fid in s.inputs:
-                if fid not in seen:
-                    seen.add(fid)
-                    cited.append(fid)
-    missing = [fid for fid in cited if fid not in evaluation.facts]
+    known = evaluation.facts
+    missing = [fid for fid in cited if fid not in known]
     if missing:
         raise RulesError(f"the trace cites facts the evaluation does not know: {', '.join(missing[:5])}")
-    facts = [_fact_out(evaluation.facts[fid]) for fid in sorted(cited, key=_fact_order)]
+    facts = [_fact_out(known[fid]) for fid in sorted(cited, key=_fact_order)]
     outcome = outcomes[0].value
     extra = _basis2(bundle, evaluation, norm, costs, income) if evaluation.basis_schema == BASIS_SCHEMA_2 else {}
     return DecisionBasis.model_construct(
@@ -282,10 +298,10 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         schema_=BASIS_SCHEMA_2 if extra else BASIS_SCHEMA,
         application_id=bundle.application.id,
         month=bundle.application.month,
-        rules=RulesUsed.model_construct(pack=evaluation.pack.id, hash=evaluation.pack.hash),
-        guideline=GuidelineUsed.model_construct(id=evaluation.guideline.id, hash=evaluation.guideline.hash),
+        rules=_trusted(RulesUsed, pack=evaluation.pack.id, hash=evaluation.pack.hash),
+        guideline=_trusted(GuidelineUsed, id=evaluation.guideline.id, hash=evaluation.guideline.hash),
         outcome=outcome,
-        amounts=Amounts.model_construct(
+        amounts=_trusted(Amounts,
             norm=format_ore(norm),
             costs_accepted=format_ore(costs),
             income_counted=format_ore(income),

@@ -7,6 +7,8 @@ printed in a decision basis can be larger and are read back with ``parse_sum`` (
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from decision.strict import (
     KRONOR_PATTERN,
     MAX_KRONOR_ORE,
@@ -34,6 +36,7 @@ def format_ore(ore: int) -> str:
     return format_sum(ore)
 
 
+@lru_cache(maxsize=4096)  # a pure function of an amount, called dozens of times per decision
 def format_kr_sv(ore: int) -> str:
     """Swedish display form: ``14 170 kr`` or ``8 360,50 kr`` (thin grouping with spaces)."""
     sign = "−" if ore < 0 else ""

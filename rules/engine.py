@@ -121,6 +121,10 @@ class RuleEngine:
         code, state_offset = _core.assert_fact(handle, encode_fact(fact))
         if code == _NOT_HANDLED:
             return  # a data fact that no rule matches: normal
+        self._after(handle, fact, code, state_offset)
+
+    def _after(self, handle: int, fact: Mapping[str, Any], code: int, state_offset: int) -> None:
+        """What follows an assertion the engine handled: run every action it made ready."""
         if code == _OBSERVED:
             raise _dr.MessageObservedException(fact)
         if code == _DEFERRED:
@@ -144,7 +148,9 @@ class RuleEngine:
     def run(self, name: str, facts: Iterable[dict[str, Any]]) -> list[Match]:
         """Assert ``facts`` one by one into ruleset ``name`` and return the rules that fired.
 
-        The fact dicts are the caller's own and receive ``id``, ``sid`` and ``case`` here.
+        The fact dicts are the caller's own and receive ``id``, ``sid`` and ``case`` here. A fact no rule
+        matches (the engine answers "not handled") costs one encoding and one call into the C core: the
+        loop below is :meth:`_assert` inlined for that common case.
         """
         handle = self._handles.get(name)
         if handle is None:
@@ -153,12 +159,20 @@ class RuleEngine:
         self._fired = []
         self._errors = []
         put: Callable[[int, Mapping[str, Any]], None] = self._assert
+        assert_fact, dumps, opts, not_handled = _core.assert_fact, orjson.dumps, _ORJSON_OPTS, _NOT_HANDLED
         try:
             put(handle, {"id": "start", "sid": SID, "t": _START, "case": token})
             for i, fact in enumerate(facts):
                 # batch assertion drops silently when one fact is too large: assert one by one
                 fact["id"], fact["sid"], fact["case"] = f"f{i}", SID, token
-                put(handle, fact)
+                try:
+                    text = dumps(fact, option=opts).decode()
+                except TypeError:  # what only json encodes as json does (see encode_fact)
+                    put(handle, fact)
+                    continue
+                code, state_offset = assert_fact(handle, text)
+                if code != not_handled:
+                    self._after(handle, fact, code, state_offset)
         finally:
             _core.delete_state(handle, SID)
         if self._errors:

@@ -12,6 +12,7 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -74,6 +75,7 @@ class LegalRef:
 PUBLISHED, CHANGED, UNLOCKED, DRAFT = "published", "changed", "unlocked", "draft"
 
 
+@lru_cache(maxsize=1024)  # a month's text ("YYYY-MM"), read for every pack at every selection
 def _month(text: str) -> tuple[int, int]:
     return int(text[:4]), int(text[5:7])
 

@@ -6,6 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ class Status(StrEnum):
 MONEY_UNITS = frozenset({"SEK/month", "SEK/year", "SEK"})
 
 
+@lru_cache(maxsize=8192)  # a parameter's path and date: read for every figure of every case
+def _input_id(path: str, since: date) -> str:
+    return f"param:{path}@{since.isoformat()}"
+
+
 @dataclass(frozen=True, slots=True)
 class ParamValue:
     """One value of a parameter in force from ``since``; money in öre."""
@@ -43,7 +49,7 @@ class ParamValue:
 
     @property
     def input_id(self) -> str:
-        return f"param:{self.path}@{self.since.isoformat()}"
+        return _input_id(self.path, self.since)
 
     @property
     def ore(self) -> int:

@@ -83,7 +83,7 @@ class Context:
 
     def declared(self, pointer: str, kind: str, **kw: Any) -> str:
         """A fact of the application (its JSON pointer), recorded; built only if a step cites it."""
-        if not self.recorded(pointer):
+        if pointer not in self.facts and pointer not in self.pending:
             app = self.bundle.application
 
             def make() -> FactRecord:
@@ -191,7 +191,8 @@ class Context:
         if meta is None or meta.kind != "line":
             raise RulesError(f"line rule {rule} is not in the manifest of {self.pack.id}")
         cited = tuple(dict.fromkeys(inputs))
-        unrecorded = [ref for ref in cited if not self.recorded(ref)]
+        facts, pending = self.facts, self.pending
+        unrecorded = [ref for ref in cited if ref not in facts and ref not in pending]
         if unrecorded:
             raise RulesError(f"line {rule} cites what the evaluation did not read: {', '.join(unrecorded)}")
         self.lines.append(

@@ -29,6 +29,8 @@ from rules.evaluator.labels import AF_SV, RESIDENCE_SV, SOURCE_SV, STATUS_SV, pe
 from rules.formulas.norm import WITHOUT_LUNCH_MAX_AGE
 from rules.parameters import Status
 
+_AT_AF = LabourStatus.REGISTERED_AT_AF.value
+
 
 @dataclass
 class EngineFact:
@@ -197,21 +199,21 @@ def finding_facts(
         i = ctx.index_of[e.person]
         ref = ctx.registry_ref(idx, e)
         age_s = int((submitted - e.fetched_at).total_seconds())
+        source = e.source.value
         out.append(
             EngineFact(
                 {
                     "t": "answer",
                     "person": label,
-                    "source": e.source.value,
+                    "source": source,
                     "status": e.status.value,
-                    "needed": app.household[i].role is not Role.CHILD
-                    or (e.source.value, e.person) in needed_for_child,
+                    "needed": app.household[i].role is not Role.CHILD or (source, e.person) in needed_for_child,
                     "age_s": age_s,
                 },
                 (ref,),
-                partial(_answer_vars, label, SOURCE_SV[e.source.value], e.error or "inget svar", age_s),
+                partial(_answer_vars, label, SOURCE_SV[source], e.error or "inget svar", age_s),
                 person=label,
-                source=e.source.value,
+                source=source,
             )
         )
         for j, fact in enumerate(e.facts):
@@ -220,19 +222,20 @@ def finding_facts(
                     EngineFact(
                         {"t": "identity", "person": label, "value": fact.value},
                         (ctx.registry_ref(idx, e, j),),
-                        partial(_who_vars, label, "source_sv", SOURCE_SV[e.source.value]),
+                        partial(_who_vars, label, "source_sv", SOURCE_SV[source]),
                         person=label,
-                        source=e.source.value,
+                        source=source,
                     )
                 )
             elif isinstance(fact, ResidenceStatusFact):
+                status = fact.value.value
                 out.append(
                     EngineFact(
-                        {"t": "residence", "person": label, "status": fact.value.value},
+                        {"t": "residence", "person": label, "status": status},
                         (ctx.registry_ref(idx, e, j),),
-                        partial(_who_vars, label, "status_sv", RESIDENCE_SV.get(fact.value.value, "")),
+                        partial(_who_vars, label, "status_sv", RESIDENCE_SV.get(status, "")),
                         person=label,
-                        source=e.source.value,
+                        source=source,
                     )
                 )
     missing = [(src, app.household[i].personnummer) for i in adults for src in consulted]
@@ -266,7 +269,7 @@ def finding_facts(
         else:
             status = "missing"
         af = "missing"
-        if status == LabourStatus.REGISTERED_AT_AF.value:
+        if status == _AT_AF:
             if pn in af_answers:
                 k, e = af_answers[pn]
                 if e.status is AnswerStatus.UNAVAILABLE:
@@ -288,7 +291,7 @@ def finding_facts(
                 tuple(refs),
                 partial(_who_vars, label, "af_sv", AF_SV.get(af, "")),
                 person=label,
-                source="arbetsformedlingen" if status == LabourStatus.REGISTERED_AT_AF.value else None,
+                source="arbetsformedlingen" if status == _AT_AF else None,
             )
         )
     out.extend(cost_facts)

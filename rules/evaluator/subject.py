@@ -94,6 +94,82 @@ def subject_facts(facts: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
     return subjects, behind
 
 
+# per ruleset registration name: for each kind some rule tests, the (v3 attribute, subject attribute) pairs the
+# rules test; None when a rule tests an attribute outside the ``<kind>__<attribute>`` form (then nothing is left out)
+_TESTED: dict[str, dict[str, tuple[tuple[str, str], ...]] | None] = {}
+
+
+def _names(node: Any) -> Iterator[str]:
+    """Every string in a condition (keys and values): the attributes tested and those compared against."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield key
+            yield from _names(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _names(item)
+
+
+def tested_attributes(rules: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """What a subject fact must carry for ``rules``: per kind some rule tests, its attributes that some condition
+    tests or compares against, as (v3 attribute, subject attribute) pairs, ``t`` (as ``<kind>__t``) first.
+
+    A kind no rule tests is left out, and so is an attribute no condition names: the engine cannot match on
+    what no condition reads, so the same rules fire over the same facts. Collected over every string of the
+    conditions (an attribute compared against, ``{p: params__x}`` or ``{$m: cost__cap}``, is a value), so a
+    literal that looks like an attribute only keeps more. None (leave nothing out) when a condition tests an
+    attribute not of the ``<kind>__<attribute>`` form."""
+    for condition in rules.values():
+        for expr in _conditions(condition):
+            if any(SEP not in a for a in _attributes(expr)):
+                return None
+    by_kind: dict[str, dict[str, str]] = {}
+    for condition in rules.values():
+        for name in _names(condition):
+            kind, sep, attr = name.partition(SEP)
+            if sep and kind and attr and attr not in SKIPPED:
+                by_kind.setdefault(kind, {"t": f"{kind}{SEP}t"})[attr] = name
+    return {kind: tuple(attrs.items()) for kind, attrs in by_kind.items()}
+
+
+def tested_subject_facts(
+    facts: Iterable[Mapping[str, Any]], tested: Mapping[str, tuple[tuple[str, str], ...]]
+) -> tuple[list[dict[str, Any]], list[dict[str, int]]]:
+    """:func:`subject_facts` carrying only what the rules test (:func:`tested_attributes`): a v3 fact of a kind
+    no rule tests joins no subject fact, and a subject fact holds only the attributes some condition names."""
+    subjects: list[dict[str, Any]] = []
+    behind: list[dict[str, int]] = []
+    open_: dict[tuple[str, str], list[int]] = {}
+    for i, data in enumerate(facts):
+        kind = data["t"]
+        pairs = tested.get(kind)
+        if pairs is None:
+            continue
+        key = subject_of(data)
+        slots = open_.get(key)
+        if slots is None:
+            slots = open_[key] = []
+        for s in slots:
+            if kind not in behind[s]:
+                break
+        else:
+            s = len(subjects)
+            slots.append(s)
+            subject: dict[str, Any] = {"t": key[0]}
+            if key[1]:
+                subject["subject"] = key[1]
+            subjects.append(subject)
+            behind.append({})
+        target = subjects[s]
+        for attr, name in pairs:
+            if attr in data:
+                target[name] = data[attr]
+        behind[s][kind] = i
+    return subjects, behind
+
+
 def _attributes(expr: Mapping[str, Any]) -> Iterator[str]:
     """The attribute names one condition tests (``{$and: [...]}``, ``{$gt: {attr: …}}``, ``{attr: …}``)."""
     for key, value in expr.items():
@@ -150,7 +226,14 @@ def subject_run(engine: RuleEngine, ctx: Context, name: str, facts: list[EngineF
     kinds = check_ruleset(key, ctx.pack.rulesets[name])
     for i, f in enumerate(facts):
         f.data["id"] = f"f{i}"
-    subjects, behind = subject_facts(f.data for f in facts)
+    try:
+        wanted = _TESTED[key]
+    except KeyError:
+        wanted = _TESTED[key] = tested_attributes(ctx.pack.rulesets[name])
+    if wanted is None:
+        subjects, behind = subject_facts(f.data for f in facts)
+    else:
+        subjects, behind = tested_subject_facts((f.data for f in facts), wanted)
     out: list[Match] = []
     for m in engine.run(key, subjects):
         tested = kinds.get(m.rule, frozenset())
