@@ -144,6 +144,7 @@ class ImpactCase:
     guideline_hash: str
     earlier: EarlierDecision | None = None  # a supplementary application: the signed decision it was decided against
     code_version: str | None = None  # the code the stored decision was made with (None: not read)
+    content_hash: str | None = None  # the revision's recorded hash of its canonical bundle (None: not read)
 
 
 @dataclass(frozen=True)

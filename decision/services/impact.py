@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from decision.basis import DecisionBasis, canonical_json
 from decision.bundle import CaseBundle
 from decision.errors import FinaidError, InputError
@@ -40,6 +42,17 @@ class ImpactPorts:
     # today's code version: a stored decision made by this code with its recorded pack and guideline IS what the
     # baseline would give (replay is byte-identical), so it is read instead of decided again (None: always decide)
     code_version: str | None = None
+    # how a case's stored bundle is read (None: parse_bundle, every check of intake again); the worker reads one whose
+    # recorded content hash it verified faster (adapters/driving/lifecycle/impact_read.py)
+    parse: Callable[[ImpactCase], CaseBundle] | None = None
+
+
+def loads(text: str) -> Any:
+    """A stored JSON text (a basis): orjson, the same values as json for what finaid stores, else json's reading."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def summary(basis: DecisionBasis) -> dict[str, Any]:
@@ -60,7 +73,7 @@ def stored_summary(case: ImpactCase, code_version: str | None) -> tuple[dict[str
     against the same earlier decision; else None (decide it again)."""
     if code_version is None or case.code_version != code_version:
         return None
-    stored = json.loads(case.basis_json)
+    stored = loads(case.basis_json)
     if stored["rules"]["hash"] != case.pack_hash or stored["guideline"]["hash"] != case.guideline_hash:
         return None
     earlier = stored.get("earlier_decision")  # decided against an earlier decision: the same one still stored
@@ -86,13 +99,13 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
         # its bundle is for that month too (the basis is decided from it): nothing to parse or decide
         return {**out, "baseline": stored[0], "baseline_from": "stored", "status": "skipped", "reason": UNCOVERED}
     try:
-        bundle = parse_bundle(case.bundle_json)
+        bundle = ports.parse(case) if ports.parse is not None else parse_bundle(case.bundle_json)
         if stored is not None:
             out["baseline"], out["baseline_from"] = stored[0], "stored"
         else:
             base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
             out["baseline"], out["baseline_from"] = summary(base_basis), "decided"
-            out["replay_identical"] = base_basis.canonical_json() == canonical_json(json.loads(case.basis_json))
+            out["replay_identical"] = base_basis.canonical_json() == canonical_json(loads(case.basis_json))
     except FinaidError as e:
         reason = f"the stored decision cannot be replayed ({type(e).__name__})"
         return {**out, "status": "skipped", "reason": reason}

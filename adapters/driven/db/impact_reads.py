@@ -41,7 +41,7 @@ def current_query(month_from: str | None, month_to: str | None) -> Select[*tuple
             Application.id, Application.month, Application.protected, Revision.bundle_json, Decision.basis_json,
             Decision.pack_hash, Decision.guideline_hash, DecisionEarlier.earlier_decision_id,
             DecisionEarlier.month.label("earlier_month"), DecisionEarlier.total_ore, DecisionEarlier.signed_at,
-            Decision.code_version,
+            Decision.code_version, Revision.content_hash,
         )
         .join(Decision, Decision.id == Application.current_decision_id)
         .join(Revision, and_(Revision.id == Decision.revision_id, Revision.id == Application.current_revision_id))
@@ -54,7 +54,7 @@ def current_query(month_from: str | None, month_to: str | None) -> Select[*tuple
 
 def case_of(r: Any) -> ImpactCase:
     return ImpactCase(r.id, r.month, bool(r.protected), r.bundle_json, r.basis_json, r.pack_hash, r.guideline_hash,
-                      earlier_of(r), r.code_version)
+                      earlier_of(r), r.code_version, r.content_hash)
 
 
 def applications(s: Session, month_from: str | None, month_to: str | None) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -112,6 +113,23 @@ def run_cases(
             yield from pending.popleft().result()
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its worker processes that have ended (a pool's, once it is shut down)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def rate(cases: int, seconds: float, cpu: float, procs: int) -> str:
+    """The run's cases/s beside the single-case figure: CPU per case, i.e. cases/s of one process on an idle core
+    (issue 17: printed, never part of the report)."""
+    per_s = cases / seconds if seconds > 0 else 0.0
+    each = 1000 * cpu / cases if cases else 0.0
+    return (f"re-decided {cases} case(s) in {seconds:.1f} s: {per_s:.0f} cases/s with {procs} worker process(es); "
+            f"CPU {each:.2f} ms per case (single case in one process: {1000 / each if each else 0:.0f} cases/s)")
+
+
 def build_report(
     tally: Tally, draft: RulePack, request: ImpactRequest, run_id: str, undecided: int, workers: int,
 ) -> dict[str, Any]:
@@ -176,11 +194,14 @@ def run_impact(
     version = None if request.redecide_baseline else code_version()
     tally, persons = Tally(), dict[str, None]()  # the persons read, each once, in order
     pages = impact.pages(SqlUnitOfWork(db), request.month_from, request.month_to, PAGE)
+    started, cpu = time.perf_counter(), cpu_seconds()
     for row in run_cases(pages, procs, lambda: ImpactEvaluator(folder_of_draft, request.as_month, catalog, version,
                                                                   access.key),
                          (folder_of_draft, request.as_month, version, access.key)):
         persons.update(dict.fromkeys(row.pop("person_keys")))
         tally.add(row)
+    if progress:
+        progress(rate(tally.analysed, time.perf_counter() - started, cpu_seconds() - cpu, procs))
     report = build_report(tally, draft, request, run_id, undecided, procs)
     # the caseload was read for this analysis: logged before anything is shown or written
     access.record(request.actor, "impact_analysis", request.channel, "impact", f"impact:{run_id}", [],

@@ -199,7 +199,8 @@ class FakeDecisions:
                     or rev["bundle_json"] is None:
                 continue
             cases.append(ImpactCase(a["id"], a["month"], bool(a["protected"]), rev["bundle_json"], d["basis_json"],
-                                    d["pack_hash"], d["guideline_hash"], _earlier(d), d["code_version"]))
+                                    d["pack_hash"], d["guideline_hash"], _earlier(d), d["code_version"],
+                                    rev.get("content_hash")))
         return cases, len(apps) - len(cases)
 
     def current_count(self, month_from: str | None, month_to: str | None) -> tuple[int, int]:
