@@ -1,8 +1,10 @@
 """The workbench under load: queue, case and search p95 at 10 concurrent clients against the running app.
 
-1. A throw-away schema on PostgreSQL (``FINAID_TEST_PG_URL`` or ``--url``), migrated; ``--decisions`` synthetic
-   applications submitted and decided by the real nightly batch (2 workers, the sandbox registry at L = 0):
-   the stored decisions the pages read are the ones a night writes, access log and audit events included.
+1. A throw-away schema on PostgreSQL (``FINAID_TEST_PG_URL`` or ``--url``), migrated; ``--decisions`` proposals
+   in all: all but ``--real`` COPYed by benchmarks/workbench_seed.py (the example bundles decided by the real
+   pipeline, replayed as synthetic households with their access log and audit events — for load only, see
+   there), then ``--real`` synthetic applications submitted and decided by the real nightly batch on top
+   (2 workers, the sandbox registry at L = 0), as a night writes them.
 2. ``finaid web serve`` in demo mode on a free loopback port (its own process, as in production).
 3. ``--clients`` (default 10) httpx clients, each logged in as a demo supervisor (both units), each doing
    ``--requests`` rounds of: GET /queue, GET /case/<a random application>, POST /search for a random
@@ -10,7 +12,7 @@
 4. after one untimed warm-up round per client, p50/p95 per page, wall time from request to the last byte,
    over all clients. Targets (issue 17): queue and case p95 < 100 ms, search p95 < 200 ms with 100 000 decisions stored.
 
-    .venv/bin/python benchmarks/workbench.py [--decisions 300] [--requests 20] [--json]
+    .venv/bin/python benchmarks/workbench.py [--decisions 100000] [--real 200] [--requests 20] [--json]
 """
 
 from __future__ import annotations
@@ -29,14 +31,20 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from adapters.driven.keys import DEMO_HMAC_KEY  # noqa: E402
+from adapters.driving.web.demo_accounts import UNITS  # noqa: E402
+from benchmarks.audit_load import templates  # noqa: E402
 from benchmarks.batch import free_port, run, start_sandbox, submit  # noqa: E402
+from benchmarks.workbench_seed import WorkbenchPlan, seed  # noqa: E402
 
+SUPERVISOR_MUNICIPALITIES = {m for _, _, ms in UNITS for m in ms}  # supervisor1's units: nord and syd
 FINAID = Path(sys.executable).with_name("finaid")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 USER = "supervisor1"
@@ -47,37 +55,48 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3
 
 
-async def client_loop(base: str, rounds: int, cases: list[tuple[str, str]], seed: int,
-                      times: dict[str, list[float]], errors: list[str]) -> None:
-    rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False) as c:
-        page = await c.get("/login")
-        m = CSRF.search(page.text)
-        if not m:
-            errors.append("no csrf token on /login")
-            return
-        r = await c.post("/login", data={"csrf_token": m.group(1), "username": USER, "password": f"demo-{USER}",
-                                         "next": "/"})
-        if r.status_code != 303:
-            errors.append(f"login answered {r.status_code}")
-            return
-        search_page = await c.get("/search")
-        token = CSRF.search(search_page.text)
-        for i in range(rounds + 1):  # the first round warms the app's caches and connections: not counted
-            app_id, person = rng.choice(cases)
-            for kind, call in (
-                ("queue", lambda: c.get("/queue")),
-                ("case", lambda app_id=app_id: c.get(f"/case/{app_id}")),  # type: ignore[misc]
-                ("search", lambda person=person: c.post("/search", data={  # type: ignore[misc]
-                    "csrf_token": token.group(1) if token else "", "personnummer": person,
-                    "purpose": "handlaggning", "reference": ""})),
-            ):
-                t0 = time.perf_counter()
-                resp = await call()
-                if i:
-                    times[kind].append(time.perf_counter() - t0)
-                if resp.status_code != 200:
-                    errors.append(f"{kind} answered {resp.status_code}")
+async def login(c: httpx.AsyncClient, errors: list[str]) -> str:
+    """Log in as the demo supervisor; the search form's CSRF token ("" when it failed)."""
+    page = await c.get("/login")
+    m = CSRF.search(page.text)
+    if not m:
+        errors.append("no csrf token on /login")
+        return ""
+    r = await c.post("/login", data={"csrf_token": m.group(1), "username": USER, "password": f"demo-{USER}",
+                                     "next": "/"})
+    if r.status_code != 303:
+        errors.append(f"login answered {r.status_code}")
+        return ""
+    token = CSRF.search((await c.get("/search")).text)
+    return token.group(1) if token else ""
+
+
+async def client_loop(c: httpx.AsyncClient, token: str, rounds: int, cases: list[tuple[str, str]],
+                      rng: random.Random, times: dict[str, list[float]] | None, errors: list[str]) -> None:
+    """``rounds`` of queue, case, search; timed into ``times`` (None: a warm-up, not counted)."""
+    for _ in range(rounds):
+        app_id, person = rng.choice(cases)
+        for kind, call in (
+            ("queue", lambda: c.get("/queue")),
+            ("case", lambda app_id=app_id: c.get(f"/case/{app_id}")),  # type: ignore[misc]
+            ("search", lambda person=person: c.post("/search", data={  # type: ignore[misc]
+                "csrf_token": token, "personnummer": person, "purpose": "handlaggning", "reference": ""})),
+        ):
+            t0 = time.perf_counter()
+            resp = await call()
+            if times is not None:
+                times[kind].append(time.perf_counter() - t0)
+            if resp.status_code != 200:
+                errors.append(f"{kind} answered {resp.status_code}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -97,56 +116,94 @@ def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", default=os.environ.get("FINAID_TEST_PG_URL"))
-    ap.add_argument("--decisions", type=int, default=300)
+    ap.add_argument("--decisions", type=int, default=100_000, help="proposals stored in all")
+    ap.add_argument("--real", type=int, default=200, help="of them decided by the real nightly batch")
     ap.add_argument("--clients", type=int, default=10)
     ap.add_argument("--requests", type=int, default=20, help="rounds (queue + case + search) per client")
     ap.add_argument("--seed", type=int, default=91)
+    ap.add_argument("--schema", help="load into (or, when already loaded, reuse) this schema and keep it "
+                                     "(repeated measurements on one load); default: a throw-away schema")
     ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line")
     args = ap.parse_args(argv)
     if not args.url:
         raise SystemExit("set FINAID_TEST_PG_URL or --url (PostgreSQL)")
-    schema = f"finaid_bench_{secrets.token_hex(3)}"
+    schema = args.schema or f"finaid_bench_{secrets.token_hex(3)}"
     admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        loaded = bool(args.schema) and conn.exec_driver_sql(
+            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'decision'", (schema,)).first() is not None
+        if loaded:
+            loaded = conn.exec_driver_sql(f'SELECT count(*) FROM "{schema}".decision').scalar_one() > 0
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     sandbox_port, web_port = free_port(), free_port()
-    sandbox = start_sandbox(sandbox_port, args.decisions, args.seed)
+    real = min(args.real, args.decisions)
+    sandbox = start_sandbox(sandbox_port, real, args.seed)
     web = None
     try:
         from adapters.devtools.synthetic import generate
         from adapters.driven.db import migrate
         from adapters.driven.db.engine import Database
 
-        db = Database(args.url, schema)
-        migrate.upgrade(db)
-        db.dispose()
-        httpx.delete(f"http://127.0.0.1:{sandbox_port}/control/faults").raise_for_status()
-        submit(args.url, schema, args.decisions, args.seed)
-        outcome, _ = run(args.url, schema, 2, None, sandbox_port, 32)
-        decided = sum(1 for r in outcome.results if r.status == "decided")
-        cases = [(b["application"]["id"], b["application"]["household"][0]["personnummer"])
-                 for b in generate(args.decisions, args.seed)]
+        if not loaded:  # a kept schema already loaded is measured as it stands (`finaid db upgrade` it first)
+            db = Database(args.url, schema)
+            migrate.upgrade(db)
+            db.dispose()
+        cases: list[tuple[str, str]] = []
+        copied = args.decisions - real
+        plan = WorkbenchPlan(copied, templates(), args.seed) if copied else None
+        if plan is not None and not loaded:
+            t0 = time.perf_counter()
+            libpq = sa.make_url(args.url).set(drivername="postgresql").render_as_string(hide_password=False)
+            with psycopg.connect(libpq, options=f"-csearch_path={schema}") as pg:
+                seed(pg, plan, DEMO_HMAC_KEY)
+            print(f"workbench: {copied:,} proposals COPYed in {time.perf_counter() - t0:.0f} s", flush=True)
+        if plan is not None:
+            cases += [(plan.app_id(i), plan.applicant[i % plan.households]) for i in range(copied)
+                      if plan.municipality[i] in SUPERVISOR_MUNICIPALITIES and not plan.tpl[plan.choice[i]].protected]
+        decided = copied
+        if not loaded:
+            httpx.delete(f"http://127.0.0.1:{sandbox_port}/control/faults").raise_for_status()
+            submit(args.url, schema, real, args.seed)
+            outcome, _ = run(args.url, schema, 2, None, sandbox_port, 32)
+            decided += sum(1 for r in outcome.results if r.status == "decided")
+        else:
+            decided += real
+        cases += [(b["application"]["id"], b["application"]["household"][0]["personnummer"])
+                  for b in generate(real, args.seed)]
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("FINAID_")}, "FINAID_MODE": "demo",
                "FINAID_DB_URL": args.url, "FINAID_DB_SCHEMA": schema, "FINAID_WEB_HOST": "127.0.0.1"}
         web = start_web(env, web_port)
         times: dict[str, list[float]] = {"queue": [], "case": [], "search": []}
         errors: list[str] = []
 
-        async def all_clients() -> None:
-            await asyncio.gather(*(client_loop(f"http://127.0.0.1:{web_port}", args.requests, cases,
-                                               args.seed + i, times, errors) for i in range(args.clients)))
+        async def all_clients() -> tuple[float, float]:
+            """Log in and warm up (one untimed round each: caches, connections), then the timed rounds: their
+            wall time and the web process's CPU time."""
+            clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{web_port}", timeout=60, follow_redirects=False)
+                       for _ in range(args.clients)]
+            rngs = [random.Random(args.seed + i) for i in range(args.clients)]
+            try:
+                tokens = await asyncio.gather(*(login(c, errors) for c in clients))
+                await asyncio.gather(*(client_loop(c, t, 1, cases, r, None, errors)
+                                       for c, t, r in zip(clients, tokens, rngs, strict=True)))
+                t0, cpu0 = time.perf_counter(), cpu_seconds(web.pid)
+                await asyncio.gather(*(client_loop(c, t, args.requests, cases, r, times, errors)
+                                       for c, t, r in zip(clients, tokens, rngs, strict=True)))
+                return time.perf_counter() - t0, cpu_seconds(web.pid) - cpu0
+            finally:
+                for c in clients:
+                    await c.aclose()
 
-        t0 = time.perf_counter()
-        asyncio.run(all_clients())
-        seconds = time.perf_counter() - t0
+        seconds, server_cpu = asyncio.run(all_clients())
     finally:
         if web is not None:
             web.terminate()
             web.wait(timeout=10)
         sandbox.terminate()
         sandbox.wait(timeout=10)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if not args.schema:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     if errors or not all(times.values()):
         print(f"workbench: requests failed: {sorted(set(errors))[:5]}")
         return 1
@@ -154,13 +211,15 @@ def main(argv: list[str] | None = None) -> int:
     p50 = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     total = sum(len(v) for v in times.values())
     print(f"workbench: {decided} decisions stored (PostgreSQL), {args.clients} clients × {args.requests} rounds, "
-          f"{total} requests in {seconds:.1f} s ({total / seconds:.1f} req/s)")
+          f"{total} requests in {seconds:.1f} s ({total / seconds:.1f} req/s); the web process: "
+          f"{server_cpu * 1e3 / total:.1f} ms CPU per request; load average {os.getloadavg()[0]:.1f}")
     for kind, target in (("queue", 100), ("case", 100), ("search", 200)):
         print(f"  {kind:<7} p50 {p50[kind]:7.1f} ms   p95 {p95[kind]:7.1f} ms   (target p95 < {target} ms: "
               f"{'met' if p95[kind] < target else 'NOT met'})")
     if args.json:
         print("BENCH-JSON " + json.dumps({"decisions": decided, "clients": args.clients, "requests": total,
-                                          "p50_ms": p50, "p95_ms": p95}))
+                                          "p50_ms": p50, "p95_ms": p95,
+                                          "server_cpu_ms": server_cpu * 1e3 / total}))
     return 0
 
 

@@ -44,6 +44,26 @@ class AccessLog:
                 f"the access log could not be written ({type(e).__name__}): nothing is shown"
             ) from None
 
+    def record_reads(
+        self, actor: str, purpose: str, channel: str, reads: Iterable[tuple[str, str, Iterable[str]]],
+        at: datetime | None = None,
+    ) -> None:
+        """Several reads shown together on one page (action, subject, personnummer), one entry each, in order, in
+        ONE transaction (the case page: the case, its journal notes, the previous month). The same entries and
+        chain as that many :meth:`record` calls at one instant; nothing is written when one cannot be."""
+        check_access(purpose, channel)
+        when = at or self.clock()
+        rows = [(action, subject, list(dict.fromkeys(person_key(self.key, p) for p in persons)))
+                for action, subject, persons in reads]
+        try:
+            with self.db.transaction() as s:
+                for action, subject, keys in rows:
+                    append_access(s, actor, purpose, channel, action, subject, keys, when)
+        except SQLAlchemyError as e:
+            raise AccessLogError(
+                f"the access log could not be written ({type(e).__name__}): nothing is shown"
+            ) from None
+
     def record_many(
         self, actor: str, purpose: str, channel: str, action: str, reads: Iterable[tuple[str, Iterable[str]]],
         at: datetime | None = None,

@@ -33,6 +33,12 @@ class Application(Base):
     """One application (``application.id``) and where it stands."""
 
     __tablename__ = "application"
+    __table_args__ = (  # the queue's states (migration 0014; adapters/driving/web/queries.py)
+        Index("ix_application_queue", "current_decision_id",
+              postgresql_where=text("state IN ('proposed', 'awaiting_second_signature')"),
+              postgresql_include=["municipality", "protected", "state"],
+              sqlite_where=text("state IN ('proposed', 'awaiting_second_signature')")),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     municipality: Mapped[str] = mapped_column(String(4), index=True)

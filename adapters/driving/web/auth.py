@@ -35,6 +35,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("finaid-timing-equaliser")
 MIN_PASSWORD = 12
 DEMO_SECRET = b"finaid-demo-session-secret-not-a-secret"
+TOUCH_EVERY = timedelta(seconds=30)  # how often a live session's last_seen_at is written (load())
 
 
 class AuthError(FinaidError):
@@ -197,7 +198,9 @@ class SessionStore:
         return token, csrf
 
     def load(self, token: str | None) -> ActiveSession | None:
-        """The live session behind a cookie token (touched), or None (unknown, ended, idle, expired)."""
+        """The live session behind a cookie token, or None (unknown, ended, idle, expired). It is touched
+        (``last_seen_at``) when it was last touched ``TOUCH_EVERY`` or longer ago: a session idle for the
+        policy's minutes ends at most that much sooner, never later."""
         if not token or len(token) > 128:
             return None
         at = read(self.clock)
@@ -217,7 +220,8 @@ class SessionStore:
             if identity is None:
                 row.ended_at = at
                 return None
-            row.last_seen_at = at
+            if at - aware(row.last_seen_at) >= TOUCH_EVERY:  # type: ignore[operator]
+                row.last_seen_at = at  # not on every request: a page read writes (and commits) nothing here
             return ActiveSession(digest, row.csrf_token, identity)
 
     def end(self, token: str | None) -> None:

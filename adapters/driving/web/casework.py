@@ -141,11 +141,14 @@ def held(s: Session, identity: Identity) -> list[dict[str, Any]]:
     """Cases held for kommunicering in the person's scope, with the reply-by date (oldest date first)."""
     apps = s.execute(select(Application).where(Application.state == "awaiting_comment", visible(identity))
                      .order_by(Application.id).limit(200)).scalars().all()
+    latest: dict[str, Any] = {}  # each case's latest "sent" step, all in one query (oldest first: the last wins)
+    for step in s.execute(select(CommunicationStep).where(
+            CommunicationStep.application_id.in_([a.id for a in apps]), CommunicationStep.step == "sent")
+            .order_by(CommunicationStep.at, CommunicationStep.id)).scalars() if apps else ():
+        latest[step.application_id] = step
     out = []
     for app in apps:
-        sent = s.execute(select(CommunicationStep).where(CommunicationStep.application_id == app.id,
-                                                         CommunicationStep.step == "sent")
-                         .order_by(CommunicationStep.at.desc()).limit(1)).scalar_one_or_none()
+        sent = latest.get(app.id)
         out.append({"app": app, "reply_by": sent.reply_by if sent else None, "sent_at": sent.at if sent else None})
     return sorted(out, key=lambda r: (r["reply_by"] or "", r["app"].id))
 

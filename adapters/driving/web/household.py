@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -81,21 +82,25 @@ def search(s: Session, identity: Identity, person_key: str | None, name_keys: Se
     if not found:
         return []
     rows = _rows(s, identity, sorted(found))
+    revisions = sorted({r["app"].current_revision_id for r in rows if r["app"].current_revision_id})
+    bundles: dict[str, str | None] = dict(s.execute(  # every row's current revision in one query
+        select(Revision.id, Revision.bundle_json).where(Revision.id.in_(revisions))).tuples().all()) \
+        if revisions and key_of is not None else {}
     for r in rows:
         r["found"] = found[r["app"].id]
-        r["persons"] = _persons(s, r["app"], r["found"], key_of) if key_of is not None else []
+        r["persons"] = _persons(bundles.get(r["app"].current_revision_id or ""), r["app"], r["found"], key_of) \
+            if key_of is not None else []
     return rows
 
 
-def _persons(s: Session, app: Application, keys: set[str], key_of: Callable[[str], str]) -> list[tuple[str, str]]:
+def _persons(bundle_json: str | None, app: Application, keys: set[str], key_of: Callable[[str], str]
+             ) -> list[tuple[str, str]]:
     """(role label, name or "") of the members found, from the application's current revision (in scope:
     the caller's rows are visible to this person, protected identity only for roles with access). As on the
     case page (views/case_view.py), a protected identity's case shows no name at all, to anyone."""
-    bundle_json = s.execute(select(Revision.bundle_json).where(
-        Revision.id == app.current_revision_id)).scalar_one_or_none() if app.current_revision_id else None
     out: list[tuple[str, str]] = []
     children = 0
-    for m in json.loads(bundle_json).get("application", {}).get("household", []) if bundle_json else []:
+    for m in orjson.loads(bundle_json).get("application", {}).get("household", []) if bundle_json else []:
         role = str(m.get("role"))
         if role == "child":
             children += 1

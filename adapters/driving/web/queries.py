@@ -7,12 +7,14 @@ units, and protected identities for roles without access, never appear — not e
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session, defer
+import orjson
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, true
+from sqlalchemy.orm import Session, aliased, defer
 
 from adapters.driven.clock import read
 from adapters.driven.db.finals import standing_first_signatures
@@ -35,48 +37,92 @@ class QueueFilter:
     min_days: int | None = None
     state: str | None = None
     limit: int = 200
+    offset: int = 0  # a page of the queue: the rows after the first ``offset`` (oldest first)
 
 
-def queue(s: Session, identity: Identity, f: QueueFilter, clock: Clock | None = None
-          ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Proposals awaiting sign-off in the person's scope, oldest first; and the finding codes present.
-    ``clock``: the bootstrap's (the page passes it); the waiting days count to its reading."""
-    at = read(clock)
+def queued(states: Sequence[str] = QUEUE_STATES) -> ColumnElement[bool]:
+    """``application.state IN (…)`` with the states written into the SQL (not bound): the planner then sees that
+    the partial index ``ix_application_queue`` (migration 0014) covers the rows, also in a prepared plan."""
+    return Application.state.in_(bindparam("queue_states", list(states), expanding=True, literal_execute=True))
+
+
+def _queue_conditions(identity: Identity, f: QueueFilter, at: datetime) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [
-        Application.state.in_(QUEUE_STATES if not f.state else [f.state] if f.state in QUEUE_STATES else []),
+        queued(QUEUE_STATES if not f.state else [f.state] if f.state in QUEUE_STATES else []),
         visible(identity),
     ]
     if f.outcome:
         conds.append(Decision.outcome == f.outcome)
     if f.month:
         conds.append(Application.month == f.month)
-    if f.min_days:  # waiting at least that many whole days (as counted below), in SQL so the limit is SQL's
+    if f.min_days:  # waiting at least that many whole days (as queue() counts them), in SQL so the limit is SQL's
         conds.append(Decision.decided_at <= (at - timedelta(days=f.min_days)).astimezone(UTC))  # stored as UTC
     if f.finding:
-        conds.append(Decision.id.in_(
+        conds.append(Application.current_decision_id.in_(
             select(DecisionUse.decision_id).where(DecisionUse.kind == "finding", DecisionUse.ref == f.finding)
         ))
+    return conds
+
+
+def queue(s: Session, identity: Identity, f: QueueFilter, clock: Clock | None = None
+          ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Proposals awaiting sign-off in the person's scope, oldest first (``f.limit`` of them after
+    ``f.offset``); and the finding codes present in the person's whole queue (the filter's choices).
+    ``clock``: the bootstrap's (the page passes it); the waiting days count to its reading."""
+    at = read(clock)
     q = (
         select(Application, Decision)
         .join(Decision, Decision.id == Application.current_decision_id)
-        .where(and_(*conds))
+        .where(and_(*_queue_conditions(identity, f, at)))
         .order_by(Decision.decided_at, Application.id)
         .options(defer(Decision.trace_json))  # the queue never shows the trace: not read for a page of rows
-        .limit(f.limit)
+        .limit(f.limit).offset(f.offset)
     )
     rows: list[dict[str, Any]] = [
         {"app": app, "decision": d, "days": (at - aware(d.decided_at)).days, "findings": []}  # type: ignore[operator]
         for app, d in s.execute(q)
     ]
-    for r in rows:  # the findings to judge (severity manual), from the stored basis
-        basis = json.loads(r["decision"].basis_json or "{}")
+    for r in rows:  # the findings to judge (severity manual), from the stored basis (orjson: the same values)
+        basis = orjson.loads(r["decision"].basis_json or "{}")
         r["findings"] = sorted({f["code"] for f in basis.get("findings", []) if f.get("severity") == "manual"})
-    codes = sorted(set(s.execute(
-        select(DecisionUse.ref).join(Application, Application.current_decision_id == DecisionUse.decision_id)
-        .where(DecisionUse.kind == "finding", Application.state.in_(QUEUE_STATES), visible(identity))
-        .distinct()
-    ).scalars()))
-    return rows, codes
+    return rows, queue_codes(s, identity)
+
+
+COUNT_CAP = 10_000  # the queue counts this far (then "fler än 10 000"): a page never counts a backlog's every row
+
+
+def queue_count(s: Session, identity: Identity, f: QueueFilter, clock: Clock | None = None) -> int:
+    """How many proposals the filter finds in the person's scope (the page count of the queue), at most
+    ``COUNT_CAP + 1``. Without a filter on the decision's own columns the count is the queue index's alone (a
+    queued application has its decision)."""
+    conds = _queue_conditions(identity, f, read(clock))
+    rows = select(Application.id)
+    if f.outcome or f.min_days:
+        rows = rows.join(Decision, Decision.id == Application.current_decision_id)
+    else:
+        conds.append(Application.current_decision_id.is_not(None))
+    capped = rows.where(and_(*conds)).limit(COUNT_CAP + 1).subquery()
+    return int(s.execute(select(func.count()).select_from(capped)).scalar_one())
+
+
+def queue_codes(s: Session, identity: Identity) -> list[str]:
+    """The finding codes present in the person's queue, sorted. The few distinct codes are walked in the
+    ``decision_use`` index (one probe each, a recursive CTE), each kept when one queued proposal in scope
+    has it — not a DISTINCT over every queued proposal's findings."""
+    inner = aliased(DecisionUse)
+    refs = select(func.min(DecisionUse.ref).label("ref")).where(DecisionUse.kind == "finding").cte(
+        "finding_refs", recursive=True)
+    refs = refs.union_all(
+        select(select(func.min(inner.ref)).where(inner.kind == "finding", inner.ref > refs.c.ref).scalar_subquery())
+        .where(refs.c.ref.is_not(None))
+    )
+    used = aliased(DecisionUse)
+    one = (  # LIMIT 1: a sub-plan per code that stops at the first queued proposal (not flattened into a join)
+        select(used.decision_id).join(Application, Application.current_decision_id == used.decision_id)
+        .where(used.kind == "finding", used.ref == refs.c.ref, queued(), visible(identity)).limit(1).scalar_subquery()
+    )
+    found = s.execute(select(refs.c.ref).where(refs.c.ref.is_not(None), one.is_not(None))).scalars()
+    return sorted(str(r) for r in found)
 
 
 def previous_month(s: Session, identity: Identity, app: Application) -> dict[str, Any] | None:

@@ -89,11 +89,12 @@ def show_case(request: Request, ctx: Ctx, app_id: str, msg: str = "", errors: li
                                                   case.basis, kept=False)
         cw = casework.page(s, case.app.id, case.decision.id)  # decision history, kommunicering, journal notes
     files = store_of(ctx).attachments_of_application(case.app.id)  # the applicant's e-service files
-    ctx.record("view_case", f"application:{case.app.id}", case.household)
+    reads = [("view_case", f"application:{case.app.id}", case.household)]
     if cw.notes:  # journal notes are personal data of their own
-        ctx.record("view_notes", f"application:{case.app.id}", case.household)
+        reads.append(("view_notes", f"application:{case.app.id}", case.household))
     if previous is not None:
-        ctx.record("view_previous_month", f"application:{previous['app'].id}", case.household)
+        reads.append(("view_previous_month", f"application:{previous['app'].id}", case.household))
+    ctx.record_reads(reads)  # one transaction, an entry each
     codes = reason_codes.for_municipality(case.app.municipality, ctx.services.config.reason_codes_dir)
     today = ctx.services.clock.now().date()
     override_codes = codes.offered("override", today)

@@ -81,6 +81,13 @@ class Ctx:
         except AccessLogError:
             raise AccessNotRecorded() from None
 
+    def record_reads(self, reads: list[tuple[str, str, list[str]]]) -> None:
+        """Several reads one page shows (action, subject, persons): an entry each, written together."""
+        try:
+            self.services.access.record_reads(self.identity.actor, self.purpose, "web", reads)
+        except AccessLogError:
+            raise AccessNotRecorded() from None
+
 
 def _services(request: Request) -> WebServices:
     services: WebServices = request.app.state.services

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from adapters.driving.web import household
 from adapters.driving.web.roles import Action, search_purposes
@@ -39,7 +40,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/search", include_in_schema=False)
     async def search_post(request: Request) -> Response:
-        ctx = _ctx(request)
+        ctx = await run_in_threadpool(_ctx, request)  # the session is read from the database
         ctx.require(Action.SEARCH)
         form = await _form(request, ctx)
         raw = str(form.get("personnummer") or "").strip()
@@ -66,18 +67,23 @@ def install(app: FastAPI) -> None:
         shown = {"personnummer": raw, "namn": name, "purpose": purpose, "reference": reference}
         if errors:
             return _page(request, ctx, 422, results=None, errors=errors, form=shown)
-        secret = ctx.services.config.hmac_key
-        key = person_key(secret, number) if number else None
-        with ctx.services.db.read() as s:  # only keyed HMACs reach the database, never the number or the name
-            results = household.search(s, ctx.identity, key, [name_key(secret, t) for t in tokens],
-                                       lambda p: person_key(secret, p))
-        # the search is logged before anything is shown: the purpose, the searched person (by HMAC) and, by
-        # name, the persons found in what this person may see (by HMAC; never the name)
-        found = sorted({k for r in results for k in r["found"]} - {key}) if tokens else []
-        kind = "+".join(k for k, v in (("personnummer", number), ("namn", tokens)) if v)
-        try:
-            ctx.services.access.record(ctx.identity.actor, purpose, "web", "search", f"search:{kind}",
-                                       [number] if number else [], person_keys=found)
-        except AccessLogError:
-            raise AccessNotRecorded() from None
+        results = await run_in_threadpool(_search, ctx, number, tokens, purpose)  # the database off the event loop
         return _page(request, ctx, results=results, errors={}, form=shown, by_name_only=not number and bool(name))
+
+
+def _search(ctx: Ctx, number: str | None, tokens: list[str], purpose: str) -> list[dict[str, Any]]:
+    secret = ctx.services.config.hmac_key
+    key = person_key(secret, number) if number else None
+    with ctx.services.db.read() as s:  # only keyed HMACs reach the database, never the number or the name
+        results = household.search(s, ctx.identity, key, [name_key(secret, t) for t in tokens],
+                                   lambda p: person_key(secret, p))
+    # the search is logged before anything is shown: the purpose, the searched person (by HMAC) and, by
+    # name, the persons found in what this person may see (by HMAC; never the name)
+    found = sorted({k for r in results for k in r["found"]} - {key}) if tokens else []
+    kind = "+".join(k for k, v in (("personnummer", number), ("namn", tokens)) if v)
+    try:
+        ctx.services.access.record(ctx.identity.actor, purpose, "web", "search", f"search:{kind}",
+                                   [number] if number else [], person_keys=found)
+    except AccessLogError:
+        raise AccessNotRecorded() from None
+    return results
