@@ -174,7 +174,13 @@ def rows_batch(ba: dict[str, Any] | None, why: str) -> list[Row]:
                 f"(network {ba['network_bound']:.0f}/s, CPU {ba['cpu_bound']:.0f}/s)",
                 verdict(ba["hundred_k_minutes"] < 10 and ba["ratio"] <= 1.3), "min(network W·C/(L·k), CPU)")]
     growth = {w: g for w, g in ba["rss_growth_mb"].items() if g is not None}
-    if not growth:
+    projected = {w: g for w, g in ba.get("rss_projected_mb", {}).items() if g is not None}
+    if not growth and projected:
+        worst = max(projected.values())
+        rows.append(Row(f"RSS growth per worker 10k → 100k (projected from {ba['applications']:,} cases)", "< 50 MB",
+                        f"{worst:+.1f} MB (worst worker: its RSS slope after 20 % of its cases × its 90 000 / "
+                        f"{ba['workers']} cases)", verdict(worst < 50), "memory (a projection)"))
+    elif not growth:
         rows.append(Row("RSS growth per worker 10k → 100k", "< 50 MB",
                         nm(f"{ba['applications']:,} applications: no worker went past 10 000 cases"), "—", "memory"))
     else:
