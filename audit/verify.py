@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from audit.chain import ChainReport, Row, walk
 from audit.coverage import RecordSource, check_records
 from decision.basis import canonical_json
@@ -65,6 +67,31 @@ def _sha(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def canonical_of_text(text: str) -> bytes:
+    """``canonical_json(json.loads(text))``, byte for byte, without walking the parsed tree in Python.
+
+    json parses; where it met no float and no NaN/Infinity, the tree holds only dicts with string keys,
+    lists, strings, integers, booleans and None, where orjson writes json's canonical bytes
+    (decision/canonical.py) — unless it refuses (an integer beyond 64 bits, a lone surrogate): then, and
+    wherever a float was met, ``canonical_json`` decides as before. ``tests/unit/test_chain_stored.py``
+    checks the identity.
+    """
+    floats = False
+
+    def number(literal: str) -> float:
+        nonlocal floats
+        floats = True
+        return float(literal)
+
+    data = json.loads(text, parse_float=number, parse_constant=number)
+    if not floats:
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+    return canonical_json(data)
+
+
 def check(source: TrailSource, expected_head: tuple[int, str] | None = None,
           expected_access_head: tuple[int, str] | None = None) -> VerifyReport:
     """Verify both chains (each against its published head, when given) and every stored record against
@@ -97,8 +124,7 @@ def check(source: TrailSource, expected_head: tuple[int, str] | None = None,
         report.checked_revisions += 1
         _check_record(
             report, f"revision {r_id}", r_app in purged_apps, received.get(r_id), r_hash,
-            None if r_json is None
-            else "sha256:" + hashlib.sha256(canonical_json(json.loads(r_json))).hexdigest(),
+            None if r_json is None else "sha256:" + hashlib.sha256(canonical_of_text(r_json)).hexdigest(),
             missing_event="has no 'received' audit event",
             other_hash="its content hash differs from the audit event's",
             deleted="bundle deleted without a purge event", altered="the stored bundle does not match its hash",

@@ -149,6 +149,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the schema afterwards (prints its name)")
     ap.add_argument("--verify", action="store_true", help="also time `finaid audit verify` over the loaded trail")
     ap.add_argument("--impact", action="store_true", help="also time `finaid rules impact` over the loaded decisions")
+    ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line (make bench)")
     args = ap.parse_args()
     if not args.url:
         ap.error("set FINAID_TEST_PG_URL or pass --url (PostgreSQL only)")
@@ -196,6 +197,8 @@ def main() -> int:
         print()
         print(f"{'measurement':<26} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target p95':>11}  result")
         ok = True
+        figures: dict[str, Any] = {"decisions": args.n, "p95_ms": {k: percentile(v, 95) for k, v in timings.items()},
+                                   "load_s": t3 - t1}
         for name, values in timings.items():
             target = TARGET_WHY_MS if name == "why" else TARGET_QUERY_MS
             p50, p95 = percentile(values, 50), percentile(values, 95)
@@ -205,17 +208,21 @@ def main() -> int:
                   f"{'PASS' if passed else 'FAIL'}")
         if args.verify:
             v = verify_figure(args.url, schema)
+            figures["verify"] = v
             ok &= v["ok"]
             print(f"audit verify: {v['events']:,} events in {v['seconds']:.1f} s, {v['events_per_s']:,.0f} events/s "
                   f"(CPU {v['cpu_s']:.1f} s, peak RSS {v['peak_rss_mib']:.0f} MiB): "
                   + ("intact" if v["ok"] else f"{v['problems']} PROBLEMS, e.g. {v['first_problems']}"))
         if args.impact:
             i = impact_figure(args.url, schema)
+            figures["impact"] = i
             print(f"rules impact: {i}" if "error" in i else
                   f"rules impact ({IMPACT_DRAFT}, 2 workers): {i['analysed']:,} analysed ({i['compared']:,} compared, "
                   f"{i['baseline_stored']:,} with the stored decision as baseline) in {i['seconds']:.1f} s, "
                   f"{i['cases_per_s']:,.0f} cases/s (main process peak RSS {i['peak_rss_mib']:.0f} MiB)")
         print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+        if args.json:
+            print("BENCH-JSON " + json.dumps(figures))
         return 0 if ok else 1
     finally:
         if db is not None:

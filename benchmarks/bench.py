@@ -36,6 +36,7 @@ SIZES: dict[str, dict[str, list[str]]] = {
         "night": ["--n", "200"],
         "batch": ["--n", "300", "--cpu-n", "100", "--workers", "2", "--concurrency", "64"],
         "workbench": ["--decisions", "200", "--requests", "10"],
+        "audit": ["--n", "2000", "--verify", "--samples", "50", "--margin-gb", "1"],
     },
     "full": {
         "evaluate": ["--n", "3000", "--memory-n", "100000", "--repeat", "3"],
@@ -44,9 +45,10 @@ SIZES: dict[str, dict[str, list[str]]] = {
         "night": ["--n", "10000"],
         "batch": ["--n", "100000", "--cpu-n", "2000", "--workers", "2", "--concurrency", "64"],
         "workbench": ["--decisions", "100000", "--requests", "100"],
+        "audit": ["--n", "500000", "--verify", "--samples", "100"],  # 1 000 000 chained events
     },
 }
-NEEDS_PG = {"batch", "workbench"}
+NEEDS_PG = {"batch", "workbench", "audit"}
 BUDGET_S = {"quick": 600.0, "full": 3600.0}  # make bench-quick within 10 minutes, make bench within 60
 FILES = {"openfisca": "openfisca_bench"}  # a script's file name where it is not its key
 
@@ -172,7 +174,13 @@ def rows_batch(ba: dict[str, Any] | None, why: str) -> list[Row]:
                 f"(network {ba['network_bound']:.0f}/s, CPU {ba['cpu_bound']:.0f}/s)",
                 verdict(ba["hundred_k_minutes"] < 10 and ba["ratio"] <= 1.3), "min(network W·C/(L·k), CPU)")]
     growth = {w: g for w, g in ba["rss_growth_mb"].items() if g is not None}
-    if not growth:
+    projected = {w: g for w, g in ba.get("rss_projected_mb", {}).items() if g is not None}
+    if not growth and projected:
+        worst = max(projected.values())
+        rows.append(Row(f"RSS growth per worker 10k → 100k (projected from {ba['applications']:,} cases)", "< 50 MB",
+                        f"{worst:+.1f} MB (worst worker: its RSS slope after 20 % of its cases × its 90 000 / "
+                        f"{ba['workers']} cases)", verdict(worst < 50), "memory (a projection)"))
+    elif not growth:
         rows.append(Row("RSS growth per worker 10k → 100k", "< 50 MB",
                         nm(f"{ba['applications']:,} applications: no worker went past 10 000 cases"), "—", "memory"))
     else:
@@ -190,6 +198,19 @@ def rows_workbench(wb: dict[str, Any] | None, why: str) -> list[Row]:
     ok = p["queue"] < 100 and p["case"] < 100 and p["search"] < 200
     return [Row(f"workbench p95, {wb['clients']} clients, {wb['decisions']:,} decisions", "< 100 / 100 / 200 ms",
                 f"{p['queue']:.0f} / {p['case']:.0f} / {p['search']:.0f} ms", verdict(ok), "database + templates")]
+
+
+def rows_audit(au: dict[str, Any] | None, why: str) -> list[Row]:
+    if au is None or "verify" not in au:
+        return [Row("audit verify events/s (loaded trail)", "1 000 000 events, rate printed", nm(why or "no figure"),
+                    "—", "CPU (hashing) + database read")]
+    v = au["verify"]
+    return [Row(f"audit verify ({v['events']:,} events, {au['decisions']:,} decisions, COPY-loaded)",
+                "1 000 000 events, rate printed",
+                f"{v['events_per_s']:,.0f} events/s ({v['seconds']:.0f} s wall, {v['cpu_s']:.0f} s CPU, peak RSS "
+                f"{v['peak_rss_mib']:,.0f} MiB; {'intact' if v['ok'] else 'PROBLEMS'})",
+                "printed" if v["events"] >= 1_000_000 else "—",
+                "CPU: hashing, parsing; the database server: reading, decompressing")]
 
 
 def table(rows: list[Row]) -> str:
@@ -243,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: rows_night(*results["night"]),
         lambda: rows_batch(*results["batch"]),
         lambda: rows_workbench(*results["workbench"]),
+        lambda: rows_audit(*results["audit"]),
     ]
     rows = [r for build in builders for r in build()]
     print(f"\nfinaid benchmarks ({size} sizes, {time.perf_counter() - started:.0f} s, {os.cpu_count()} cores; "

@@ -35,7 +35,7 @@ from adapters.driven.db.models import (
 )
 from adapters.driven.db.models_casework import CaseNote, CommunicationStep, DecisionChange
 from adapters.driven.db.uow import SqlUnitOfWork
-from audit.chain import Row, access_hash, audit_hash
+from audit.chain import Row, access_hash, stored_audit_hash
 from audit.query import Filters
 from audit.replay import ReplayResult, replay
 from audit.verify import VerifyReport, check
@@ -219,7 +219,7 @@ _MODELS: dict[str, Any] = {"decision": Decision, "sign_off": SignOff, "letter": 
 
 
 def _audit_recompute(r: Any, prev: str, seq: int) -> str:  # an audit_event row (its columns)
-    return audit_hash(prev, seq, r.at, r.actor, r.event, r.subject, r.payload)
+    return stored_audit_hash(prev, seq, r.at, r.actor, r.event, r.subject, r.payload)
 
 
 def _access_recompute(r: Any, prev: str, seq: int) -> str:  # an access_log row (its columns)
