@@ -21,10 +21,15 @@ class MemoryEvidenceStore:
         self._raw: dict[str, bytes] = {}
         self._sha: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._checked: tuple[bytes, str] | None = None  # one envelope is filed under each source it answered
 
     def put(self, request_id: str, raw: bytes, sha256: str) -> None:
-        if hashlib.sha256(raw).hexdigest() != sha256:
-            raise EvidenceMismatch(f"evidence for {request_id} does not match its sha256")
+        checked = self._checked
+        if checked is None or checked[0] is not raw or checked[1] != sha256:  # the same bytes object: checked
+            if hashlib.sha256(raw).hexdigest() != sha256:
+                raise EvidenceMismatch(f"evidence for {request_id} does not match its sha256")
+            if type(raw) is bytes:  # immutable: the same object keeps its hash
+                self._checked = (raw, sha256)
         with self._lock:
             self._raw[request_id] = raw
             self._sha[request_id] = sha256

@@ -46,6 +46,7 @@ from adapters.driven.ssbtek.config import (
 from adapters.driven.ssbtek.envelope import EnvelopeError, Fault, PingAnswer, build_ping, build_query, parse_ping
 from adapters.driven.ssbtek.mapping import Mapped, Options, map_answer, sha256_hex, unavailable_all
 from adapters.driven.ssbtek.model import Ingivare, Notice, Query
+from adapters.driven.ssbtek.pool import ClientPool
 from adapters.driven.ssbtek.values import month_bounds
 from decision import personnummer as pnr
 from decision.bundle import CaseBundle, RegistryEntry, Role, Source
@@ -139,7 +140,7 @@ class SsbtekRegistrySource:
             allow_provisional_skv=config.allow_provisional_skv, max_envelope_bytes=config.max_response_bytes
         )
         self._ssl: ssl.SSLContext | None = None
-        self._shared: httpx.AsyncClient | None = None
+        self._shared: ClientPool | None = None
 
     # ---------------------------------------------------------------- the port
     async def fetch(self, bundle: CaseBundle) -> list[RegistryEntry]:
@@ -227,28 +228,31 @@ class SsbtekRegistrySource:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[SsbtekRegistrySource]:
         """Keep one connection pool open across many fetches (batch, benchmark)."""
-        async with self._new_client() as client:
-            self._shared = client
+        async with self._new_pool() as pool:
+            self._shared = pool
             try:
                 yield self
             finally:
                 self._shared = None
 
     @asynccontextmanager
-    async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
+    async def _client(self) -> AsyncIterator[ClientPool]:
         if self._shared is not None:
             yield self._shared
             return
-        async with self._new_client() as client:
-            yield client
+        async with self._new_pool() as pool:
+            yield pool
 
-    def _new_client(self) -> httpx.AsyncClient:
+    def _new_pool(self) -> ClientPool:
+        return ClientPool(self._new_client, self.config.concurrency)
+
+    def _new_client(self, connections: int) -> httpx.AsyncClient:
         c = self.config
         https = urlsplit(c.url).scheme == "https"
         return httpx.AsyncClient(
             verify=self._ssl_context() if https else True,
             timeout=httpx.Timeout(c.timeout_s, connect=c.connect_timeout_s),
-            limits=httpx.Limits(max_connections=c.concurrency, max_keepalive_connections=c.concurrency),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
             trust_env=False,
             follow_redirects=False,
@@ -270,9 +274,9 @@ class SsbtekRegistrySource:
             self._ssl = ctx
         return self._ssl
 
-    async def _post_once(self, client: httpx.AsyncClient, body: bytes) -> tuple[int, bytes]:
+    async def _post_once(self, pool: ClientPool, body: bytes) -> tuple[int, bytes]:
         limit = self.config.max_response_bytes
-        async with process_limit(self.config.concurrency):
+        async with process_limit(self.config.concurrency), pool.lease() as client:
             try:
                 async with asyncio.timeout(self.config.timeout_s):
                     async with client.stream("POST", self.config.url, content=body) as response:
@@ -294,7 +298,7 @@ class SsbtekRegistrySource:
         return status, b"".join(chunks)
 
     async def _post_with_retries(
-        self, client: httpx.AsyncClient, body: bytes, attempts: list[int]
+        self, client: ClientPool, body: bytes, attempts: list[int]
     ) -> tuple[int, bytes]:
         c = self.config
         retrying = AsyncRetrying(
@@ -311,7 +315,7 @@ class SsbtekRegistrySource:
                 return await self._post_once(client, body)
         raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises or returns
 
-    async def _call(self, client: httpx.AsyncClient, query: Query) -> tuple[Mapped, CallRecord]:
+    async def _call(self, client: ClientPool, query: Query) -> tuple[Mapped, CallRecord]:
         started = time.perf_counter()
         attempts = [0]
         body = build_query(query)

@@ -96,12 +96,21 @@ def json_loads_limited(raw: bytes, max_bytes: int = MAX_PAYLOAD_BYTES) -> Any:
         raise ValueError("JSON content is nested too deeply") from None
 
 
+_LOCAL: dict[str, str] = {}
+"""Local names by qualified tag, remembered (a bounded number: an answer may name anything)."""
+
+
 def local(el: etree._Element) -> str:
     """An element's name without its namespace."""
     tag = el.tag
     if not isinstance(tag, str):
         return ""
-    return tag.rsplit("}", 1)[-1]
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1]
+        if len(_LOCAL) < 4096:
+            _LOCAL[tag] = name
+    return name
 
 
 def children(el: etree._Element, name: str) -> list[etree._Element]:
