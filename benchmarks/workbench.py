@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         if not loaded:
             httpx.delete(f"http://127.0.0.1:{sandbox_port}/control/faults").raise_for_status()
             submit(args.url, schema, real, args.seed)
-            outcome, _ = run(args.url, schema, 2, None, sandbox_port, 32)
+            outcome, _seconds, _timing = run(args.url, schema, 2, None, sandbox_port, 32)
             decided += sum(1 for r in outcome.results if r.status == "decided")
         else:
             decided += real
