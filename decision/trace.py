@@ -5,7 +5,7 @@ The decision basis, the letter, ``audit why`` and the auditor's view are renderi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +67,64 @@ class FactRecord:
     month: str | None = None
     fetched_at: str | None = None
     request_id: str | None = None
+
+
+def _mutable_twin(cls: type) -> Any:
+    """A plain (not frozen) slots dataclass with ``cls``'s fields in ``cls``'s order: the same memory layout, so
+    an instance it builds can become a ``cls`` by ``obj.__class__ = cls`` (CPython checks the layouts match)."""
+    return make_dataclass(
+        f"_{cls.__name__}Fields",
+        [(f.name, f.type) if f.default is MISSING else (f.name, f.type, field(default=f.default)) for f in fields(cls)],
+        slots=True,
+        eq=False,
+        repr=False,
+    )
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__ (a call per field, ≈ 5× a plain
+# assignment); an evaluation builds dozens of steps and facts. The builders below give the very same frozen
+# objects (equal, hashable, immutable: tests/unit/test_trace_build.py) at the cost of a plain dataclass.
+_StepFields = _mutable_twin(TraceStep)
+_FactFields = _mutable_twin(FactRecord)
+
+
+def trace_step(
+    rule: str,
+    pack: str,
+    kind: StepKind,
+    inputs: tuple[str, ...],
+    reason: str,
+    legal_reference: str | None,
+    amount: int | None = None,
+    code: str | None = None,
+    severity: Severity | None = None,
+    source: str | None = None,
+    person: str | None = None,
+    value: str | None = None,
+) -> TraceStep:
+    """``TraceStep(...)``, built as a plain dataclass and then made the frozen one."""
+    step: TraceStep = _StepFields(
+        rule, pack, kind, inputs, reason, legal_reference, amount, code, severity, source, person, value
+    )
+    step.__class__ = TraceStep
+    return step
+
+
+def fact_record(
+    id: str,  # noqa: A002 - the field's name
+    kind: str,
+    source: str,
+    person: str | None = None,
+    amount: int | None = None,
+    value: str | int | bool | None = None,
+    month: str | None = None,
+    fetched_at: str | None = None,
+    request_id: str | None = None,
+) -> FactRecord:
+    """``FactRecord(...)``, built as a plain dataclass and then made the frozen one."""
+    record: FactRecord = _FactFields(id, kind, source, person, amount, value, month, fetched_at, request_id)
+    record.__class__ = FactRecord
+    return record
 
 
 @dataclass(frozen=True, slots=True)

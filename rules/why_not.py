@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from decision.money import format_kr_sv
-from decision.trace import Severity, StepKind, TraceStep
+from decision.trace import Severity, StepKind, TraceStep, trace_step
 from rules.catalog import RulePack
 from rules.parameters import ParamValue
 
@@ -107,13 +107,13 @@ def legal_reference(pack: RulePack, rule: WhyNotRule, day: date) -> str:
 
 def _step(pack: RulePack, day: date, rule_id: str, inputs: Iterable[str], **tvars: str) -> TraceStep:
     rule = RULES[rule_id]
-    return TraceStep(
-        rule=rule_id,
-        pack=pack.id,
-        kind=StepKind.FINDING,
-        inputs=tuple(dict.fromkeys(inputs)),
-        reason=rule.explanation.format(**tvars),
-        legal_reference=legal_reference(pack, rule, day),
+    return trace_step(
+        rule_id,
+        pack.id,
+        StepKind.FINDING,
+        tuple(dict.fromkeys(inputs)),
+        rule.explanation.format(**tvars),
+        legal_reference(pack, rule, day),
         code=CODES[rule_id],
         severity=Severity.NOTICE,
     )

@@ -10,7 +10,7 @@ invented (the way openfisca-core's tracer records parameter reads). See docs/arc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,7 +19,7 @@ from decision import personnummer as pnr
 from decision.bundle import CaseBundle, IncomeFact, RegistryEntry, ResidenceStatusFact, Role
 from decision.errors import RulesError
 from decision.money import format_kr_sv
-from decision.trace import FactRecord, StepKind, TraceStep
+from decision.trace import FactRecord, StepKind, TraceStep, fact_record, trace_step
 from decision.validation import age_on, first_of_month
 from rules.catalog import Guideline, RulePack
 from rules.evaluator.labels import reason
@@ -30,6 +30,8 @@ from rules.parameters import ParamValue
 # its Context. Bounded by packs × months × parameters (or rules).
 _PARAMS: dict[tuple[str, str, str, date], tuple[ParamValue, FactRecord] | None] = {}
 _LEGAL: dict[tuple[str, str, str, date], str] = {}
+# a recorded read not yet built: (kind, keyword fields) of a declared fact, or (registry answer, fact index)
+Pending = tuple[str, dict[str, Any]] | tuple[RegistryEntry, int | None]
 
 
 @dataclass
@@ -45,7 +47,7 @@ class Context:
     label_of: dict[str, str]
     index_of: dict[str, int]
     facts: dict[str, FactRecord] = field(default_factory=dict)
-    pending: dict[str, Callable[[], FactRecord]] = field(default_factory=dict)  # built only if cited
+    pending: dict[str, Pending] = field(default_factory=dict)  # built only if cited (Context._build)
     submitted_iso: str = ""
     lines: list[TraceStep] = field(default_factory=list)
     steps: list[TraceStep] = field(default_factory=list)
@@ -84,15 +86,7 @@ class Context:
     def declared(self, pointer: str, kind: str, **kw: Any) -> str:
         """A fact of the application (its JSON pointer), recorded; built only if a step cites it."""
         if pointer not in self.facts and pointer not in self.pending:
-            app = self.bundle.application
-
-            def make() -> FactRecord:
-                return FactRecord(
-                    id=pointer, kind=kind, source="application", fetched_at=self.submitted_iso, request_id=app.id,
-                    **kw,
-                )
-
-            self.pending[pointer] = make
+            self.pending[pointer] = (kind, kw)
         return pointer
 
     def member_ref(self, i: int) -> str:
@@ -101,25 +95,35 @@ class Context:
     def registry_ref(self, i: int, entry: RegistryEntry, j: int | None = None) -> str:
         """A registry answer (or its fact ``j``), recorded; built only if a step cites it."""
         pointer = f"/registry/{i}" if j is None else f"/registry/{i}/facts/{j}"
-        if not self.recorded(pointer):
-            self.pending[pointer] = lambda: self._registry_fact(pointer, entry, j)
+        if pointer not in self.facts and pointer not in self.pending:
+            self.pending[pointer] = (entry, j)
         return pointer
 
+    def _build(self, pointer: str, what: Pending) -> FactRecord:
+        """The fact a recorded read stands for (:meth:`declared` or :meth:`registry_ref`), built when cited."""
+        first, second = what
+        if isinstance(first, str):  # declared: (kind, keyword fields)
+            assert isinstance(second, dict)
+            return fact_record(
+                pointer, first, "application", fetched_at=self.submitted_iso,
+                request_id=self.bundle.application.id, **second,
+            )
+        assert isinstance(second, int | None)
+        return self._registry_fact(pointer, first, second)
+
     def _registry_fact(self, pointer: str, entry: RegistryEntry, j: int | None) -> FactRecord:
-        base: dict[str, Any] = {
-            "person": self.label_of[entry.person],
-            "source": entry.source.value,
-            "fetched_at": entry.fetched_at.isoformat(),
-            "request_id": entry.request_id,
-        }
+        person, source = self.label_of[entry.person], entry.source.value
+        fetched_at, request_id = entry.fetched_at.isoformat(), entry.request_id
         if j is None:
             value = entry.status.value if entry.error is None else f"{entry.status.value}: {entry.error}"
-            return FactRecord(id=pointer, kind="registry_answer", value=value, **base)
+            return fact_record(pointer, "registry_answer", source, person, None, value, None, fetched_at, request_id)
         fact = entry.facts[j]
         if isinstance(fact, IncomeFact):
-            return FactRecord(id=pointer, kind=fact.kind.value, amount=fact.amount, month=fact.month, **base)
+            return fact_record(
+                pointer, fact.kind.value, source, person, fact.amount, None, fact.month, fetched_at, request_id
+            )
         plain: str | bool = fact.value.value if isinstance(fact, ResidenceStatusFact) else fact.value
-        return FactRecord(id=pointer, kind=fact.kind, value=plain, **base)
+        return fact_record(pointer, fact.kind, source, person, None, plain, None, fetched_at, request_id)
 
     def param(self, path: str, *, required: bool = True) -> ParamValue | None:
         """The pack's (or, under ``guideline.``, the guideline's) parameter in force, recorded as a fact."""
@@ -196,20 +200,24 @@ class Context:
         if unrecorded:
             raise RulesError(f"line {rule} cites what the evaluation did not read: {', '.join(unrecorded)}")
         self.lines.append(
-            TraceStep(
-                rule=rule,
-                pack=self.pack.id,
-                kind=StepKind.LINE,
-                inputs=cited,
-                reason=reason(meta.explanation, {"amount": format_kr_sv(amount), **tvars}),
-                legal_reference=self.legal_reference(rule),
-                amount=amount,
+            trace_step(
+                rule,
+                self.pack.id,
+                StepKind.LINE,
+                cited,
+                reason(meta.explanation, {"amount": format_kr_sv(amount), **tvars}),
+                self.legal_reference(rule),
+                amount,
             )
         )
 
     def cited_facts(self, trace: Iterable[TraceStep]) -> dict[str, FactRecord]:
         """The evaluation's facts: the parameters read, and the bundle facts the trace cites (built now)."""
-        for ref in dict.fromkeys(i for s in trace for i in s.inputs):
-            if ref not in self.facts and ref in self.pending:
-                self.facts[ref] = self.pending[ref]()
-        return self.facts
+        facts, pending = self.facts, self.pending
+        for s in trace:
+            for ref in s.inputs:
+                if ref not in facts:
+                    what = pending.get(ref)
+                    if what is not None:
+                        facts[ref] = self._build(ref, what)
+        return facts

@@ -20,7 +20,7 @@ from decision.errors import RulesError
 from decision.money import format_kr_sv
 from decision.overrides import LineOverride, Recomputed
 from decision.ports import EarlierDecision
-from decision.trace import Evaluation, RulesRef, Severity, StepKind, TraceStep
+from decision.trace import Evaluation, RulesRef, Severity, StepKind, TraceStep, trace_step
 from rules.catalog import Catalog, Guideline, RulePack
 from rules.engine import Match, RuleEngine
 from rules.evaluator.bundle2 import decide_v3
@@ -199,13 +199,13 @@ def _step(ctx: Context, match: Match, facts: list[EngineFact]) -> TraceStep:
         source = source or ef.source
     kind = _KINDS.get(meta.kind) or StepKind(meta.kind)
     finding = kind is StepKind.FINDING
-    return TraceStep(
-        rule=match.rule,
-        pack=ctx.pack.id,
-        kind=kind,
-        inputs=tuple(refs),
-        reason=reason(meta.explanation, tvars),
-        legal_reference=ctx.legal_reference(match.rule),
+    return trace_step(
+        match.rule,
+        ctx.pack.id,
+        kind,
+        tuple(refs),
+        reason(meta.explanation, tvars),
+        ctx.legal_reference(match.rule),
         code=meta.code if finding else None,
         severity=(_SEVERITIES.get(meta.severity) or Severity(meta.severity)) if finding and meta.severity else None,
         source=meta.source or source if finding else None,
