@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ from decision.canonical import canonical_json as canonical_json  # noqa: PLC0414
 from decision.errors import RulesError
 from decision.money import format_ore
 from decision.trace import Evaluation, FactRecord, Severity, StepKind, TraceStep
+from decision.trusted import trusted
 
 BASIS_SCHEMA: Literal["finaid.decision-basis/1"] = "finaid.decision-basis/1"
 BASIS_SCHEMA_2: Literal["finaid.decision-basis/2"] = "finaid.decision-basis/2"
@@ -185,23 +186,7 @@ def finding_sort_key(step: TraceStep) -> tuple[int, str, str, str, str]:
     )
 
 
-_M = TypeVar("_M", bound=BaseModel)
-_set = object.__setattr__
-_new = object.__new__
-
-
-def _trusted(cls: type[_M], **values: Any) -> _M:
-    """A model from values this module built itself (every field given, already the right type).
-
-    What pydantic's ``model_construct`` does, without its per-field alias and default search: the
-    basis is built from typed trace steps dozens of times per case.
-    """
-    m = _new(cls)
-    _set(m, "__dict__", values)
-    _set(m, "__pydantic_fields_set__", set(values))
-    _set(m, "__pydantic_extra__", None)
-    _set(m, "__pydantic_private__", None)
-    return m
+_trusted = trusted  # a model from values this module built itself (decision/trusted.py)
 
 
 def _fact_out(f: FactRecord) -> Fact:

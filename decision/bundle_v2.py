@@ -15,6 +15,7 @@ from typing import Any
 
 from decision.bundle import BUNDLE_SCHEMA_V1, BUNDLE_SCHEMA_V2, AidHistory, CaseBundle, Role
 from decision.bundle_parts import V2_ONLY_COST_KINDS
+from decision.trusted import trusted
 
 
 def month_minus(month: str, k: int) -> str:
@@ -39,8 +40,9 @@ def as_v2(bundle: CaseBundle) -> CaseBundle:
     aid = app.previous_aid
     first = month_minus(app.month, aid.jobbstimulans_months_used) if aid.jobbstimulans_months_used > 0 else None
     adults = [m for r in (Role.APPLICANT, Role.PARTNER) for m in app.household if m.role == r]
-    history = [
-        AidHistory(
+    history = [  # from fields validated with the bundle: built without validating them again
+        trusted(
+            AidHistory,
             person=m.personnummer,
             months_on_aid_in_row=aid.consecutive_months,
             jobbstimulans_first_month=first,

@@ -285,6 +285,22 @@ def test_as_v2_maps_the_household_counters_to_each_adult() -> None:
     assert parse_bundle(json.dumps(mapped.to_json_dict())).to_json_dict() == mapped.to_json_dict()
 
 
+def test_as_v2_builds_the_same_aid_history_validation_would() -> None:
+    """as_v2 builds each adult's aid_history unvalidated (decision/trusted.py): the very models validation gives."""
+    from decision.bundle import AidHistory
+
+    for used in (0, 4):
+        data = v1()
+        data["application"]["previous_aid"] = {"consecutive_months": 30, "jobbstimulans_months_used": used}
+        history = as_v2(parse_bundle(json.dumps(data))).application.aid_history
+        assert history
+        for h in history:
+            validated = AidHistory.model_validate(h.model_dump())
+            assert h == validated
+            assert h.model_fields_set == validated.model_fields_set
+            assert h.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
+
+
 def test_as_v2_without_jobbstimulans_leaves_the_period_empty_and_keeps_v2_unchanged() -> None:
     mapped = as_v2(parse_bundle(EXAMPLE.read_bytes()))
     assert mapped.application.aid_history is not None
