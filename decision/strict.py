@@ -87,6 +87,8 @@ def parse_kronor(text: object) -> int:
 
 def format_sum(ore: int) -> str:
     """Öre as a sum string (``SUM_PATTERN``): two decimals, a sign when negative, any size within 64 bits."""
+    if type(ore) is int and 0 <= ore <= MAX_ORE:  # the common case, the same string as below
+        return f"{ore // 100}.{ore % 100:02d}"
     if isinstance(ore, bool) or not isinstance(ore, int):
         raise TypeError("an amount is an integer number of öre")
     if abs(ore) > MAX_ORE:

@@ -49,6 +49,7 @@ class Context:
     facts: dict[str, FactRecord] = field(default_factory=dict)
     pending: dict[str, Pending] = field(default_factory=dict)  # built only if cited (Context._build)
     submitted_iso: str = ""
+    application_id: str = ""  # what a declared fact's request_id is
     lines: list[TraceStep] = field(default_factory=list)
     steps: list[TraceStep] = field(default_factory=list)
     params_used: dict[str, ParamValue] = field(default_factory=dict)
@@ -77,6 +78,7 @@ class Context:
             label_of={m.personnummer: labels[i] for i, m in enumerate(app.household)},
             index_of={m.personnummer: i for i, m in enumerate(app.household)},
             submitted_iso=app.submitted_at.isoformat(),
+            application_id=app.id,
         )
 
     # ------------------------------------------------------------------ recorded reads
@@ -106,7 +108,7 @@ class Context:
             assert isinstance(second, dict)
             return fact_record(
                 pointer, first, "application", fetched_at=self.submitted_iso,
-                request_id=self.bundle.application.id, **second,
+                request_id=self.application_id, **second,
             )
         assert isinstance(second, int | None)
         return self._registry_fact(pointer, first, second)

@@ -181,13 +181,15 @@ def finding_facts(
                     person=ctx.labels[i],
                 )
             )
-    adults = [i for i in in_norm if app.household[i].role is not Role.CHILD]
+    household = app.household
+    adults = [i for i in in_norm if household[i].role is not Role.CHILD]
+    adult_pns = [household[i].personnummer for i in adults]
     consulted = sources.value if isinstance(sources.value, tuple) else ()
-    answered = {(e.source.value, e.person) for e in registry}
+    # each answer's source and person, read once
+    who = [(e.source.value, e.person) for e in registry]
+    answered = set(who)
     # a child's declared income needs its authoritative source like an adult's does
-    in_norm_children = {app.household[i].personnummer for i in in_norm} - {
-        app.household[i].personnummer for i in adults
-    }
+    in_norm_children = {household[i].personnummer for i in in_norm} - set(adult_pns)
     needed_for_child: dict[tuple[str, str], None] = {}
     for inc in app.incomes:
         authority = AUTHORITATIVE_SOURCE[inc.kind]
@@ -195,11 +197,11 @@ def finding_facts(
             needed_for_child[(authority.value, inc.person)] = None
     submitted = app.submitted_at
     for idx, e in enumerate(registry):
-        label = ctx.label_of[e.person]
-        i = ctx.index_of[e.person]
+        source, pn = who[idx]
+        label = ctx.label_of[pn]
+        i = ctx.index_of[pn]
         ref = ctx.registry_ref(idx, e)
         age_s = int((submitted - e.fetched_at).total_seconds())
-        source = e.source.value
         out.append(
             EngineFact(
                 {
@@ -207,7 +209,7 @@ def finding_facts(
                     "person": label,
                     "source": source,
                     "status": e.status.value,
-                    "needed": app.household[i].role is not Role.CHILD or (source, e.person) in needed_for_child,
+                    "needed": household[i].role is not Role.CHILD or (source, pn) in needed_for_child,
                     "age_s": age_s,
                 },
                 (ref,),
@@ -238,7 +240,7 @@ def finding_facts(
                         source=source,
                     )
                 )
-    missing = [(src, app.household[i].personnummer) for i in adults for src in consulted]
+    missing = [(src, pn) for pn in adult_pns for src in consulted]
     missing += [key for key in needed_for_child if key not in missing]
     for src, pn in missing:
         if (src, pn) in answered:
@@ -255,9 +257,9 @@ def finding_facts(
         )
     # labour market, adults only
     lm = {e.person: (k, e) for k, e in enumerate(app.labour_market)}
-    af_answers = {e.person: (k, e) for k, e in enumerate(registry) if e.source is Source.ARBETSFORMEDLINGEN}
-    for i in adults:
-        pn = app.household[i].personnummer
+    at_af = Source.ARBETSFORMEDLINGEN.value
+    af_answers = {pn: (k, registry[k]) for k, (src, pn) in enumerate(who) if src == at_af}
+    for i, pn in zip(adults, adult_pns, strict=True):
         label = ctx.labels[i]
         refs: list[str] = []
         if pn in lm:

@@ -7,7 +7,7 @@ ruleset matches (mismatch, unconfirmed, undeclared). See docs/domain.md and docs
 
 from __future__ import annotations
 
-from decision.bundle import AUTHORITATIVE_SOURCE, AnswerStatus, IncomeFact, IncomeKind, Role
+from decision.bundle import AUTHORITATIVE_SOURCE, AnswerStatus, IncomeFact, IncomeKind, Role, Source
 from decision.money import format_kr_sv
 from rules.evaluator.context import Context
 from rules.evaluator.facts import EngineFact
@@ -30,14 +30,20 @@ def income_lines(
         if ctx.label_of[inc.person] in excluded:
             continue
         groups.setdefault((inc.person, inc.kind), []).append(i)
-    # an income the authoritative source reports that the household did not declare
-    for e in registry:
-        if ctx.label_of[e.person] in excluded or e.status is not AnswerStatus.OK:
+    # an income the authoritative source reports that the household did not declare; and, by person and kind,
+    # every income fact of the month in an answer that is OK (those from other sources are shown, not counted)
+    reported: dict[tuple[str, IncomeKind], list[tuple[Source, int, int]]] = {}
+    for k, e in enumerate(registry):
+        if e.status is not AnswerStatus.OK:
             continue
-        for fact in e.facts:
+        person, source = e.person, e.source
+        counts = ctx.label_of[person] not in excluded
+        for j, fact in enumerate(e.facts):
             if isinstance(fact, IncomeFact) and fact.month == month:
-                if AUTHORITATIVE_SOURCE[fact.kind] is e.source:
-                    groups.setdefault((e.person, fact.kind), [])
+                kind = fact.kind
+                reported.setdefault((person, kind), []).append((source, k, j))
+                if counts and AUTHORITATIVE_SOURCE[kind] is source:
+                    groups.setdefault((person, kind), [])
     total = 0
     facts: list[EngineFact] = []
     salary_by_person: dict[str, tuple[int, list[str]]] = {}
@@ -85,12 +91,9 @@ def income_lines(
                         auth = "no_fact"
                         refs.append(ctx.registry_ref(idx, entry))
         # facts of the same kind from other sources are shown, not counted
-        for idx, e in enumerate(registry):
-            if e.person != person or e.source is authority or e.status is not AnswerStatus.OK:
-                continue
-            for j, fact in enumerate(e.facts):
-                if isinstance(fact, IncomeFact) and fact.kind is kind and fact.month == month:
-                    shown.append(ctx.registry_ref(idx, e, j))
+        for source, k, j in reported.get((person, kind), ()):
+            if source is not authority:
+                shown.append(ctx.registry_ref(k, registry[k], j))
         counted = r_amount if auth == "confirmed" else d
         source_sv = SOURCE_SV[authority.value] if authority else NO_REGISTRY_SV
         basis_sv = income_basis_sv(auth, source_sv, declared=bool(rows), shown=bool(shown))

@@ -159,3 +159,25 @@ def test_anything_else_in_a_form_is_refused_in_swedish(text: str) -> None:
     with pytest.raises(ValueError) as e:
         strict.parse_form_kronor(text)
     assert str(e.value) == strict.FORM_MESSAGE and "Ange beloppet i kronor" in str(e.value)
+
+
+def test_format_sum_fast_path_writes_what_the_general_rule_writes() -> None:
+    """format_sum's shortcut for a plain non-negative int gives the string of sign, kronor, two-digit öre."""
+    import random
+
+    from decision.strict import MAX_ORE, format_sum
+
+    def general(ore: int) -> str:
+        q, r = divmod(abs(ore), 100)
+        return f"{'-' if ore < 0 else ''}{q}.{r:02d}"
+
+    rng = random.Random(17)
+    samples = [0, 1, 9, 10, 99, 100, 101, 12_345_600, MAX_ORE, -1, -100, -MAX_ORE]
+    samples += [rng.randint(-MAX_ORE, MAX_ORE) for _ in range(2000)] + [rng.randint(0, 10**9) for _ in range(2000)]
+    for ore in samples:
+        assert format_sum(ore) == general(ore), ore
+    for bad in (MAX_ORE + 1, -MAX_ORE - 1):
+        with pytest.raises(ValueError):
+            format_sum(bad)
+    with pytest.raises(TypeError):
+        format_sum(True)
