@@ -174,6 +174,7 @@ class DecisionBasis(_Out):
 
 
 _SEVERITY_ORDER = {Severity.MANUAL: 0, Severity.NOTICE: 1}
+_SEVERITY_VALUE = {s: s.value for s in Severity}  # without the enum's Python-level ``value`` property
 
 
 def finding_sort_key(step: TraceStep) -> tuple[int, str, str, str, str]:
@@ -261,7 +262,7 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
     findings = [
         _trusted(Finding,
             code=s.code or s.rule,
-            severity=(s.severity or Severity.NOTICE).value,
+            severity=_SEVERITY_VALUE[s.severity or Severity.NOTICE],
             rule=s.rule,
             source=s.source,
             person=s.person,

@@ -30,6 +30,9 @@ from rules.formulas.norm import WITHOUT_LUNCH_MAX_AGE
 from rules.parameters import Status
 
 _AT_AF = LabourStatus.REGISTERED_AT_AF.value
+# enum values by member without the enum's Python-level ``value`` property, once per answer
+_SOURCE_VALUE = {s: s.value for s in Source}
+_STATUS_VALUE = {s: s.value for s in AnswerStatus}
 
 
 @dataclass
@@ -186,7 +189,7 @@ def finding_facts(
     adult_pns = [household[i].personnummer for i in adults]
     consulted = sources.value if isinstance(sources.value, tuple) else ()
     # each answer's source and person, read once
-    who = [(e.source.value, e.person) for e in registry]
+    who = [(_SOURCE_VALUE[e.source], e.person) for e in registry]
     answered = set(who)
     # a child's declared income needs its authoritative source like an adult's does
     in_norm_children = {household[i].personnummer for i in in_norm} - set(adult_pns)
@@ -208,7 +211,7 @@ def finding_facts(
                     "t": "answer",
                     "person": label,
                     "source": source,
-                    "status": e.status.value,
+                    "status": _STATUS_VALUE[e.status],
                     "needed": household[i].role is not Role.CHILD or (source, pn) in needed_for_child,
                     "age_s": age_s,
                 },

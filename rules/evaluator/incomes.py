@@ -24,7 +24,7 @@ def income_lines(
     app = ctx.bundle.application
     registry = ctx.bundle.registry or []
     month = app.month
-    answers: dict[tuple[str, str], int] = {(e.source.value, e.person): i for i, e in enumerate(registry)}
+    answers: dict[tuple[Source, str], int] = {(e.source, e.person): i for i, e in enumerate(registry)}
     groups: dict[tuple[str, IncomeKind], list[int]] = {}
     for i, inc in enumerate(app.incomes):
         if ctx.label_of[inc.person] in excluded:
@@ -65,7 +65,7 @@ def income_lines(
         if authority is None:
             auth = "none"
         else:
-            idx = answers.get((authority.value, person))
+            idx = answers.get((authority, person))
             if idx is None:
                 consulted = authority.value in ctx.consulted()
                 auth = "not_consulted" if consulted else "no_fact"
