@@ -13,15 +13,21 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 _M = TypeVar("_M", bound=BaseModel)
-_set = object.__setattr__
 _new = object.__new__
+# BaseModel's own slots, set through their descriptors (what object.__setattr__ ends up calling, without its
+# name lookup through the class): the instance dict, the fields set, no extra, no private attributes
+_SLOTS = BaseModel.__dict__
+_set_dict = _SLOTS["__dict__"].__set__
+_set_fields_set = _SLOTS["__pydantic_fields_set__"].__set__
+_set_extra = _SLOTS["__pydantic_extra__"].__set__
+_set_private = _SLOTS["__pydantic_private__"].__set__
 
 
 def trusted(cls: type[_M], **values: Any) -> _M:
     """A ``cls`` holding exactly ``values`` (every field of ``cls``, each already valid), unvalidated."""
     m = _new(cls)
-    _set(m, "__dict__", values)
-    _set(m, "__pydantic_fields_set__", set(values))
-    _set(m, "__pydantic_extra__", None)
-    _set(m, "__pydantic_private__", None)
+    _set_dict(m, values)
+    _set_fields_set(m, set(values))
+    _set_extra(m, None)
+    _set_private(m, None)
     return m

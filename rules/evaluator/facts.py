@@ -35,7 +35,7 @@ _SOURCE_VALUE = {s: s.value for s in Source}
 _STATUS_VALUE = {s: s.value for s in AnswerStatus}
 
 
-@dataclass
+@dataclass(slots=True)
 class EngineFact:
     data: dict[str, Any]
     refs: tuple[str, ...]
