@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import orjson
-
 from audit.records import digest, fields
 from decision.basis import canonical_json
+from decision.canonical import read_json
 from decision.strict import parse_sum
 
 # the state a transition event leaves an application in (decision/states.py); "signed" by its payload
@@ -113,10 +112,7 @@ def _basis(text: str) -> dict[str, Any]:
     json's time on these ~10 kB texts and reads strings as json does; where it refuses a text (NaN, a lone
     surrogate) json parses it as it always did. (The basis bytes themselves are hashed as stored:
     audit/verify.py.)"""
-    try:
-        data: dict[str, Any] = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        data = json.loads(text)
+    data: dict[str, Any] = read_json(text)
     return data
 
 

@@ -138,12 +138,7 @@ class Plan:
 
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
-        normal = [i for i, t in enumerate(self.tpl) if not t.protected]
-        protected = [i for i, t in enumerate(self.tpl) if t.protected] or normal
-        self.choice = [
-            rng.choice(protected) if rng.random() < PROTECTED_SHARE else rng.choice(normal) for _ in range(self.n)
-        ]
-        self.municipality = [rng.choice(MUNICIPALITIES) for _ in range(self.n)]
+        self.choose(rng)
         step = SPAN / max(self.n, 1)
         self.at = [START + step * i + timedelta(microseconds=rng.randrange(1000)) for i in range(self.n)]
         self.decision_id = [str(ULID.from_datetime(a)) for a in self.at]
@@ -154,6 +149,17 @@ class Plan:
         for i in range(self.n):
             bundle, basis, _ = self.texts(i)
             self.hashes.append((_sha(bundle), _sha(basis)))
+
+    def choose(self, rng: random.Random) -> None:
+        """Each row's template (``choice``) and municipality; the rows' times are drawn from ``rng`` after this."""
+        self.choice = self.templates_drawn(rng, self.n)
+        self.municipality = [rng.choice(MUNICIPALITIES) for _ in range(self.n)]
+
+    def templates_drawn(self, rng: random.Random, count: int) -> list[int]:
+        """``count`` template indexes, about ``PROTECTED_SHARE`` of them a protected identity's."""
+        normal = [i for i, t in enumerate(self.tpl) if not t.protected]
+        protected = [i for i, t in enumerate(self.tpl) if t.protected] or normal
+        return [rng.choice(protected) if rng.random() < PROTECTED_SHARE else rng.choice(normal) for _ in range(count)]
 
     def app_id(self, i: int) -> str:
         return f"BENCH-{i:08d}"

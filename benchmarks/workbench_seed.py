@@ -25,24 +25,18 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import psycopg
-from ulid import ULID
 
 from audit.access import person_key
 from audit.chain import GENESIS, access_hash
 from benchmarks.audit_load import (
     ACTOR,
     MUNICIPALITIES,
-    PROTECTED_SHARE,
-    SPAN,
-    START,
     Plan,
     _copy,
     _line,
-    _sha,
     load,
 )
 from decision import personnummer as pnr
-from decision.basis import canonical_json
 
 PER_HOUSEHOLD = 24  # applications per household over the four years (about every other month)
 
@@ -50,22 +44,13 @@ PER_HOUSEHOLD = 24  # applications per household over the four years (about ever
 class WorkbenchPlan(Plan):
     """audit_load's plan with households: row ``i`` belongs to household ``i % households``."""
 
-    def __post_init__(self) -> None:
-        rng = random.Random(self.seed)
-        normal = [i for i, t in enumerate(self.tpl) if not t.protected]
-        protected = [i for i, t in enumerate(self.tpl) if t.protected] or normal
+    def choose(self, rng: random.Random) -> None:
+        """Each household's template and municipality, each row's its household's; the households' members."""
         self.households = max(1, self.n // PER_HOUSEHOLD)
-        of_household = [rng.choice(protected) if rng.random() < PROTECTED_SHARE else rng.choice(normal)
-                        for _ in range(self.households)]
+        of_household = self.templates_drawn(rng, self.households)
         where = [rng.choice(MUNICIPALITIES) for _ in range(self.households)]
         self.choice = [of_household[i % self.households] for i in range(self.n)]
         self.municipality = [where[i % self.households] for i in range(self.n)]
-        step = SPAN / max(self.n, 1)
-        self.at = [START + step * i + timedelta(microseconds=rng.randrange(1000)) for i in range(self.n)]
-        self.decision_id = [str(ULID.from_datetime(a)) for a in self.at]
-        self.revision_id = [str(ULID.from_datetime(a - timedelta(seconds=2))) for a in self.at]
-        self.canonical = [(f'"{json.loads(t.bundle_json)["application"]["id"]}"',
-                           canonical_json(json.loads(t.bundle_json)).decode("utf-8")) for t in self.tpl]
         members = [[(m["personnummer"], m["role"]) for m in json.loads(t.bundle_json)["application"]["household"]]
                    for t in self.tpl]
         seen: dict[int, int] = {}
@@ -77,10 +62,6 @@ class WorkbenchPlan(Plan):
             self.persons.append(swap)
             self.applicant.append(next(new for (old, new), (_, role) in zip(swap, members[t], strict=True)
                                        if role == "applicant"))
-        self.hashes = []
-        for i in range(self.n):
-            bundle, basis, _ = self.texts(i)
-            self.hashes.append((_sha(bundle), _sha(basis)))
 
     def texts(self, i: int) -> tuple[str, str, str]:
         texts = super().texts(i)

@@ -55,6 +55,17 @@ def canonical_json(data: Any) -> bytes:
     return fast if fast is not None else _slow(data).encode("utf-8")
 
 
+def read_json(text: str | bytes) -> Any:
+    """A JSON text finaid wrote (a stored bundle or basis, the engine's messages) as Python values: orjson, which
+    reads the same values as json for these texts in about a third of the time; json where orjson refuses a text
+    (NaN, an integer beyond 64 bits, a lone surrogate), which reads it as it always did. Not for untrusted input:
+    that is ``decision.jsonload.load_json`` (limits, duplicate keys)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def canonical_text(data: Any) -> str:
     """The same as text (the audit chains hash its UTF-8 encoding): json's very string where orjson is not used."""
     fast = _fast(data)

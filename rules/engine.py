@@ -27,6 +27,7 @@ import durable_rules_engine as _core
 import orjson
 from durable import engine as _dr
 
+from decision.canonical import read_json
 from decision.errors import RulesError
 
 SID = "1"  # one fixed session per ruleset: sids are limited (1025th live sid corrupts the ruleset)
@@ -46,13 +47,6 @@ def encode_fact(fact: Mapping[str, Any]) -> str:
         return orjson.dumps(fact, option=_ORJSON_OPTS).decode()
     except TypeError:  # orjson.JSONEncodeError: a type orjson does not take as json does
         return json.dumps(fact, ensure_ascii=False)
-
-
-def _decode(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # what only json reads (e.g. NaN): as the stock host
-        return json.loads(text)
 
 
 class _QuietHost(_dr.Host):  # type: ignore[misc,unused-ignore]
@@ -134,7 +128,7 @@ class RuleEngine:
             return
         state, messages = started
         while messages:
-            message = _decode(messages)
+            message = read_json(messages)  # json where orjson refuses (e.g. NaN): as the stock host
             rule_id, matched = next(iter(message.items()))
             if rule_id != _SENTINEL:
                 try:

@@ -541,6 +541,11 @@ def _unknown_kind(c: Chooser, b: dict[str, Any]) -> tuple[str, str | None]:
 
 def _wrong_schema(c: Chooser, b: dict[str, Any]) -> tuple[str, str | None]:
     b["schema"] = _pick(c, ("finaid.case-bundle/2", "", "finaid.decision-basis/1"))
+    if b["schema"] == "finaid.case-bundle/2":
+        # A /1 bundle relabelled /2 is wrong only through a /1-only field: without previous_aid it is a
+        # valid /2 bundle (every /2 field is optional), decided by any pack that takes /2 (the _v3 packs,
+        # published 2026-12-04). With previous_aid it is refused at schema and previous_aid, on any date.
+        b["application"].setdefault("previous_aid", {"consecutive_months": 0, "jobbstimulans_months_used": 0})
     return "schema", None
 
 
@@ -565,11 +570,33 @@ MUTATIONS: dict[str, Mutation] = {
 }
 
 
+class ScriptedChooser:
+    """Choices read from a list, in order (an explicit example of a mutation; 0 when it runs out)."""
+
+    def __init__(self, choices: Sequence[int]) -> None:
+        self.choices = list(choices)
+
+    def integer(self, lo: int, hi: int) -> int:
+        value = self.choices.pop(0) if self.choices else lo
+        if not lo <= value <= hi:
+            raise ValueError(f"scripted choice {value} outside {lo}..{hi}")
+        return value
+
+
+def broken_example(name: str, base: dict[str, Any], choices: Sequence[int] = ()) -> Broken:
+    """The mutation ``name`` applied to ``base`` with the given choices: an ``@example`` of invalid_bundles."""
+    return _broken(name, base, ScriptedChooser(choices))
+
+
+def _broken(name: str, base: dict[str, Any], c: Chooser) -> Broken:
+    broken = copy.deepcopy(base)
+    path, text = MUTATIONS[name](c, broken)
+    return Broken(name, text if text is not None else json.dumps(broken, ensure_ascii=False), path)
+
+
 @st.composite
 def invalid_bundles(draw: st.DrawFn) -> Broken:
     """A valid bundle with exactly one contract rule broken."""
     base = draw(valid_bundles())
     name = draw(st.sampled_from(sorted(MUTATIONS)))
-    broken = copy.deepcopy(base)
-    path, text = MUTATIONS[name](DrawChooser(draw), broken)
-    return Broken(name, text if text is not None else json.dumps(broken, ensure_ascii=False), path)
+    return _broken(name, base, DrawChooser(draw))

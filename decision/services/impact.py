@@ -12,15 +12,13 @@ Only summaries leave: outcome, amounts in öre and finding codes — never a bun
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from decision.basis import DecisionBasis, canonical_json
 from decision.bundle import CaseBundle
+from decision.canonical import read_json
 from decision.errors import FinaidError, InputError
 from decision.money import parse_sum
 from decision.ports import EarlierDecision
@@ -47,14 +45,6 @@ class ImpactPorts:
     parse: Callable[[ImpactCase], CaseBundle] | None = None
 
 
-def loads(text: str) -> Any:
-    """A stored JSON text (a basis): orjson, the same values as json for what finaid stores, else json's reading."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
 def summary(basis: DecisionBasis) -> dict[str, Any]:
     a = basis.amounts
     return {
@@ -73,7 +63,7 @@ def stored_summary(case: ImpactCase, code_version: str | None) -> tuple[dict[str
     against the same earlier decision; else None (decide it again)."""
     if code_version is None or case.code_version != code_version:
         return None
-    stored = loads(case.basis_json)
+    stored = read_json(case.basis_json)
     if stored["rules"]["hash"] != case.pack_hash or stored["guideline"]["hash"] != case.guideline_hash:
         return None
     earlier = stored.get("earlier_decision")  # decided against an earlier decision: the same one still stored
@@ -105,7 +95,7 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
         else:
             base_basis = ports.baseline(bundle, case.pack_hash, case.guideline_hash, case.earlier)
             out["baseline"], out["baseline_from"] = summary(base_basis), "decided"
-            out["replay_identical"] = base_basis.canonical_json() == canonical_json(loads(case.basis_json))
+            out["replay_identical"] = base_basis.canonical_json() == canonical_json(read_json(case.basis_json))
     except FinaidError as e:
         reason = f"the stored decision cannot be replayed ({type(e).__name__})"
         return {**out, "status": "skipped", "reason": reason}

@@ -60,6 +60,32 @@ def subject_of(data: Mapping[str, Any]) -> tuple[str, str]:
     return ("household", "")
 
 
+def _slot(
+    key: tuple[str, str],
+    kind: str,
+    subjects: list[dict[str, Any]],
+    behind: list[dict[str, int]],
+    open_: dict[tuple[str, str], list[int]],
+) -> int:
+    """The index of the subject fact of ``key`` that a fact of ``kind`` joins: the first that holds no ``kind``
+    yet, else a new one (appended to ``subjects`` and ``behind``). Both builders group by this one rule, so the
+    tested attributes' facts are grouped exactly as the full ones."""
+    slots = open_.get(key)
+    if slots is None:
+        slots = open_[key] = []
+    for s in slots:
+        if kind not in behind[s]:
+            return s
+    s = len(subjects)
+    slots.append(s)
+    subject: dict[str, Any] = {"t": key[0]}
+    if key[1]:
+        subject["subject"] = key[1]
+    subjects.append(subject)
+    behind.append({})
+    return s
+
+
 def subject_facts(facts: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, int]]]:
     """The subject facts for ``facts`` (v3's shape), and for each the index of the v3 fact behind each kind."""
     subjects: list[dict[str, Any]] = []
@@ -68,21 +94,7 @@ def subject_facts(facts: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
     names = _NAMES
     for i, data in enumerate(facts):
         kind = str(data["t"])
-        key = subject_of(data)
-        slots = open_.get(key)
-        if slots is None:
-            slots = open_[key] = []
-        for s in slots:
-            if kind not in behind[s]:
-                break
-        else:
-            s = len(subjects)
-            slots.append(s)
-            subject: dict[str, Any] = {"t": key[0]}
-            if key[1]:
-                subject["subject"] = key[1]
-            subjects.append(subject)
-            behind.append({})
+        s = _slot(subject_of(data), kind, subjects, behind, open_)
         target = subjects[s]
         for attr, value in data.items():
             if attr not in SKIPPED:
@@ -147,21 +159,7 @@ def tested_subject_facts(
         pairs = tested.get(kind)
         if pairs is None:
             continue
-        key = subject_of(data)
-        slots = open_.get(key)
-        if slots is None:
-            slots = open_[key] = []
-        for s in slots:
-            if kind not in behind[s]:
-                break
-        else:
-            s = len(subjects)
-            slots.append(s)
-            subject: dict[str, Any] = {"t": key[0]}
-            if key[1]:
-                subject["subject"] = key[1]
-            subjects.append(subject)
-            behind.append({})
+        s = _slot(subject_of(data), kind, subjects, behind, open_)
         target = subjects[s]
         for attr, name in pairs:
             if attr in data:

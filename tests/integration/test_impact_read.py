@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.driven.db.uow import SqlUnitOfWork
-from adapters.driving.lifecycle.impact_read import content_hash, load, read_stored, verified
+from adapters.driving.lifecycle.impact_read import content_hash, read_stored, verified
 from adapters.driving.lifecycle.impact_tally import Tally
 from adapters.driving.lifecycle.impact_worker import ImpactEvaluator, draft_folder_of
 from audit.access import person_key
+from decision.canonical import read_json
 from decision.services import impact
 from decision.services.impact import redecide
 from decision.uow import ImpactCase
@@ -56,7 +57,7 @@ def test_the_fast_read_gives_the_report_the_full_read_gives(
     t, cases = world
     stored, _ = impact.cases(SqlUnitOfWork(t.db), None, None)
     assert len(stored) == len(cases) == 60
-    assert all(c.code_version == code_version() and verified(c, load(c.bundle_json)) for c in stored)
+    assert all(c.code_version == code_version() and verified(c, read_json(c.bundle_json)) for c in stored)
     ev = _evaluator(tmp_path, code_version())
     fast = [ev.decide(c) for c in stored]
     before = [_as_before(ev, c) for c in stored]
@@ -76,14 +77,14 @@ def test_bytes_whose_hash_is_not_the_recorded_one_get_every_check_again(
     data = json.loads(case.bundle_json)
     data["application"]["household"].append(dict(data["application"]["household"][0]))  # the applicant twice
     altered = replace(case, bundle_json=json.dumps(data, ensure_ascii=False))
-    assert not verified(altered, load(altered.bundle_json))
+    assert not verified(altered, read_json(altered.bundle_json))
     out = ev.decide(altered)
     assert out == _as_before(ev, altered)
     assert out["status"] == "skipped" and out["reason"] == "the stored decision cannot be replayed (InputError)"
     # the recorded hash agrees: the schema's own validation still runs, and what it refuses is read as before
     bad = {**data, "application": {**data["application"], "month": "2026-13"}}
     text = json.dumps(bad, ensure_ascii=False)
-    forged = replace(case, bundle_json=text, content_hash=content_hash(load(text)))
+    forged = replace(case, bundle_json=text, content_hash=content_hash(read_json(text)))
     out = ev.decide(forged)
     assert out == _as_before(ev, forged) and out["status"] == "skipped"
-    assert read_stored(load(case.bundle_json), case).application.id == case.application_id
+    assert read_stored(read_json(case.bundle_json), case).application.id == case.application_id

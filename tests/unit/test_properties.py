@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from decision.basis import DecisionBasis
@@ -25,6 +26,7 @@ from tests.strategies import (
     PNR_PATTERN,
     Broken,
     RandomChooser,
+    broken_example,
     build_valid_bundle,
     invalid_bundles,
     kronor,
@@ -123,8 +125,26 @@ def test_a_basis_never_names_a_person_by_number(pipeline: Pipeline, bundle: dict
 
 
 # --------------------------------------------------------------------------- (b) invalid bundles
+# The smallest bundle the generator makes without previous_aid (which it leaves out one time in five).
+WITHOUT_PREVIOUS_AID: dict[str, Any] = {
+    "schema": "finaid.case-bundle/1",
+    "application": {
+        "id": "APP-GEN-000001",
+        "municipality": "1287",
+        "month": "2023-01",
+        "kind": "reapplication",
+        "submitted_at": "2023-01-01T08:00:00+01:00",
+        "household": [{"personnummer": "197904029001", "role": "applicant"}],
+    },
+    "registry": [],
+}
+
+
 @BOUNDED
 @given(broken=invalid_bundles())
+# Once failed (DID NOT RAISE): wrong_schema relabelled a bundle without previous_aid as /2, which is a valid
+# /2 bundle and, since the _v3 packs (published 2026-12-04) take /2, is decided; the generator now keeps it /1.
+@example(broken=broken_example("wrong_schema", WITHOUT_PREVIOUS_AID, [0]))
 def test_any_invalid_bundle_is_refused_naming_the_field(pipeline: Pipeline, broken: Broken) -> None:
     with pytest.raises(InputError) as caught:
         pipeline.decide(parse_bundle(broken.text))  # a month no pack covers is refused by decide
@@ -136,6 +156,18 @@ def test_any_invalid_bundle_is_refused_naming_the_field(pipeline: Pipeline, brok
     for e in errors:
         assert not PNR_RE.search(str(e)), f"{broken.name}: an error echoes a personnummer: {e}"
     assert not PNR_RE.search(str(caught.value))
+
+
+def test_a_bundle_without_previous_aid_relabelled_as_2_is_a_valid_2_bundle(pipeline: Pipeline) -> None:
+    """Why wrong_schema keeps previous_aid: without it, "/1 relabelled /2" breaks no rule of the contract."""
+    relabelled = dict(WITHOUT_PREVIOUS_AID, schema="finaid.case-bundle/2")
+    bundle = parse_bundle(json.dumps(relabelled))
+    assert bundle.schema_ == "finaid.case-bundle/2"
+    basis = pipeline.decide(bundle, as_of=date(2026, 12, 4)).basis
+    assert (basis.schema_, basis.rules.pack) == ("finaid.decision-basis/2", "sol2001_453_v3")
+    with pytest.raises(InputError) as caught:  # before the _v3 packs, no pack took /2: refused naming schema
+        pipeline.decide(bundle, as_of=date(2026, 12, 3))
+    assert "schema" in [e.path for e in caught.value.errors]
 
 
 # --------------------------------------------------------------------------- (c) determinism

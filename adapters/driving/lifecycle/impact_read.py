@@ -19,24 +19,14 @@ text orjson refuses, a schema error — is read with ``parse_bundle`` as before,
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from decision.basis import canonical_json
 from decision.bundle import CaseBundle
 from decision.uow import ImpactCase
 from decision.validation import parse_bundle
-
-
-def load(text: str) -> Any:
-    """The stored bundle's JSON value (orjson; json's reading where orjson refuses the text)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def content_hash(data: Any) -> str:

@@ -16,10 +16,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from adapters.driving.lifecycle.impact_read import household_personnummer, load, read_stored
+from adapters.driving.lifecycle.impact_read import household_personnummer, read_stored
 from audit.access import person_key
 from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
+from decision.canonical import read_json
 from decision.ports import EarlierDecision
 from decision.services.impact import ImpactPorts, redecide, summary
 from decision.uow import ImpactCase
@@ -66,7 +67,7 @@ class ImpactEvaluator:
         return shift(bundle, as_month, self.qualifying)
 
     def decide(self, case: ImpactCase) -> dict[str, Any]:
-        data = load(case.bundle_json)  # parsed once: the person keys, and the content hash of a fast read
+        data = read_json(case.bundle_json)  # parsed once: the person keys, and the content hash of a fast read
         ports = self.ports
         if self.code_version is not None and case.code_version == self.code_version:
             # today's code decided these bytes: read fast if their content hash is the recorded one (impact_read.py)
