@@ -106,7 +106,7 @@ def cpu_seconds(pid: int) -> float:
     """The CPU time (user + system) a process and its live children (the web workers) have used so far
     (Linux /proc; 0 elsewhere)."""
     total = 0
-    for entry in [str(pid), *(e.name for e in Path("/proc").iterdir() if e.name.isdigit())]:
+    for entry in (e.name for e in Path("/proc").iterdir() if e.name.isdigit()):
         fields = _stat(entry)
         if fields and (entry == str(pid) or int(fields[1]) == pid):
             total += int(fields[11]) + int(fields[12])
