@@ -52,4 +52,4 @@ def web_serve(
         return
     os.environ["FINAID_WEB_HOST"] = host  # each worker builds its own app from the same settings
     s.database.dispose()
-    uvicorn.run("adapters.driving.web.app:worker_app", factory=True, workers=workers, **common)
+    uvicorn.run("adapters.driving.web.process:worker_app", factory=True, workers=workers, **common)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from adapters.bootstrap import Services
     from decision.ports import Clock
 
-__all__ = ["WebConfig", "WebServices", "create_app", "create_app_from_services", "prepare_database", "worker_app"]
+__all__ = ["WebConfig", "WebServices", "create_app", "create_app_from_services", "prepare_database"]
 
 CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -91,14 +91,3 @@ def create_app_from_services(services: Services, host: str | None = None, *, pre
         channel_from_settings(services.settings)  # a bad FINAID_NOTIFY* setting stops the start, named
     return create_app(config, services.database, services, prepare=prepare)
 
-
-def worker_app() -> FastAPI:
-    """One worker process's app when ``finaid web serve`` runs several (``FINAID_WEB_WORKERS``; uvicorn's
-    ``factory``): its own services from the same ``FINAID_*`` settings, its own database pool; the database
-    was prepared by the parent before the workers started."""
-    from adapters.bootstrap import bootstrap
-    from adapters.driven.logging import configure
-
-    configure()
-    services = bootstrap()
-    return create_app_from_services(services, services.settings.web_host, prepare=False)
