@@ -90,4 +90,3 @@ def create_app_from_services(services: Services, host: str | None = None, *, pre
     if services.settings.notify != "log":
         channel_from_settings(services.settings)  # a bad FINAID_NOTIFY* setting stops the start, named
     return create_app(config, services.database, services, prepare=prepare)
-
