@@ -102,15 +102,15 @@ def _stat(pid: int | str) -> list[str]:
         return []
 
 
-def cpu_seconds(pid: int) -> float:
-    """The CPU time (user + system) a process and its live children (the web workers) have used so far
-    (Linux /proc; 0 elsewhere)."""
-    total = 0
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """The CPU time (user + system, seconds) each of a process and its live children (the web workers) has
+    used so far (Linux /proc; empty elsewhere)."""
+    found = {}
     for entry in (e.name for e in Path("/proc").iterdir() if e.name.isdigit()):
         fields = _stat(entry)
         if fields and (entry == str(pid) or int(fields[1]) == pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            found[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real", type=int, default=200, help="of them decided by the real nightly batch")
     ap.add_argument("--clients", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2, help="web worker processes (FINAID_WEB_WORKERS)")
+    ap.add_argument("--fresh-connections", action="store_true",
+                    help="a new connection for every request (as a reverse proxy without upstream keep-alive "
+                         "makes them; default: each client keeps one connection, as a browser does)")
     ap.add_argument("--requests", type=int, default=20, help="rounds (queue + case + search) per client")
     ap.add_argument("--seed", type=int, default=91)
     ap.add_argument("--schema", help="load into (or, when already loaded, reuse) this schema and keep it "
@@ -192,25 +195,28 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {"queue": [], "case": [], "search": []}
         errors: list[str] = []
 
-        async def all_clients() -> tuple[float, float]:
+        async def all_clients() -> tuple[float, list[float]]:
             """Log in and warm up (one untimed round each: caches, connections), then the timed rounds: their
-            wall time and the web process's CPU time."""
-            clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{web_port}", timeout=60, follow_redirects=False)
-                       for _ in range(args.clients)]
+            wall time and each web process's CPU time."""
+            limits = httpx.Limits(max_keepalive_connections=0) if args.fresh_connections else httpx.Limits()
+            clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{web_port}", timeout=60, follow_redirects=False,
+                                         limits=limits) for _ in range(args.clients)]
             rngs = [random.Random(args.seed + i) for i in range(args.clients)]
             try:
                 tokens = await asyncio.gather(*(login(c, errors) for c in clients))
                 await asyncio.gather(*(client_loop(c, t, 1, cases, r, None, errors)
                                        for c, t, r in zip(clients, tokens, rngs, strict=True)))
-                t0, cpu0 = time.perf_counter(), cpu_seconds(web.pid)
+                t0, cpu0 = time.perf_counter(), cpu_by_process(web.pid)
                 await asyncio.gather(*(client_loop(c, t, args.requests, cases, r, times, errors)
                                        for c, t, r in zip(clients, tokens, rngs, strict=True)))
-                return time.perf_counter() - t0, cpu_seconds(web.pid) - cpu0
+                cpu1 = cpu_by_process(web.pid)
+                return time.perf_counter() - t0, [cpu1[k] - cpu0.get(k, 0.0) for k in cpu1]
             finally:
                 for c in clients:
                     await c.aclose()
 
-        seconds, server_cpu = asyncio.run(all_clients())
+        seconds, per_process = asyncio.run(all_clients())
+        server_cpu = sum(per_process)
     finally:
         if web is not None:
             web.terminate()
@@ -227,15 +233,20 @@ def main(argv: list[str] | None = None) -> int:
     p50 = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     total = sum(len(v) for v in times.values())
     print(f"workbench: {decided} decisions stored (PostgreSQL), {args.clients} closed-loop clients (no think time) "
-          f"× {args.requests} rounds, {args.workers} web worker process(es), {total} requests in {seconds:.1f} s "
+          f"× {args.requests} rounds{', a new connection per request' if args.fresh_connections else ''}, "
+          f"{args.workers} web worker process(es), {total} requests in {seconds:.1f} s "
           f"({total / seconds:.1f} req/s); the web processes: {server_cpu * 1e3 / total:.1f} ms CPU per request; "
           f"load average {os.getloadavg()[0]:.1f}")
+    if args.workers > 1 and server_cpu > 0:  # each client keeps one connection, so it stays with one worker
+        shares = sorted((c / server_cpu for c in per_process if c / server_cpu >= 0.01), reverse=True)
+        how = "" if args.fresh_connections else " (each client's kept-alive connection stays with one worker)"
+        print(f"  the CPU split over the web processes{how}: " + " / ".join(f"{x:.0%}" for x in shares))
     for kind, target in (("queue", 100), ("case", 100), ("search", 200)):
         print(f"  {kind:<7} p50 {p50[kind]:7.1f} ms   p95 {p95[kind]:7.1f} ms   (target p95 < {target} ms: "
               f"{'met' if p95[kind] < target else 'NOT met'})")
     if args.json:
         print("BENCH-JSON " + json.dumps({"decisions": decided, "clients": args.clients, "workers": args.workers,
-                                          "requests": total,
+                                          "fresh_connections": args.fresh_connections, "requests": total,
                                           "p50_ms": p50, "p95_ms": p95,
                                           "server_cpu_ms": server_cpu * 1e3 / total}))
     return 0
