@@ -110,6 +110,11 @@ class Settings(NotifySettings):
     # --- the web app, sign-off, letters and the HTTP API (docs/web.md) -----------------------------
     web_host: str = Field(default="127.0.0.1", description="address `finaid web serve` listens on")
     web_port: int = Field(default=8000, ge=1, le=65535, description="port `finaid web serve` listens on")
+    web_workers: int = Field(
+        default=1, ge=1, le=32,
+        description="worker processes of `finaid web serve` (more than 1 needs FINAID_WEB_SESSION_SECRET "
+                    "outside demo mode)",
+    )
     web_session_secret: SecretStr | None = Field(
         default=None, description="key for hashing session ids and login CSRF tokens (random per process if unset)"
     )

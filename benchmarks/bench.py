@@ -196,8 +196,10 @@ def rows_workbench(wb: dict[str, Any] | None, why: str) -> list[Row]:
                     "database + templates")]
     p = wb["p95_ms"]
     ok = p["queue"] < 100 and p["case"] < 100 and p["search"] < 200
-    return [Row(f"workbench p95, {wb['clients']} clients, {wb['decisions']:,} decisions", "< 100 / 100 / 200 ms",
-                f"{p['queue']:.0f} / {p['case']:.0f} / {p['search']:.0f} ms", verdict(ok), "database + templates")]
+    workers = f", {wb['workers']} web workers" if "workers" in wb else ""
+    return [Row(f"workbench p95, {wb['clients']} clients, {wb['decisions']:,} decisions{workers}",
+                "< 100 / 100 / 200 ms", f"{p['queue']:.0f} / {p['case']:.0f} / {p['search']:.0f} ms "
+                f"({wb['server_cpu_ms']:.1f} ms CPU/request)", verdict(ok), "CPU (2 cores: app + database)")]
 
 
 def rows_audit(au: dict[str, Any] | None, why: str) -> list[Row]:

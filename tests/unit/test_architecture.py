@@ -71,7 +71,7 @@ def test_use_cases_and_ports_live_in_decision() -> None:
 # adapters/driving drives finaid (CLI, web, API, batch, rule-pack lifecycle), adapters/driven is what finaid
 # drives (database, registry, renderers, letters), adapters/devtools are development aids (sandbox, generator,
 # demo). Every import counts here, also inside functions and under TYPE_CHECKING (tests/unit/importgraph.py).
-ENTRY_POINTS = {"adapters.driving.cli.main", "adapters.driving.batch.process"}
+ENTRY_POINTS = {"adapters.driving.cli.main", "adapters.driving.batch.process", "adapters.driving.web.process"}
 DEVTOOLS_USERS = {"adapters.driving.cli.demo", "adapters.driving.cli.sandbox"}
 
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.driven.db.models import Application, Decision, Revision
@@ -44,14 +45,17 @@ class CaseFile:
 
 
 def load_case(s: Session, application_id: str, decision_id: str | None = None) -> CaseFile:
-    app = s.get(Application, application_id)
-    if app is None:
+    """The case (its current decision, or ``decision_id``), read in one round trip."""
+    chosen = Decision.id == decision_id if decision_id else Decision.id == Application.current_decision_id
+    found = s.execute(
+        select(Application, Decision, Revision).outerjoin(Decision, chosen)
+        .outerjoin(Revision, Revision.id == Decision.revision_id).where(Application.id == application_id)
+    ).first()
+    if found is None:
         raise CaseNotFound(application_id)
-    did = decision_id or app.current_decision_id
-    decision = s.get(Decision, did) if did else None
+    app, decision, revision = found
     if decision is None or decision.application_id != app.id or decision.basis_json is None:
         raise CaseNotFound(application_id)
-    revision = s.get(Revision, decision.revision_id)
     if revision is None or revision.bundle_json is None:
         raise CaseNotFound(application_id)
     return CaseFile(

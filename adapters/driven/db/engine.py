@@ -7,12 +7,13 @@ chain head and then collide; on PostgreSQL the head row is locked with ``SELECT 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,7 +59,7 @@ def _prepare_sqlite_file(database: str) -> None:
     os.chmod(path, 0o600)
 
 
-def make_engine(url: str, schema: str | None = None, **kw: Any) -> Engine:
+def make_engine(url: str, schema: str | None = None, ping_after_idle_s: float | None = None, **kw: Any) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -85,7 +86,38 @@ def make_engine(url: str, schema: str | None = None, **kw: Any) -> Engine:
     connect_args: dict[str, Any] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kw)
+    engine = create_engine(url, connect_args=connect_args, **kw)
+    _ping_when_idle(engine, PING_AFTER_IDLE_S if ping_after_idle_s is None else ping_after_idle_s)
+    return engine
+
+
+PING_AFTER_IDLE_S = 10.0  # a pooled PostgreSQL connection idle this long is pinged before it is used again
+
+
+def _ping_when_idle(engine: Engine, after_s: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for a connection that sat in the pool ``after_s`` or longer:
+    a connection in steady use (a busy web app, a night) costs no extra round trip per checkout, while one
+    that may have outlived a server restart or a firewall's idle timeout is tested first (a dead one is
+    replaced: ``DisconnectionError`` makes the pool connect anew). A connection that breaks while in use
+    fails that one transaction, invalidates the pool, and the next checkout connects anew."""
+
+    @event.listens_for(engine, "connect")
+    def _fresh(dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _idle(dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < after_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # noqa: BLE001 - any failure of the ping means: not this connection
+            raise exc.DisconnectionError() from e
 
 
 def is_postgres(engine: Engine) -> bool:

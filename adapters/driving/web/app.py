@@ -21,8 +21,9 @@ from adapters.driving.web.services import WebServices
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
+    from decision.ports import Clock
 
-__all__ = ["WebConfig", "WebServices", "create_app", "create_app_from_services"]
+__all__ = ["WebConfig", "WebServices", "create_app", "create_app_from_services", "prepare_database"]
 
 CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -40,17 +41,15 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(config: WebConfig, db: Database, services: Services | None = None) -> FastAPI:
+def create_app(config: WebConfig, db: Database, services: Services | None = None, *, prepare: bool = True) -> FastAPI:
+    """The app; ``prepare`` loads the units file and the demo accounts first (``finaid web serve`` with several
+    worker processes does that once, before they start, and the workers pass False)."""
     from adapters.driving.api import routes as api
     from adapters.driving.web import health, views
-    from adapters.driving.web.demo_accounts import ensure_demo
-    from adapters.driving.web.scope import load_units_file
 
     web_services = WebServices(config, db, services)
-    if config.units_file is not None:
-        load_units_file(db, config.units_file, "system:web", web_services.clock)
-    if config.demo:
-        ensure_demo(db, web_services.clock)
+    if prepare:
+        prepare_database(config, db, web_services.clock)
     app = FastAPI(
         title="finaid API",
         version="1",
@@ -72,11 +71,22 @@ def create_app(config: WebConfig, db: Database, services: Services | None = None
     return app
 
 
-def create_app_from_services(services: Services, host: str | None = None) -> FastAPI:
+def prepare_database(config: WebConfig, db: Database, clock: Clock) -> None:
+    """What the app writes once at start: the units file's mapping and, in demo mode, the demo accounts."""
+    from adapters.driving.web.demo_accounts import ensure_demo
+    from adapters.driving.web.scope import load_units_file
+
+    if config.units_file is not None:
+        load_units_file(db, config.units_file, "system:web", clock)
+    if config.demo:
+        ensure_demo(db, clock)
+
+
+def create_app_from_services(services: Services, host: str | None = None, *, prepare: bool = True) -> FastAPI:
     """The app as ``finaid web serve`` runs it: configured from the services' settings, on their database."""
     from adapters.driven.notify import channel_from_settings
 
     config = WebConfig.from_settings(host, services.settings, registry_factory=services.registry_source)
     if services.settings.notify != "log":
         channel_from_settings(services.settings)  # a bad FINAID_NOTIFY* setting stops the start, named
-    return create_app(config, services.database, services)
+    return create_app(config, services.database, services, prepare=prepare)

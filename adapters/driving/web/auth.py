@@ -206,17 +206,25 @@ class SessionStore:
         at = read(self.clock)
         digest = self._hash(token)
         with self.db.transaction() as s:
-            row = s.get(WebSession, digest)
-            if row is None or row.ended_at is not None:
+            # one round trip: the session, its user, and the user's roles × units (a handful of rows)
+            found = s.execute(
+                select(WebSession, User, UserRole.role, UserUnit.unit_id)
+                .join(User, User.id == WebSession.user_id)
+                .outerjoin(UserRole, UserRole.user_id == User.id)
+                .outerjoin(UserUnit, UserUnit.user_id == User.id)
+                .where(WebSession.id_hash == digest)
+            ).all()
+            if not found or found[0][0].ended_at is not None:
                 return None
+            row, user = found[0][0], found[0][1]
             idle_limit = aware(row.last_seen_at) + timedelta(minutes=self.policy.idle_minutes)  # type: ignore[operator]
             if at > idle_limit or at > aware(row.expires_at):  # type: ignore[operator]
                 row.ended_at = at
-                user = s.get(User, row.user_id)
-                append_event(s, "system:web", "session_expired", f"user:{user.username if user else '?'}",
-                             {"session": digest[:16]}, at)
+                append_event(s, "system:web", "session_expired", f"user:{user.username}", {"session": digest[:16]},
+                             at)
                 return None
-            identity = load_identity(s, row.user_id, self.protected_roles)
+            identity = _identity(user, (f[2] for f in found if f[2] is not None),
+                                 (f[3] for f in found if f[3] is not None), self.protected_roles)
             if identity is None:
                 row.ended_at = at
                 return None
@@ -246,8 +254,17 @@ def load_identity(s: Session, user_id: str, protected_roles: frozenset[Role]) ->
     user = s.get(User, user_id)
     if user is None or not user.active:
         return None
-    roles = parse_roles(s.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars())
-    units = frozenset(s.execute(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)).scalars())
+    return _identity(user, s.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars(),
+                     s.execute(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)).scalars(),
+                     protected_roles)
+
+
+def _identity(user: User, role_names: Iterable[str], unit_ids: Iterable[str],
+              protected_roles: frozenset[Role]) -> Identity | None:
+    if not user.active:
+        return None
+    roles = parse_roles(set(role_names))
+    units = frozenset(unit_ids)
     return Identity(
         user_id=user.id, username=user.username, display_name=user.display_name, title=user.title, roles=roles,
         units=units, protected_access=bool(roles & (protected_roles | STATED_PURPOSE)),

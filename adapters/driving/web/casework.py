@@ -23,7 +23,7 @@ from adapters.driving.web.presentation import codes_sv
 from adapters.driving.web.roles import Action, Role, allowed
 from adapters.driving.web.scope import visible
 from adapters.driving.web.signoff import Forbidden, Policy, _signer, ports
-from decision.casework import open_communication
+from decision.casework import Signed, open_communication
 from decision.ports import Clock
 from decision.services import communicating, correcting, notes
 from decision.services.signoff_types import LetterRenderer, Result
@@ -111,9 +111,12 @@ class CaseworkView:
 def page(s: Session, app_id: str, decision_id: str) -> CaseworkView:
     repo = SqlCasework(s)
     replaced = repo.superseded(app_id)
-    signed = repo.signed(app_id)
     finals = s.execute(select(SignOff).where(SignOff.application_id == app_id, SignOff.final.is_(True))
                        .order_by(SignOff.at.desc(), SignOff.id.desc())).scalars().all()
+    # the decision in force: as SqlCasework.signed reads it (the newest final row not superseded by a change),
+    # from the rows already read
+    signed = next((Signed(r.id, r.decision_id, r.actor, r.at, r.outcome, r.record_json)
+                   for r in finals if r.id not in replaced), None)
     letters = {sid: lid for lid, sid in s.execute(select(Letter.id, Letter.sign_off_id)
                                                    .where(Letter.application_id == app_id))}
     history = []

@@ -129,15 +129,15 @@ def previous_month(s: Session, identity: Identity, app: Application) -> dict[str
     """The same household's latest earlier month (linked by the keyed hash of the applicant)."""
     if not app.household_key:
         return None
-    prev = s.execute(
-        select(Application).where(
+    found = s.execute(  # the month and its current decision in one read
+        select(Application, Decision).outerjoin(Decision, Decision.id == Application.current_decision_id).where(
             Application.household_key == app.household_key, Application.month < app.month,
             Application.id != app.id, visible(identity),
         ).order_by(Application.month.desc()).limit(1)
-    ).scalar_one_or_none()
-    if prev is None or not prev.current_decision_id:
+    ).first()
+    if found is None or not found[0].current_decision_id:
         return None
-    d = s.get(Decision, prev.current_decision_id)
+    prev, d = found
     if d is None or d.basis_json is None:
         return None
     basis = json.loads(d.basis_json)

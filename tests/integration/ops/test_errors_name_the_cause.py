@@ -94,6 +94,9 @@ def test_a_missing_schema_says_so(owned: Cluster, tmp_path: Path) -> None:
     ("FINAID_WEB_PORT", "abc", "error: FINAID_WEB_PORT: Input should be a valid integer, unable to parse string as an "
                                "integer (allowed: 1 to 65535)"),
     ("FINAID_WEB_PORT", "70000", "(allowed: 1 to 65535)"),
+    ("FINAID_WEB_WORKERS", "0", "error: FINAID_WEB_WORKERS: Input should be greater than or equal to 1 "
+                                "(allowed: 1 to 32)"),
+    ("FINAID_WEB_WORKERS", "två", "error: FINAID_WEB_WORKERS: Input should be a valid integer"),
     ("FINAID_SSBTEK_TIMEOUT_S", "x", "error: FINAID_SSBTEK_TIMEOUT_S: Input should be a valid number"),
     ("FINAID_WEB_SECURE_COOKIES", "kanske", "error: FINAID_WEB_SECURE_COOKIES: Input should be a valid boolean"),
     ("FINAID_AUTO_DECISIONS", "[", "error: FINAID_AUTO_DECISIONS: not valid JSON (allowed: a JSON object)"),
