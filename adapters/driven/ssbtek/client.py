@@ -3,8 +3,9 @@
 - One ``hamtaBastjanstInformation`` per adult (applicant, partner) of an application; a child is
   asked about (Skatteverket only) when the household declares income for it.
 - httpx (async) with a per-call timeout, bounded retries with jittered exponential backoff
-  (tenacity) on connect errors, timeouts and HTTP 502/503/504 only, and a per-process limit of
-  calls in flight: :mod:`adapters.driven.ssbtek.transport`.
+  (tenacity) on connect errors, timeouts and HTTP 502/503/504, one immediate retry of a connection
+  that broke under the call (a kept-alive one the server closed), and a per-process limit of calls
+  in flight: :mod:`adapters.driven.ssbtek.transport`.
 - Mutual TLS: client certificate and key (mode 0600) and the CA by settings; certificate
   verification is always on. Plain HTTP only to a loopback sandbox in demo mode. The settings are
   validated in :mod:`adapters.driven.ssbtek.config`.

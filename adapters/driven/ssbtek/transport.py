@@ -1,8 +1,13 @@
 """The SSBTEK client's HTTP: the httpx clients, one POST with its limits, the retry policy, failure texts.
 
 - A per-call timeout, bounded retries with jittered exponential backoff (tenacity) on connect errors,
-  timeouts and HTTP 502/503/504 only, and a per-process limit of calls in flight (an ``asyncio.Semaphore``
+  timeouts and HTTP 502/503/504, and a per-process limit of calls in flight (an ``asyncio.Semaphore``
   per event loop).
+- A connection the server closed as it was reused (a kept-alive connection whose keep-alive timeout ran
+  out at the moment the call took it: httpx raises ``RemoteProtocolError`` "Server disconnected without
+  sending a response", ``ReadError`` or ``WriteError``) is asked again once, at once, on a new
+  connection, within the same attempts. httpx does not say whether the connection was a reused one, so
+  the one retry is allowed for any such error of a call; registry queries are idempotent reads.
 - Mutual TLS: client certificate and key (mode 0600) and the CA by settings; certificate verification is
   always on. A plain-HTTP client (a loopback sandbox in demo mode only, :mod:`adapters.driven.ssbtek.config`)
   never does TLS; it is still handed a verifying context, a bare one that trusts no CA, which costs nothing
@@ -18,13 +23,15 @@ import weakref
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from adapters.driven.ssbtek.config import ClientConfig, check_key_file
 from adapters.driven.ssbtek.pool import ClientPool
 from decision.errors import ConfigurationError
 
 RETRY_STATUSES = (502, 503, 504)
+STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""What a call on a connection the server had just closed raises: asked again once per call."""
 _DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 
@@ -116,12 +123,24 @@ async def post_once(c: ClientConfig, pool: ClientPool, body: bytes) -> tuple[int
 
 
 async def post_with_retries(c: ClientConfig, pool: ClientPool, body: bytes, attempts: list[int]) -> tuple[int, bytes]:
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(c.attempts),
-        wait=wait_exponential_jitter(multiplier=c.backoff_s, max=max(c.backoff_s * 8, 0.001), jitter=c.backoff_s),
-        retry=retry_if_exception_type((httpx.ConnectError, httpx.TimeoutException, CallTimeout, RetryableStatus)),
-        reraise=True,
-    )
+    retried = (httpx.ConnectError, httpx.TimeoutException, CallTimeout, RetryableStatus)
+    stale_left = [1]
+    backoff = wait_exponential_jitter(multiplier=c.backoff_s, max=max(c.backoff_s * 8, 0.001), jitter=c.backoff_s)
+
+    def retry(e: BaseException) -> bool:
+        if isinstance(e, retried):
+            return True
+        if isinstance(e, STALE) and stale_left[0]:
+            stale_left[0] -= 1
+            return True
+        return False
+
+    def wait(state: RetryCallState) -> float:
+        failed = state.outcome.exception() if state.outcome is not None else None
+        return 0.0 if isinstance(failed, STALE) else backoff(state)  # a new connection is all a stale one needs
+
+    retrying = AsyncRetrying(stop=stop_after_attempt(c.attempts), wait=wait, retry=retry_if_exception(retry),
+                             reraise=True)
     async for attempt in retrying:
         with attempt:
             attempts[0] += 1
