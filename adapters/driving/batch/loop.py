@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -42,6 +43,11 @@ def worker_loop(
         worker = Worker(store, pipeline, claims, cfg.actor, cfg.budget, cfg.registry_budget, evidence=evidence,
                         outage=outage, access=access)
         keeper = LeaseKeeper(claims, max(cfg.lease_seconds / 3, 0.2))
+        # What the worker is built from (modules, rule packs, engines, settings: ~150 000 objects) lives as long
+        # as it does. Moved out of the collector's generations, it is no longer walked by every full collection
+        # (≈ 90 ms each, about one per hundred cases; ≈ 0.9 ms CPU per case in benchmarks/night.py). Not
+        # collected first: at this point that finds a handful of unreachable objects and costs ≈ 70 ms.
+        gc.freeze()
         try:
             while True:
                 n = reserve(cfg.chunk)
@@ -57,6 +63,7 @@ def worker_loop(
         except DatabaseUnreachable:
             pass  # outage.gave_up says so
         finally:
+            gc.unfreeze()  # back to the oldest generation: collected as usual once the worker is gone
             keeper.stop()
             worker.close()
     finally:
