@@ -228,14 +228,15 @@ class Services:
         return Pipeline(PackEvaluator(self.catalog), registry=source, clock=self.clock)
 
     def batch_pipeline(self, db: Database, evidence: EvidenceStore | None = None) -> Pipeline:
-        """A pipeline for a batch worker: its own rule engine and catalog, the registry source, and the
-        evidence store (the batch buffers raw envelopes and writes them with the chunk's transaction)."""
+        """A pipeline for a batch worker: its own rule engine, the registry source, and the evidence store (the
+        batch buffers raw envelopes and writes them with the chunk's transaction). The catalog is the services'
+        one, which the registry source's ``consulted_sources`` reads too: the packs are loaded once per worker
+        (a catalog is read-only once loaded)."""
         from decision.pipeline import Pipeline
-        from rules.catalog import Catalog
         from rules.evaluator import PackEvaluator
 
         source = self.registry_source(db, evidence)
-        return Pipeline(PackEvaluator(Catalog()), source, clock=self.clock)
+        return Pipeline(PackEvaluator(self.catalog), source, clock=self.clock)
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Services:

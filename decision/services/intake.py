@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from decision.basis import canonical_json
 from decision.bundle import CaseBundle, Role
@@ -29,7 +29,12 @@ class PackCoverage(Protocol):
 
 
 def bundle_hash(bundle: CaseBundle) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(bundle.to_json_dict())).hexdigest()
+    return _hash_of(bundle.to_json_dict())
+
+
+def _hash_of(wire: dict[str, Any]) -> str:
+    """The content hash of a bundle's wire form (``CaseBundle.to_json_dict``)."""
+    return "sha256:" + hashlib.sha256(canonical_json(wire)).hexdigest()
 
 
 def store_bundles(uow: UnitOfWork, bundles: Sequence[CaseBundle], actor: str, at: datetime) -> list[Stored]:
@@ -40,7 +45,8 @@ def store_bundles(uow: UnitOfWork, bundles: Sequence[CaseBundle], actor: str, at
     """
     if not bundles:
         return []
-    hashes = [bundle_hash(b) for b in bundles]
+    wires = [b.to_json_dict() for b in bundles]  # once each: hashed, and stored as the revision's JSON
+    hashes = [_hash_of(w) for w in wires]
     ids = [b.application.id for b in bundles]
     existing = uow.applications.revisions_by_hash(zip(ids, hashes, strict=True))
     views = uow.applications.lock(ids)
@@ -48,7 +54,7 @@ def store_bundles(uow: UnitOfWork, bundles: Sequence[CaseBundle], actor: str, at
     out: list[Stored] = []
     revisions: list[NewRevision] = []
     moves: list[Move] = []
-    for bundle, content_hash in zip(bundles, hashes, strict=True):
+    for bundle, wire, content_hash in zip(bundles, wires, hashes, strict=True):
         app = bundle.application
         if (app.id, content_hash) in existing:
             out.append(Stored(existing[(app.id, content_hash)], content_hash, False))
@@ -59,7 +65,7 @@ def store_bundles(uow: UnitOfWork, bundles: Sequence[CaseBundle], actor: str, at
         rev_id = uow.new_id()
         revisions.append(NewRevision(
             id=rev_id, application_id=app.id, number=number, content_hash=content_hash, sealed=sealed,
-            bundle_json=json.dumps(bundle.to_json_dict(), ensure_ascii=False), actor=actor,
+            bundle_json=json.dumps(wire, ensure_ascii=False), actor=actor,
         ))
         view = views.get(app.id)
         columns: dict[str, object] = {

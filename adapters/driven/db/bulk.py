@@ -18,6 +18,9 @@ from sqlalchemy import Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+_COPY: dict[tuple[str, tuple[str, ...], str], bytes] = {}
+"""The COPY statements written so far, by table, columns and the connection's encoding."""
+
 
 def _table(model: Any) -> Table:
     table = getattr(model, "__table__", model)
@@ -56,10 +59,15 @@ def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]])
 
     session.flush()  # what the session holds goes first, as session.execute would autoflush it
 
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
-    )
     raw: Any = conn.connection.driver_connection  # the psycopg connection of the session's transaction
+    key = (table.name, tuple(names), raw.info.encoding)
+    statement = _COPY.get(key)
+    if statement is None:  # quoting the names asks libpq each time: once per table, columns and encoding
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
+        ).as_bytes(raw)
+        if len(_COPY) < 256:
+            _COPY[key] = statement
     try:
         with raw.cursor() as cur, cur.copy(statement) as copy:
             for row in rows:

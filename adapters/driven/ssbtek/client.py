@@ -3,8 +3,9 @@
 - One ``hamtaBastjanstInformation`` per adult (applicant, partner) of an application; a child is
   asked about (Skatteverket only) when the household declares income for it.
 - httpx (async) with a per-call timeout, bounded retries with jittered exponential backoff
-  (tenacity) on connect errors, timeouts and HTTP 502/503/504 only, and a per-process limit of
-  calls in flight (an ``asyncio.Semaphore`` per event loop).
+  (tenacity) on connect errors, timeouts and HTTP 502/503/504, one immediate retry of a connection
+  that broke under the call (a kept-alive one the server closed), and a per-process limit of calls
+  in flight: :mod:`adapters.driven.ssbtek.transport`.
 - Mutual TLS: client certificate and key (mode 0600) and the CA by settings; certificate
   verification is always on. Plain HTTP only to a loopback sandbox in demo mode. The settings are
   validated in :mod:`adapters.driven.ssbtek.config`.
@@ -17,20 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import ssl
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 from ulid import ULID
 
 from adapters.driven.ssbtek.config import (
@@ -47,14 +44,20 @@ from adapters.driven.ssbtek.envelope import EnvelopeError, Fault, PingAnswer, bu
 from adapters.driven.ssbtek.mapping import Mapped, Options, map_answer, sha256_hex, unavailable_all
 from adapters.driven.ssbtek.model import Ingivare, Notice, Query
 from adapters.driven.ssbtek.pool import ClientPool
+from adapters.driven.ssbtek.transport import (
+    failure_text,
+    is_https,
+    new_client,
+    plain_context,
+    post_with_retries,
+    tls_context,
+)
 from adapters.driven.ssbtek.values import month_bounds
 from decision import personnummer as pnr
 from decision.bundle import CaseBundle, RegistryEntry, Role, Source
-from decision.errors import ConfigurationError, SourceError
+from decision.errors import SourceError
 from decision.ports import EvidenceStore, RegistryObserver
 
-RETRY_STATUSES = (502, 503, 504)
-_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 __all__ = [  # the settings moved to adapters.driven.ssbtek.config; kept importable from here
     "LAGTEXT_SOL_2001", "LAGTEXT_SOL_2025", "NEW_LAW_FROM", "CallRecord", "ClientConfig", "FetchResult",
     "SsbtekRegistrySource", "check_key_file", "check_url", "default_lagtext", "describe", "ensure_logging",
@@ -66,20 +69,6 @@ log = structlog.get_logger("finaid.registry")
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-class _RetryableStatus(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-
-
-class _CallTimeout(Exception):
-    pass
-
-
-class _TooLarge(Exception):
-    pass
 
 
 @dataclass(slots=True)
@@ -98,20 +87,6 @@ class FetchResult:
     entries: list[RegistryEntry]
     notices: list[Notice] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
-
-
-_limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def process_limit(limit: int) -> asyncio.Semaphore:
-    """The process-wide limit of SSBTEK calls in flight (one semaphore per event loop and size)."""
-    loop = asyncio.get_running_loop()
-    per_loop = _limits.setdefault(loop, {})
-    if limit not in per_loop:
-        per_loop[limit] = asyncio.Semaphore(limit)
-    return per_loop[limit]
 
 
 Consulted = Callable[[CaseBundle], tuple[Source, ...]]
@@ -215,7 +190,7 @@ class SsbtekRegistrySource:
             try:
                 status, raw = await self._post_with_retries(client, build_ping(), [0])
             except Exception as e:  # noqa: BLE001 - reported as one message, never a traceback
-                raise SourceError("ssbtek", _failure_text(e, self.config.attempts)) from None
+                raise SourceError("ssbtek", failure_text(e, self.config.attempts)) from None
         try:
             answer = parse_ping(raw, self.config.max_response_bytes)
         except EnvelopeError as e:
@@ -247,73 +222,16 @@ class SsbtekRegistrySource:
         return ClientPool(self._new_client, self.config.concurrency)
 
     def _new_client(self, connections: int) -> httpx.AsyncClient:
-        c = self.config
-        https = urlsplit(c.url).scheme == "https"
-        return httpx.AsyncClient(
-            verify=self._ssl_context() if https else True,
-            timeout=httpx.Timeout(c.timeout_s, connect=c.connect_timeout_s),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
-            trust_env=False,
-            follow_redirects=False,
-        )
+        return new_client(self.config, connections, self._context())
 
-    def _ssl_context(self) -> ssl.SSLContext:
+    def _context(self) -> ssl.SSLContext:
+        """One verifying TLS context for every pool of this source (made once, as loading it costs)."""
         if self._ssl is None:
-            c = self.config
-            ctx = ssl.create_default_context(cafile=str(c.ca) if c.ca else None)
-            ctx.check_hostname = True
-            ctx.verify_mode = ssl.CERT_REQUIRED
-            if c.cert is not None and c.key is not None:
-                check_key_file(c.key)
-                try:
-                    ctx.load_cert_chain(str(c.cert), str(c.key))
-                except (ssl.SSLError, OSError) as e:
-                    reason = e.strerror or type(e).__name__
-                    raise ConfigurationError(f"cannot load the client certificate and key ({reason})") from None
-            self._ssl = ctx
+            self._ssl = tls_context(self.config) if is_https(self.config) else plain_context()
         return self._ssl
 
-    async def _post_once(self, pool: ClientPool, body: bytes) -> tuple[int, bytes]:
-        limit = self.config.max_response_bytes
-        async with process_limit(self.config.concurrency), pool.lease() as client:
-            try:
-                async with asyncio.timeout(self.config.timeout_s):
-                    async with client.stream("POST", self.config.url, content=body) as response:
-                        declared = response.headers.get("content-length")
-                        if declared is not None and _DIGITS.fullmatch(declared) and int(declared) > limit:
-                            raise _TooLarge()
-                        chunks: list[bytes] = []
-                        size = 0
-                        async for chunk in response.aiter_bytes():
-                            size += len(chunk)
-                            if size > limit:
-                                raise _TooLarge()
-                            chunks.append(chunk)
-                        status = response.status_code
-            except TimeoutError:
-                raise _CallTimeout() from None
-        if status in RETRY_STATUSES:
-            raise _RetryableStatus(status)
-        return status, b"".join(chunks)
-
-    async def _post_with_retries(
-        self, client: ClientPool, body: bytes, attempts: list[int]
-    ) -> tuple[int, bytes]:
-        c = self.config
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(c.attempts),
-            wait=wait_exponential_jitter(multiplier=c.backoff_s, max=max(c.backoff_s * 8, 0.001), jitter=c.backoff_s),
-            retry=retry_if_exception_type(
-                (httpx.ConnectError, httpx.TimeoutException, _CallTimeout, _RetryableStatus)
-            ),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                attempts[0] += 1
-                return await self._post_once(client, body)
-        raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises or returns
+    async def _post_with_retries(self, client: ClientPool, body: bytes, attempts: list[int]) -> tuple[int, bytes]:
+        return await post_with_retries(self.config, client, body, attempts)
 
     async def _call(self, client: ClientPool, query: Query) -> tuple[Mapped, CallRecord]:
         started = time.perf_counter()
@@ -323,7 +241,7 @@ class SsbtekRegistrySource:
         try:
             status, raw = await self._post_with_retries(client, body, attempts)
         except Exception as e:  # noqa: BLE001 - any transport failure is a whole-call failure, never a crash
-            reason = _failure_text(e, attempts[0])
+            reason = failure_text(e, attempts[0])
             mapped = unavailable_all(query, reason, self.clock())
             log.warning("registry.call_failed", case_id=query.case_id, person=masked,
                         korrelationsid=query.korrelationsid, reason=reason, attempts=attempts[0])
@@ -356,26 +274,6 @@ class SsbtekRegistrySource:
 
 def _looks_like_soap(raw: bytes) -> bool:
     return b"Envelope" in raw[:2048]
-
-
-def _failure_text(e: BaseException, attempts: int) -> str:
-    tries = f"{attempts} försök"
-    if isinstance(e, _RetryableStatus):
-        return f"HTTP {e.status} från SSBTEK ({tries})"
-    if isinstance(e, _CallTimeout | httpx.TimeoutException):
-        return f"tidsgränsen för anropet överskreds ({tries})"
-    if isinstance(e, _TooLarge):
-        return "svaret från SSBTEK är större än tillåtet"
-    if isinstance(e, httpx.ConnectError):
-        cause = str(e).lower()
-        if "ssl" in cause or "certificate" in cause or "tls" in cause:
-            return f"TLS-handskakningen med SSBTEK misslyckades ({tries})"
-        return f"kunde inte ansluta till SSBTEK ({tries})"
-    if isinstance(e, httpx.TransportError):
-        return f"förbindelsen med SSBTEK bröts ({type(e).__name__})"
-    if isinstance(e, ConfigurationError):
-        return f"felaktig konfiguration: {e}"
-    return f"anropet misslyckades ({type(e).__name__})"
 
 
 def ensure_logging() -> None:

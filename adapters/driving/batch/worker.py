@@ -313,10 +313,20 @@ class Worker:
             return (app.current_decision_id, True) if app.current_decision_id else None
 
     def _auto(self, decision_id: str, application_id: str) -> None:
-        """Automated decisions, where a municipality enabled them (off by default; adapters/driving/web/auto.py)."""
+        """Automated decisions, where a municipality enabled them (off by default; adapters/driving/web/auto.py).
+
+        Off (no ``FINAID_AUTO_DECISIONS``), the web's sign-off modules are not imported at all: importing them
+        costs a worker about 0.3 s of CPU (the login's argon2 timing hash among it) and would decide nothing.
+        """
+        from adapters.settings import settings
+
+        configured = settings().auto_decisions
+        if not configured:
+            return
         from adapters.driving.web.auto import maybe_auto_approve
 
-        self.outage.run(lambda: maybe_auto_approve(self.store.db, decision_id, application_id, clock=self.clock))
+        self.outage.run(lambda: maybe_auto_approve(self.store.db, decision_id, application_id, configured,
+                                                   clock=self.clock))
 
     @staticmethod
     def _record(result: CaseResult, decision_id: str, decided: Decided) -> None:
