@@ -30,7 +30,7 @@ from rules.evaluator import PackEvaluator
 
 CaseInput = ImpactCase  # the name the lifecycle has always used
 
-__all__ = ["CaseInput", "ImpactEvaluator", "decide_chunk", "decide_ids", "draft_folder_of", "init_worker", "summary"]
+__all__ = ["CaseInput", "ImpactEvaluator", "decide_ids", "draft_folder_of", "init_worker", "summary"]
 
 
 class ImpactEvaluator:
@@ -91,11 +91,6 @@ def init_worker(draft_folder: str, as_month: str | None, code_version: str | Non
     if database is not None:
         url, schema, snapshot = database
         _reader = (Database(url, schema), snapshot)
-
-
-def decide_chunk(cases: list[ImpactCase]) -> list[dict[str, Any]]:
-    assert _worker is not None, "init_worker was not called"
-    return [_worker.decide(c) for c in cases]
 
 
 def decide_ids(ids: list[str]) -> list[dict[str, Any]]:
