@@ -8,7 +8,9 @@ within 1.3×), and each worker's resident memory after 10 000 cases and at the e
 under 50 MB; a run of fewer than 100 000 cases also prints the growth extrapolated linearly, labelled so).
 Both rates are steady rates, from the first result to the last as they reach this process; the start-up
 before the first result and the report after the last are printed apart and added back for the 100k time.
-Needs FINAID_TEST_PG_URL (or --url); uses its own schema and drops it at the end.
+Needs FINAID_TEST_PG_URL (or --url); uses its own schema and drops it at the end (``--keep-schema``: keeps it,
+with every decision the batch made, for the figures that read them: benchmarks/bench.py passes it on).
+The applications are stored before each run with intake's own ``store_bundles``, 500 per transaction.
 
     .venv/bin/python benchmarks/batch.py --n 10000
     .venv/bin/python benchmarks/batch.py --n 100000 --workers 2 --concurrency 64
@@ -60,7 +62,13 @@ def start_sandbox(port: int, households: int, seed: int) -> subprocess.Popen[byt
     raise SystemExit("the sandbox did not start")
 
 
+SUBMIT_CHUNK = 500  # applications stored per transaction by ``submit``
+
+
 def submit(url: str, schema: str, n: int, seed: int, offset: int = 0) -> int:
+    """Store ``n`` synthetic applications ``received`` for the night (the setting of the figure, not the figure):
+    intake's own ``store_bundles`` — what ``intake.receive`` runs for one — a chunk of ``SUBMIT_CHUNK`` per
+    transaction, so the rows, revisions and audit events are the ones one-by-one submission writes."""
     from adapters.devtools.synthetic import generate
     from adapters.driven.clock import SystemClock
     from adapters.driven.db.engine import Database
@@ -72,10 +80,12 @@ def submit(url: str, schema: str, n: int, seed: int, offset: int = 0) -> int:
     store = CaseStore(db)
     bundles = generate(offset + n, seed)[offset:]
     adults = 0
-    for raw in bundles:
-        bundle = CaseBundle.model_validate_json(json.dumps(raw))
-        intake.receive(store.uow(), bundle, "api:benchmark", SystemClock().now())
-        adults += sum(1 for m in bundle.application.household if m.role.value != "child")
+    for i in range(0, len(bundles), SUBMIT_CHUNK):
+        chunk = [CaseBundle.model_validate_json(json.dumps(raw)) for raw in bundles[i:i + SUBMIT_CHUNK]]
+        with store.uow() as uow:
+            intake.store_bundles(uow, chunk, "api:benchmark", SystemClock().now())
+            uow.commit()
+        adults += sum(1 for b in chunk for m in b.application.household if m.role.value != "child")
     db.dispose()
     return adults
 
@@ -149,6 +159,9 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--seed", type=int, default=77)
     ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line")
+    ap.add_argument("--keep-schema", action="store_true",
+                    help="keep the schema with the decisions the batch made (its name is printed and in BENCH-JSON) "
+                         "for the figures that read them (benchmarks/impact.py, workbench.py --from-schema)")
     args = ap.parse_args()
     if not args.url:
         raise SystemExit("set FINAID_TEST_PG_URL or --url (PostgreSQL)")
@@ -168,20 +181,29 @@ def main() -> None:
         db.dispose()
         # CPU bound: the same batch with no registry latency
         httpx.delete(f"http://127.0.0.1:{port}/control/faults").raise_for_status()
+        t_submit = time.perf_counter()
         adults_cpu = submit(args.url, schema, args.cpu_n, args.seed)
+        submit_s = time.perf_counter() - t_submit
         cpu_out, cpu_s, cpu_timing = run(args.url, schema, args.workers, None, port, args.concurrency)
         cpu_rate = cpu_timing.steady_rate()
         # the night: L per call
         httpx.put(f"http://127.0.0.1:{port}/control/faults",
                   json={"faults": [{"fault": "latency", "ms": args.latency_ms}]}).raise_for_status()
+        t_submit = time.perf_counter()
         adults = submit(args.url, schema, args.n, args.seed, offset=args.cpu_n)
+        submit_s += time.perf_counter() - t_submit
+        print(f"submitted           {args.cpu_n + args.n} applications in {submit_s:.1f} s (chunks of {SUBMIT_CHUNK})",
+              flush=True)
         k = adults / args.n
         out, seconds, timing = run(args.url, schema, args.workers, None, port, args.concurrency)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if args.keep_schema and sys.exc_info()[0] is None:
+            print(f"kept schema {schema} (drop it with: DROP SCHEMA {schema} CASCADE)")
+        else:
+            with admin.connect() as c:
+                c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     overall = len(out.results) / seconds
     rate = timing.steady_rate()
     # L = 0 (a memory run past 10 000 cases): no network bound
@@ -225,7 +247,8 @@ def main() -> None:
             "latency_ms": args.latency_ms, "k": k, "seconds": seconds, "rate": rate, "overall_rate": overall,
             "startup_s": timing.startup_s, "report_s": timing.tail_s, "network_bound": network,
             "cpu_bound": cpu_rate, "ratio": bound / rate, "hundred_k_minutes": hundred_k_minutes,
-            "rss_growth_mb": growth, "rss_projected_mb": projected,
+            "rss_growth_mb": growth, "rss_projected_mb": projected, "submit_s": submit_s,
+            "schema": schema if args.keep_schema else None,
         }))
 
 

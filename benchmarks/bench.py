@@ -27,28 +27,47 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 
-# per size: the arguments of each script
+# per size: the arguments of each script, run in this order. The batch keeps its schema (--keep-schema): impact
+# analysis and the workbench then read the decisions the batch made (impact.py --schema, workbench.py --from-schema:
+# nothing loaded for them), and this script drops it after them. Without the batch's schema the workbench loads its
+# own (its "alone" arguments) and impact is not measured. The audit trail of 1 000 000 events is its own COPY load.
 SIZES: dict[str, dict[str, list[str]]] = {
     "quick": {
         "evaluate": ["--n", "300", "--memory-n", "2000", "--repeat", "2"],
         "openfisca": ["--loops", "10", "--repeat", "2"],
         "startup": ["--repeat", "3"],
         "night": ["--n", "200"],
-        "batch": ["--n", "300", "--cpu-n", "100", "--workers", "2", "--concurrency", "64"],
-        "workbench": ["--decisions", "200", "--requests", "10"],
+        "batch": ["--n", "300", "--cpu-n", "100", "--workers", "2", "--concurrency", "64", "--keep-schema"],
+        "impact": ["--workers", "2"],
+        "workbench": ["--requests", "10"],
         "audit": ["--n", "2000", "--verify", "--samples", "50", "--margin-gb", "1"],
+    },
+    # for planning: each part at about a tenth of its full size (benchmarks/README.md extrapolates from it, labelled)
+    "mid": {
+        "evaluate": ["--n", "1000", "--memory-n", "10000", "--repeat", "2"],
+        "openfisca": ["--loops", "50", "--repeat", "2"],
+        "startup": ["--repeat", "5"],
+        "night": ["--n", "1000"],
+        "batch": ["--n", "10000", "--cpu-n", "1000", "--workers", "2", "--concurrency", "64", "--keep-schema"],
+        "impact": ["--workers", "2"],
+        "workbench": ["--requests", "30"],
+        "audit": ["--n", "50000", "--verify", "--samples", "50", "--margin-gb", "1"],
     },
     "full": {
         "evaluate": ["--n", "3000", "--memory-n", "100000", "--repeat", "3"],
         "openfisca": ["--loops", "200", "--repeat", "3"],
         "startup": ["--repeat", "10"],
         "night": ["--n", "10000"],
-        "batch": ["--n", "100000", "--cpu-n", "2000", "--workers", "2", "--concurrency", "64"],
-        "workbench": ["--decisions", "100000", "--requests", "100"],
+        "batch": ["--n", "100000", "--cpu-n", "2000", "--workers", "2", "--concurrency", "64", "--keep-schema"],
+        "impact": ["--workers", "2"],
+        "workbench": ["--requests", "100"],
         "audit": ["--n", "500000", "--verify", "--samples", "100"],  # 1 000 000 chained events
     },
 }
-NEEDS_PG = {"batch", "workbench", "audit"}
+ALONE = {"workbench": {"quick": ["--decisions", "200"], "mid": ["--decisions", "10000"],
+                       "full": ["--decisions", "100000"]}}
+ON_BATCH = {"impact", "workbench"}  # read the batch's schema when it kept one
+NEEDS_PG = {"batch", "impact", "workbench", "audit"}
 BUDGET_S = {"quick": 600.0, "full": 3600.0}  # make bench-quick within 10 minutes, make bench within 60
 FILES = {"openfisca": "openfisca_bench"}  # a script's file name where it is not its key
 
@@ -60,6 +79,9 @@ class Row:
     measured: str
     verdict: str
     bound: str
+
+
+WALL: dict[str, float] = {}  # each script's wall time in this run
 
 
 def run(script: str, args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
@@ -80,7 +102,9 @@ def run(script: str, args: list[str], timeout: float) -> tuple[dict[str, Any] | 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+        WALL[script] = time.perf_counter() - t0
         return None, f"{path.name} was stopped after {timeout:.0f} s (the run's time budget)"
+    WALL[script] = time.perf_counter() - t0
     sys.stderr.write(f"[bench] {path.name} {' '.join(args)}: exit {proc.returncode}, "
                      f"{time.perf_counter() - t0:.0f} s\n")
     (ROOT / "var").mkdir(exist_ok=True)
@@ -228,30 +252,86 @@ def table(rows: list[Row]) -> str:
     return "\n".join([line(head), rule, *(line(r) for r in rows)])
 
 
+def rows_impact(im: dict[str, Any] | None, why: str) -> list[Row]:
+    if im is None:
+        return [Row("impact analysis over the batch's decisions", "100 000 in < 60 s", nm(why), "—",
+                    "engine, 2 workers")]
+    n = im["analysed"]
+    met = verdict(im["seconds"] < 60) if n >= 100_000 else "—"
+    return [Row(f"impact analysis over the batch's {n:,} decisions ({im['compared']:,} compared, "
+                f"{im['workers']} workers)",
+                "100 000 in < 60 s", f"{im['seconds']:.1f} s = {im['cases_per_s']:,.0f} cases/s; CPU "
+                f"{im['cpu_ms_per_case']:.2f} ms per case (workers included); load {im['load_before']:.1f}", met,
+                "engine (the draft's evaluation) per compared case; CPU of 2 cores shared with PostgreSQL")]
+
+
+def drop_schema(url: str, schema: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    admin.dispose()
+
+
+def parts_table(size: str, plan: dict[str, list[str]], results: dict[str, tuple[dict[str, Any] | None, str]],
+                total: float) -> str:
+    lines = [f"{'part':<10} | {'wall s':>7} | arguments / why not run", f"{'-' * 10}-+-{'-' * 7}-+-{'-' * 40}"]
+    for script, planned in plan.items():
+        wall = WALL.get(script)
+        why = results.get(script, (None, ""))[1]
+        shown = " ".join(a for a in PLAN_ARGS.get(script, planned) if a != "--json")
+        lines.append(f"{script:<10} | {f'{wall:7.0f}' if wall is not None else '      —'} | "
+                     f"{shown if wall is not None else why}")
+    lines.append(f"{'total':<10} | {total:7.0f} | {size} sizes; load average now {os.getloadavg()[0]:.1f}")
+    return "\n".join(lines)
+
+
+PLAN_ARGS: dict[str, list[str]] = {}  # the arguments each script was run with (the batch's schema filled in)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (make bench-quick)")
+    ap.add_argument("--mid", action="store_true", help="about a tenth of the full sizes: each part's time, to plan")
     ap.add_argument("--only", action="append", default=[], help="run only these scripts (repeatable)")
     ap.add_argument("--budget-s", type=float, default=0.0,
                     help="seconds for the whole run (default 600 quick, 3600 full); a script still running at the "
                          "end is stopped and its figures print as not measured")
     args = ap.parse_args(argv)
-    size = "quick" if args.quick else "full"
+    size = "quick" if args.quick else "mid" if args.mid else "full"
     plan = SIZES[size]
     budget = args.budget_s or (BUDGET_S["quick"] if args.quick else BUDGET_S["full"])
     pg = os.environ.get("FINAID_TEST_PG_URL")
     results: dict[str, tuple[dict[str, Any] | None, str]] = {}
     started = time.perf_counter()
-    for script, script_args in plan.items():
+    load_start = os.getloadavg()[0]
+    batch_schema: str | None = None
+    for script, planned in plan.items():
         left = budget - (time.perf_counter() - started) - 15  # the agreement test and the table
+        script_args = planned
+        if script in ON_BATCH and batch_schema:
+            script_args = [*planned, "--schema" if script == "impact" else "--from-schema", batch_schema]
+        elif script in ALONE:
+            script_args = [*planned, *ALONE[script][size]]
+        PLAN_ARGS[script] = script_args
         if args.only and script not in args.only:
             results[script] = (None, "not run (--only)")
         elif script in NEEDS_PG and not pg:
             results[script] = (None, "needs PostgreSQL: set FINAID_TEST_PG_URL")
+        elif script == "impact" and not batch_schema:
+            results[script] = (None, "the batch kept no schema of decisions to analyse")
         elif left < 30:
             results[script] = (None, f"the run's time budget ({budget / 60:.0f} min) was spent before it")
         else:
             results[script] = run(script, script_args, left)
+        if script == "batch" and results[script][0] is not None:
+            batch_schema = results[script][0].get("schema")  # type: ignore[union-attr]
+        if batch_schema and pg and script == "workbench":  # the last that reads it
+            drop_schema(pg, batch_schema)
+            batch_schema = None
+    if batch_schema and pg:
+        drop_schema(pg, batch_schema)
     if not args.only or "openfisca" in args.only:
         agree = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                 "benchmarks/test_openfisca_agreement.py"], cwd=ROOT, capture_output=True, text=True,
@@ -265,13 +345,18 @@ def main(argv: list[str] | None = None) -> int:
         lambda: rows_startup(*results["startup"]),
         lambda: rows_night(*results["night"]),
         lambda: rows_batch(*results["batch"]),
+        lambda: rows_impact(*results["impact"]),
         lambda: rows_workbench(*results["workbench"]),
         lambda: rows_audit(*results["audit"]),
     ]
     rows = [r for build in builders for r in build()]
-    print(f"\nfinaid benchmarks ({size} sizes, {time.perf_counter() - started:.0f} s, {os.cpu_count()} cores; "
-          "figures on a shared machine are noisy — see benchmarks/README.md; each script's output: var/bench-*.log)")
+    total = time.perf_counter() - started
+    print(f"\nfinaid benchmarks ({size} sizes, {total:.0f} s, {os.cpu_count()} cores, load average "
+          f"{load_start:.1f} at the start; figures on a shared machine are noisy — see benchmarks/README.md; each "
+          "script's output: var/bench-*.log)")
     print(table(rows))
+    print("\nwall time per part (this run; measured, not extrapolated)")
+    print(parts_table(size, plan, results, total))
     return 0
 
 

@@ -141,10 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=91)
     ap.add_argument("--schema", help="load into (or, when already loaded, reuse) this schema and keep it "
                                      "(repeated measurements on one load); default: a throw-away schema")
+    ap.add_argument("--from-schema", metavar="SCHEMA",
+                    help="measure this schema as it stands — the decisions another benchmark made there (bench.py: the "
+                         "batch's) — with the cases taken from it; nothing is loaded, the schema is kept")
     ap.add_argument("--json", action="store_true", help="also print the figures as one BENCH-JSON line")
     args = ap.parse_args(argv)
     if not args.url:
         raise SystemExit("set FINAID_TEST_PG_URL or --url (PostgreSQL)")
+    if args.from_schema:
+        return measure_schema(args)
     schema = args.schema or f"finaid_bench_{secrets.token_hex(3)}"
     admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox_port, web_port = free_port(), free_port()
     real = min(args.real, args.decisions)
     sandbox = start_sandbox(sandbox_port, real, args.seed)
-    web = None
+    web: subprocess.Popen[bytes] | None = None
     try:
         from adapters.devtools.synthetic import generate
         from adapters.driven.db import migrate
@@ -188,10 +193,62 @@ def main(argv: list[str] | None = None) -> int:
             decided += real
         cases += [(b["application"]["id"], b["application"]["household"][0]["personnummer"])
                   for b in generate(real, args.seed)]
+        web, (seconds, per_process, times, errors) = serve_and_measure(args, schema, cases, web_port)
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=10)
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+        if not args.schema:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return report(args, decided, seconds, per_process, times, errors)
+
+
+def report(args: argparse.Namespace, decided: int, seconds: float, per_process: list[float],
+           times: dict[str, list[float]], errors: list[str]) -> int:
+    if errors or not all(times.values()):
+        print(f"workbench: requests failed: {sorted(set(errors))[:5]}")
+        return 1
+    server_cpu = sum(per_process)
+    p95 = {k: p(v, 0.95) for k, v in times.items()}
+    p50 = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    total = sum(len(v) for v in times.values())
+    print(f"workbench: {decided} decisions stored (PostgreSQL), {args.clients} closed-loop clients (no think time) "
+          f"× {args.requests} rounds{', a new connection per request' if args.fresh_connections else ''}, "
+          f"{args.workers} web worker process(es), {total} requests in {seconds:.1f} s "
+          f"({total / seconds:.1f} req/s); the web processes: {server_cpu * 1e3 / total:.1f} ms CPU per request; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if args.workers > 1 and server_cpu > 0:  # each client keeps one connection, so it stays with one worker
+        shares = sorted((c / server_cpu for c in per_process if c / server_cpu >= 0.01), reverse=True)
+        how = "" if args.fresh_connections else " (each client's kept-alive connection stays with one worker)"
+        print(f"  the CPU split over the web processes{how}: " + " / ".join(f"{x:.0%}" for x in shares))
+    for kind, target in (("queue", 100), ("case", 100), ("search", 200)):
+        print(f"  {kind:<7} p50 {p50[kind]:7.1f} ms   p95 {p95[kind]:7.1f} ms   (target p95 < {target} ms: "
+              f"{'met' if p95[kind] < target else 'NOT met'})")
+    if args.json:
+        print("BENCH-JSON " + json.dumps({"decisions": decided, "clients": args.clients, "workers": args.workers,
+                                          "fresh_connections": args.fresh_connections, "requests": total,
+                                          "p50_ms": p50, "p95_ms": p95,
+                                          "server_cpu_ms": server_cpu * 1e3 / total}))
+    return 0
+
+
+Measured = tuple[float, list[float], dict[str, list[float]], list[str]]
+
+
+def serve_and_measure(args: argparse.Namespace, schema: str, cases: list[tuple[str, str]], web_port: int,
+                      ) -> tuple[subprocess.Popen[bytes] | None, Measured]:
+    """``finaid web serve`` on ``schema`` and the clients' timed rounds: (the web process, to stop; (wall s, its CPU s,
+    the times per page, the errors))."""
+    holder: list[subprocess.Popen[bytes]] = []
+    try:
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("FINAID_")}, "FINAID_MODE": "demo",
                "FINAID_DB_URL": args.url, "FINAID_DB_SCHEMA": schema, "FINAID_WEB_HOST": "127.0.0.1",
                "FINAID_WEB_WORKERS": str(args.workers)}
         web = start_web(env, web_port)
+        holder.append(web)
         times: dict[str, list[float]] = {"queue": [], "case": [], "search": []}
         errors: list[str] = []
 
@@ -216,40 +273,37 @@ def main(argv: list[str] | None = None) -> int:
                     await c.aclose()
 
         seconds, per_process = asyncio.run(all_clients())
-        server_cpu = sum(per_process)
+    except BaseException:
+        for w in holder:
+            w.terminate()
+            w.wait(timeout=10)
+        raise
+    return web, (seconds, per_process, times, errors)
+
+
+def measure_schema(args: argparse.Namespace) -> int:
+    """``--from-schema``: the decisions already stored there (the batch's), the cases of supervisor1's units from it."""
+    schema = args.from_schema
+    admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        decided = conn.exec_driver_sql(f'SELECT count(*) FROM "{schema}".decision').scalar_one()
+        rows = conn.exec_driver_sql(
+            f'SELECT a.id, r.bundle_json FROM "{schema}".application a JOIN "{schema}".application_revision r '
+            "ON r.id = a.current_revision_id WHERE a.current_decision_id IS NOT NULL AND NOT a.protected "
+            "AND a.municipality = ANY(%s) ORDER BY a.id LIMIT 5000", (sorted(SUPERVISOR_MUNICIPALITIES),)).all()
+    admin.dispose()
+    cases = [(r[0], json.loads(r[1])["application"]["household"][0]["personnummer"]) for r in rows]
+    if not cases:
+        print(f"workbench: no decided application of supervisor1's units in schema {schema}")
+        return 1
+    web = None
+    try:
+        web, (seconds, per_process, times, errors) = serve_and_measure(args, schema, cases, free_port())
     finally:
         if web is not None:
             web.terminate()
             web.wait(timeout=10)
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
-        if not args.schema:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    if errors or not all(times.values()):
-        print(f"workbench: requests failed: {sorted(set(errors))[:5]}")
-        return 1
-    p95 = {k: p(v, 0.95) for k, v in times.items()}
-    p50 = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-    total = sum(len(v) for v in times.values())
-    print(f"workbench: {decided} decisions stored (PostgreSQL), {args.clients} closed-loop clients (no think time) "
-          f"× {args.requests} rounds{', a new connection per request' if args.fresh_connections else ''}, "
-          f"{args.workers} web worker process(es), {total} requests in {seconds:.1f} s "
-          f"({total / seconds:.1f} req/s); the web processes: {server_cpu * 1e3 / total:.1f} ms CPU per request; "
-          f"load average {os.getloadavg()[0]:.1f}")
-    if args.workers > 1 and server_cpu > 0:  # each client keeps one connection, so it stays with one worker
-        shares = sorted((c / server_cpu for c in per_process if c / server_cpu >= 0.01), reverse=True)
-        how = "" if args.fresh_connections else " (each client's kept-alive connection stays with one worker)"
-        print(f"  the CPU split over the web processes{how}: " + " / ".join(f"{x:.0%}" for x in shares))
-    for kind, target in (("queue", 100), ("case", 100), ("search", 200)):
-        print(f"  {kind:<7} p50 {p50[kind]:7.1f} ms   p95 {p95[kind]:7.1f} ms   (target p95 < {target} ms: "
-              f"{'met' if p95[kind] < target else 'NOT met'})")
-    if args.json:
-        print("BENCH-JSON " + json.dumps({"decisions": decided, "clients": args.clients, "workers": args.workers,
-                                          "fresh_connections": args.fresh_connections, "requests": total,
-                                          "p50_ms": p50, "p95_ms": p95,
-                                          "server_cpu_ms": server_cpu * 1e3 / total}))
-    return 0
+    return report(args, decided, seconds, per_process, times, errors)
 
 
 if __name__ == "__main__":

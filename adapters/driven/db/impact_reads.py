@@ -8,11 +8,15 @@ on PostgreSQL (``yield_per``: a page at a time in memory, never the whole caselo
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from adapters.driven.db.engine import Database, is_postgres
 from adapters.driven.db.models import Application, Decision, DecisionEarlier, Revision
 from decision.ports import EarlierDecision
 from decision.uow import ImpactCase
@@ -67,3 +71,45 @@ def cases_count(s: Session, month_from: str | None, month_to: str | None) -> int
     """How many cases ``stream_current`` gives."""
     q = select(func.count()).select_from(current_query(month_from, month_to).order_by(None).subquery())
     return int(s.execute(q).scalar_one())
+
+
+# ---------------------------------------------------------------------------------------------- read by id in workers
+# ``finaid rules impact --workers N`` (N > 1): the parent reads only the caseload's application ids and hands them out
+# a chunk at a time; each worker process reads its chunk's rows itself (no bundle passes through the parent or a
+# pipe). On PostgreSQL every worker reads in the parent's snapshot (``pg_export_snapshot``, held open until the run
+# ends), so the caseload is the one consistent state a single cursor would have read.
+_SNAPSHOT = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+
+
+@contextmanager
+def caseload_ids(db: Database, month_from: str | None, month_to: str | None) -> Iterator[tuple[list[str], str | None]]:
+    """The ids of ``current_query``'s cases, in its order, and the exported snapshot they were read in (None on
+    SQLite: its readers cannot share one; the ids' transaction is closed before the workers read)."""
+    ids_query = current_query(month_from, month_to).with_only_columns(Application.id)
+    if not is_postgres(db.engine):
+        with db.read() as s:
+            ids = list(s.execute(ids_query).scalars())
+        yield ids, None
+        return
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        snapshot = str(conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
+        ids = list(conn.execute(ids_query).scalars())
+        yield ids, snapshot  # the transaction, and with it the snapshot, stays open until the workers are done
+        conn.rollback()
+
+
+def cases_by_ids(db: Database, ids: list[str], snapshot: str | None) -> list[ImpactCase]:
+    """The cases of ``ids`` (sorted, as ``caseload_ids`` gives them), read in ``snapshot`` when there is one."""
+    if not ids:
+        return []
+    query = current_query(None, None).where(Application.id.in_(ids))
+    with db.engine.connect() as conn:
+        if snapshot is not None:
+            if not _SNAPSHOT.fullmatch(snapshot):
+                raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        cases = [case_of(r) for r in conn.execute(query)]
+        conn.rollback()
+    return cases

@@ -9,9 +9,11 @@ the finding codes. With ``--as-month`` each bundle is first moved to that month
 with the pack and guideline it records is its own baseline (deciding it again gives the same basis byte for
 byte) unless ``redecide_baseline`` asks for every baseline to be decided again (docs/rule-lifecycle.md).
 
-The caseload is read in pages from one cursor (adapters/driven/db/impact_reads.py) and sent to the worker
-processes a few chunks at a time; the report is tallied as the results come back
-(adapters/driving/lifecycle/impact_tally.py), so memory does not grow with the caseload.
+With one worker the caseload is read in pages from one cursor (adapters/driven/db/impact_reads.py). With more, this
+process reads only the caseload's application ids (on PostgreSQL in a snapshot it exports and holds) and hands them
+to the worker processes a chunk at a time; each worker reads its chunk's cases itself, in that snapshot, so no
+bundle passes through this process or a pipe. The report is tallied as the results come back, in the caseload's
+order (adapters/driving/lifecycle/impact_tally.py), so memory grows only by the ids, not by the caseload.
 
 Nothing is written to decisions. Reading the caseload is logged once, with purpose
 ``impact_analysis``, before the report exists; the report (JSON and HTML: a histogram of amount
@@ -34,13 +36,14 @@ from typing import Any
 
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
+from adapters.driven.db.impact_reads import caseload_ids
 from adapters.driven.db.uow import SqlUnitOfWork
 from adapters.driving.lifecycle.asmonth import NOTE_EN, NOTE_SV
 from adapters.driving.lifecycle.impact_tally import Tally
 from adapters.driving.lifecycle.impact_worker import (
     CaseInput,
     ImpactEvaluator,
-    decide_chunk,
+    decide_ids,
     draft_folder_of,
     init_worker,
 )
@@ -50,8 +53,9 @@ from rules.catalog import Catalog, RulePack
 from rules.version import code_version
 
 SCHEMA = "finaid.impact-report/1"
-CHUNK = 25  # cases per task sent to a worker process
-PAGE = 500  # cases per page read from the database
+CHUNK = 25  # cases per step in this process (one worker)
+ID_CHUNK = 100  # application ids per task sent to a worker process, which reads those cases itself
+PAGE = 500  # cases per page read from the database (one worker)
 BASELINE_STORED = ("each stored decision itself where today's code made it with the pack and guideline it records "
                    "(it is what deciding it again gives); any other re-decided with its own pack and guideline "
                    "under today's code")
@@ -91,22 +95,23 @@ def _chunks(pages: Iterable[list[CaseInput]]) -> Iterator[list[CaseInput]]:
             yield page[i:i + CHUNK]
 
 
-def run_cases(
-    pages: Iterable[list[CaseInput]], procs: int, evaluator: Callable[[], ImpactEvaluator],
-    initargs: tuple[Any, ...],
-) -> Iterator[dict[str, Any]]:
-    """Every case's result, in the caseload's order: in this process when ``procs`` is 1, else in spawned
-    worker processes, a few chunks in flight per worker (the caseload is never all in memory)."""
-    if procs == 1:
-        one = evaluator()
-        for chunk in _chunks(pages):
-            yield from (one.decide(c) for c in chunk)
-        return
+def run_cases(pages: Iterable[list[CaseInput]], evaluator: Callable[[], ImpactEvaluator]) -> Iterator[dict[str, Any]]:
+    """Every case's result, in the caseload's order, decided in this process (one worker)."""
+    one = evaluator()
+    for chunk in _chunks(pages):
+        yield from (one.decide(c) for c in chunk)
+
+
+def run_pool(ids: list[str], procs: int, initargs: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
+    """Every case's result, in the caseload's order, from ``procs`` spawned worker processes: each is handed a chunk
+    of application ids and reads those cases itself (``initargs`` ends with the database and the snapshot), so only
+    ids go out and summaries come back; a few chunks in flight per worker."""
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx, initializer=init_worker, initargs=initargs) as pool:
         pending: deque[Future[list[dict[str, Any]]]] = deque()
-        for chunk in _chunks(pages):
-            pending.append(pool.submit(decide_chunk, chunk))
+        size = max(CHUNK, min(ID_CHUNK, len(ids) // (4 * procs)))  # a small caseload still spread over the workers
+        for i in range(0, len(ids), size):
+            pending.append(pool.submit(decide_ids, ids[i:i + size]))
             while len(pending) > 3 * procs:
                 yield from pending.popleft().result()
         while pending:
@@ -193,13 +198,20 @@ def run_impact(
     folder_of_draft = draft_folder_of(draft)
     version = None if request.redecide_baseline else code_version()
     tally, persons = Tally(), dict[str, None]()  # the persons read, each once, in order
-    pages = impact.pages(SqlUnitOfWork(db), request.month_from, request.month_to, PAGE)
     started, cpu = time.perf_counter(), cpu_seconds()
-    for row in run_cases(pages, procs, lambda: ImpactEvaluator(folder_of_draft, request.as_month, catalog, version,
-                                                                  access.key),
-                         (folder_of_draft, request.as_month, version, access.key)):
-        persons.update(dict.fromkeys(row.pop("person_keys")))
-        tally.add(row)
+
+    def add(rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            persons.update(dict.fromkeys(row.pop("person_keys")))
+            tally.add(row)
+
+    if procs == 1:
+        pages = impact.pages(SqlUnitOfWork(db), request.month_from, request.month_to, PAGE)
+        add(run_cases(pages, lambda: ImpactEvaluator(folder_of_draft, request.as_month, catalog, version, access.key)))
+    else:
+        with caseload_ids(db, request.month_from, request.month_to) as (ids, snapshot):
+            add(run_pool(ids, procs, (folder_of_draft, request.as_month, version, access.key,
+                                      (db.url, db.schema, snapshot))))
     if progress:
         progress(rate(tally.analysed, time.perf_counter() - started, cpu_seconds() - cpu, procs))
     report = build_report(tally, draft, request, run_id, undecided, procs)

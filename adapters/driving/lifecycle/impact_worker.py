@@ -16,6 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from adapters.driven.db.engine import Database
+from adapters.driven.db.impact_reads import cases_by_ids
 from adapters.driving.lifecycle.impact_read import household_personnummer, read_stored
 from audit.access import person_key
 from decision.basis import DecisionBasis, build_basis
@@ -29,7 +31,7 @@ from rules.evaluator import PackEvaluator
 
 CaseInput = ImpactCase  # the name the lifecycle has always used
 
-__all__ = ["CaseInput", "ImpactEvaluator", "decide_chunk", "draft_folder_of", "init_worker", "summary"]
+__all__ = ["CaseInput", "ImpactEvaluator", "decide_ids", "draft_folder_of", "init_worker", "summary"]
 
 
 class ImpactEvaluator:
@@ -79,18 +81,25 @@ class ImpactEvaluator:
 
 
 _worker: ImpactEvaluator | None = None
+_reader: tuple[Database, str | None] | None = None  # the worker's own database engine, and the parent's snapshot
 
 
 def init_worker(draft_folder: str, as_month: str | None, code_version: str | None = None,
-                key: bytes | None = None) -> None:
-    """Process initializer: one engine per process."""
-    global _worker  # noqa: PLW0603 - one evaluator per worker process, built once
+                key: bytes | None = None, database: tuple[str, str | None, str | None] | None = None) -> None:
+    """Process initializer: one engine per process; ``database`` (URL, schema, snapshot): read the cases by id here."""
+    global _worker, _reader  # noqa: PLW0603 - one evaluator and one database engine per worker process, built once
     _worker = ImpactEvaluator(draft_folder, as_month, code_version=code_version, key=key)
+    if database is not None:
+        url, schema, snapshot = database
+        _reader = (Database(url, schema), snapshot)
 
 
-def decide_chunk(cases: list[ImpactCase]) -> list[dict[str, Any]]:
-    assert _worker is not None, "init_worker was not called"
-    return [_worker.decide(c) for c in cases]
+def decide_ids(ids: list[str]) -> list[dict[str, Any]]:
+    """A chunk of the caseload by application id: read in this process (adapters/driven/db/impact_reads.py), decided
+    here; an id no longer there (only possible without a snapshot) is left out."""
+    assert _worker is not None and _reader is not None, "init_worker was not called with a database"
+    db, snapshot = _reader
+    return [_worker.decide(c) for c in cases_by_ids(db, ids, snapshot)]
 
 
 def draft_folder_of(pack: RulePack) -> str:
