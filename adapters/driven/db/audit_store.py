@@ -68,17 +68,9 @@ class SqlTrail:
         for r in self.s.execute(q.execution_options(yield_per=STREAM)):
             yield r.seq, r.prev_hash, r.hash, partial(_access_recompute, r)
 
-    def recorded(self, events: tuple[str, ...]) -> Iterable[tuple[str, str, str]]:
-        q = select(AuditEvent.event, AuditEvent.subject, AuditEvent.payload).where(AuditEvent.event.in_(events))
-        return ((e.event, e.subject, e.payload) for e in self.s.execute(q.execution_options(yield_per=STREAM)))
-
-    def decisions(self) -> Iterable[tuple[str, str, str, str | None]]:
-        q = select(Decision.id, Decision.application_id, Decision.basis_hash, Decision.basis_json)
-        return ((d.id, d.application_id, d.basis_hash, d.basis_json)
-                for d in self.s.execute(q.execution_options(yield_per=CONTENT)))
-
     def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
-        q = select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json)
+        q = (select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json)
+             .order_by(self._bytewise(Revision.id)))
         return ((r.id, r.application_id, r.content_hash, r.bundle_json)
                 for r in self.s.execute(q.execution_options(yield_per=CONTENT)))
 
@@ -125,8 +117,8 @@ class SqlTrail:
         return column.collate("C") if self.s.get_bind().dialect.name == "postgresql" else column
 
     def applications(self) -> Iterable[tuple[str, str]]:
-        return ((a.id, a.state) for a in self.s.execute(
-            select(Application.id, Application.state).execution_options(yield_per=1000)))
+        q = select(Application.id, Application.state).order_by(self._bytewise(Application.id))
+        return ((a.id, a.state) for a in self.s.execute(q.execution_options(yield_per=STREAM)))
 
     def access_persons(self) -> Iterator[tuple[int, frozenset[str], frozenset[str]]]:
         """Both in seq order and merged: an index row without its entry is yielded with no chained keys."""
