@@ -28,8 +28,8 @@ R = TypeVar("R")
 class Spill:
     """(key, value) items, handed back grouped by key in key order (Python's string order: code points)."""
 
-    def __init__(self, run: int = RUN) -> None:
-        self._run = run
+    def __init__(self, run: int | None = None) -> None:
+        self._run = run or RUN
         self._items: list[tuple[str, int, Any]] = []
         self._files: list[IO[bytes]] = []
         self._n = 0
