@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.driven.db.audit_store import verify
+from adapters.driven.db.audit_store import SqlTrail, verify
 from audit import spill
-from audit.verify import VerifyReport
+from audit.verify import VerifyReport, check
 from tests.integration.conftest import TestDatabase
 from tests.integration.test_audit_trail import TAMPERING, _decide_some
 
@@ -82,3 +82,18 @@ def test_streamed_verify_says_what_verify_in_one_run_says(
     for fragment in expected:
         assert any(fragment in p for p in problems), (fragment, problems)
     assert whole[0] is (not expected)
+
+
+def test_ordering_by_the_c_collation_or_by_a_c_locales_index_says_the_same(database: TestDatabase) -> None:
+    """On PostgreSQL the tables are read in "C" order: with ``COLLATE "C"`` (any database), or by the primary key's
+    index where the database's own collation is a C locale already (adapters/driven/db/audit_store.py)."""
+    _decide_some(database)
+    with database.bypass_triggers() as conn:
+        move_state(database, conn)
+    said = []
+    for c_locale in (None, False):
+        with database.db.read() as s:
+            trail = SqlTrail(s)
+            trail._c_locale = c_locale  # None: asked of the database; False: COLLATE "C" in every ordered read
+            said.append(_said(check(trail)))
+    assert said[0] == said[1] and not said[0][0]

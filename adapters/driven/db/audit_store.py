@@ -14,7 +14,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from adapters.driven.clock import SystemClock
@@ -53,6 +53,7 @@ class SqlTrail:
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        self._c_locale: bool | None = None  # whether PostgreSQL's default collation is bytewise already
 
     def chain(self, name: str) -> tuple[Iterable[Row], tuple[int, str]]:
         head = self.s.execute(select(ChainHead).where(ChainHead.chain == name)).scalar_one()
@@ -121,8 +122,18 @@ class SqlTrail:
         return self.s.connection().execute(q.execution_options(yield_per=rows))
 
     def _bytewise(self, column: Any) -> Any:
-        """Ordered as Python compares strings (code points): PostgreSQL's "C" collation; SQLite's default."""
-        return column.collate("C") if self.s.get_bind().dialect.name == "postgresql" else column
+        """Ordered as Python compares strings (code points): SQLite's default; on PostgreSQL the "C" collation,
+        which a database created with a C locale (libc ``C``, ``POSIX``, ``C.UTF-8``) already has — there the
+        primary key's index gives the order without a sort (at 1 000 000 decisions, 27 million ``decision_use``
+        rows). audit/spill.py's merge stops on rows out of order rather than misjudge them."""
+        if self.s.get_bind().dialect.name != "postgresql":
+            return column
+        if self._c_locale is None:
+            collate, provider = self.s.execute(text(
+                "SELECT datcollate, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d "
+                "WHERE datname = current_database()")).one()
+            self._c_locale = provider in (None, "c") and collate in ("C", "POSIX", "C.UTF-8", "C.utf8")
+        return column if self._c_locale else column.collate("C")
 
     def applications(self) -> Iterable[tuple[str, str]]:
         q = select(Application.id, Application.state).order_by(self._bytewise(Application.id))
