@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import IO, Any, TypeVar
 
-RUN = 50_000  # items sorted in memory before a run is written out
-_CHUNK = 1_000  # items per marshal record in a run file
+RUN = 20_000  # items sorted in memory before a run is written out (per table: a few MB)
+_CHUNK = 200  # items per marshal record in a run file (what the merge holds of each run)
 
 R = TypeVar("R")
 
