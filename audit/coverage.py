@@ -11,34 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from operator import itemgetter
 from typing import Any, Protocol
 
+from audit.recorded import CASEWORK, LETTER, PROPOSED, Event, Facts, last
 from audit.records import digest, fields
+from audit.spill import joined
 from decision.basis import canonical_json
 from decision.canonical import read_json
 from decision.strict import parse_sum
 
-# the state a transition event leaves an application in (decision/states.py); "signed" by its payload
-TARGET = {"received": "received", "fetched": "fetched", "proposed": "proposed", "failed": "failed",
-          "failed_permanent": "failed_permanent", "second_signature_refused": "proposed", "returned": "returned",
-          "auto_approved": "auto_approved", "withdrawn": "withdrawn"}
-# events that name the state they leave the application in (casework: decision/services/correcting.py,
-# communicating.py): "state" in their payload
-STATED = ("decision_changed", "communication_sent", "communication_closed")
-EVENTS = (*TARGET, *STATED, "signed", "superseded", "letter_created", "purged")
-CASEWORK = {"case_note": ("text",), "communication": ("items_json", "text"), "decision_change": ()}
-# a decision's columns its full ``proposed`` event names (rows from before record hashes)
-PROPOSED = {"application": "application_id", "revision": "revision_id", "revision_hash": "revision_hash",
-            "pack": "pack_id", "pack_hash": "pack_hash", "guideline": "guideline_id",
-            "guideline_hash": "guideline_hash", "code_version": "code_version", "basis_hash": "basis_hash",
-            "outcome": "outcome"}
-LETTER = {"sign_off": "sign_off_id", "html_sha256": "html_sha256", "pdf_sha256": "pdf_sha256",
-          "template_hash": "template_hash"}
-
-Event = tuple[int, str, str, str, str]  # seq, actor, event, subject, payload JSON
 Stored = tuple[dict[str, Any], dict[str, Any]]  # all columns, extra covered fields (uses, overrides)
 
 
@@ -49,62 +34,21 @@ class RecordSource(Protocol):
         """The events named, and every event whose payload records row hashes, in chain order."""
         ...
 
-    def stored(self, table: str) -> Iterable[Stored]: ...
+    def stored(self, table: str) -> Iterable[Stored]:
+        """Every row of a covered table in id order (``request_id`` for registry evidence): Python's string order."""
+        ...
+
+    def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
+        """(id, application id, content hash, bundle JSON or None when purged), in id order."""
+        ...
 
     def applications(self) -> Iterable[tuple[str, str]]:
-        """(id, state) of every application."""
+        """(id, state) of every application, in id order."""
         ...
 
     def access_persons(self) -> Iterable[tuple[int, frozenset[str], frozenset[str]]]:
         """(seq, the person keys its chained entry holds, the keys the person index holds)."""
         ...
-
-
-@dataclass
-class Recorded:
-    """What the audit chain says was written."""
-
-    records: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
-    proposed: dict[str, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)  # PROPOSED's values, in order
-    superseded: dict[str, str] = field(default_factory=dict)
-    signoffs: dict[str, tuple[int, str, dict[str, Any]]] = field(default_factory=dict)
-    letters: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    revisions: dict[str, int] = field(default_factory=dict)
-    states: dict[str, tuple[int, str]] = field(default_factory=dict)  # application or decision:<id> -> state
-    purged: set[str] = field(default_factory=set)
-    decision_apps: dict[str, str] = field(default_factory=dict)  # filled from the stored decisions
-
-
-def read_events(events: Iterable[Event]) -> Recorded:
-    r = Recorded()
-    for seq, actor, event, subject, body in events:
-        payload: dict[str, Any] = json.loads(body)
-        for key, hashes in payload.get("records", {}).items():
-            r.records[key] = (seq, hashes)
-        kind, _, ident = subject.partition(":")
-        if event == "purged":
-            r.purged.add(ident)
-        elif event == "superseded":
-            r.superseded[ident] = str(payload.get("by"))
-        elif event == "letter_created":
-            r.letters[str(payload.get("letter"))] = (seq, payload)
-            continue
-        if event == "proposed" and "basis_hash" in payload:  # only what is checked is kept (memory: one per decision)
-            r.proposed[ident] = (seq, tuple(_shared(payload.get(name)) for name in PROPOSED))
-        if event in ("received", "fetched") and "revision" in payload:
-            r.revisions[str(payload["revision"])] = seq
-        if "sign_off" in payload and event in (*TARGET, "signed", "decision_changed"):
-            r.signoffs[str(payload["sign_off"])] = (seq, actor, payload)
-        # a new application created with its registry answers is fetched at once (decision/services/intake.py)
-        sealed = event == "received" and payload.get("sealed") is True
-        stated = payload.get("state") if event in STATED or event == "second_signature_refused" else None
-        target = stated or ("fetched" if sealed else TARGET.get(event)) or (
-            ("signed" if payload.get("complete") else "awaiting_second_signature") if event == "signed" else None
-        )
-        if target is not None:
-            app = payload.get("application") if kind == "decision" else None
-            r.states[f"application:{app}" if app else subject] = (seq, target)
-    return r
 
 
 def _basis(text: str) -> dict[str, Any]:
@@ -116,31 +60,67 @@ def _basis(text: str) -> dict[str, Any]:
     return data
 
 
-def _shared(value: Any) -> Any:
-    """One copy of a string many events repeat (a pack's hash, the code version): verify holds one per decision."""
-    return sys.intern(value) if isinstance(value, str) else value
-
-
 def _sha(data: str | bytes) -> str:
     return "sha256:" + hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
-class Checker:
-    def __init__(self, recorded: Recorded, problems: list[str], lawful: list[str], legacy: dict[str, int]) -> None:
-        self.r = recorded
-        self.problems = problems
-        self.lawful = lawful
-        self.legacy = legacy
-        self.seen: set[str] = set()
+@dataclass
+class Lines:
+    problems: list[str] = field(default_factory=list)
+    lawful: list[str] = field(default_factory=list)
 
-    def _row(self, table: str, key: str, row: dict[str, Any], extra: dict[str, Any]) -> bool:
+
+def content_check(
+    out: Lines, name: str, purged: bool, recorded: str | None, stored_hash: str, content_hash: str | None,
+    *, missing_event: str, other_hash: str, deleted: str, altered: str,
+) -> None:
+    """A stored basis or bundle against the hash its audit event recorded and the hash of its content.
+
+    ``content_hash`` is None when the content is gone: lawful with a purge event, tampering without.
+    """
+    if recorded is None:
+        out.problems.append(f"{name} {missing_event}")
+    elif recorded != stored_hash:
+        out.problems.append(f"{name}: {other_hash}")
+    if content_hash is None:
+        if purged:
+            out.lawful.append(f"{name}: personal content purged (retention)")
+        else:
+            out.problems.append(f"{name}: {deleted}")
+    elif content_hash != stored_hash:
+        out.problems.append(f"{name}: {altered} (altered)")
+
+
+class Checker:
+    """The checks of each stored row against its facts (audit/recorded.py). ``basis``/``bundle``: the decisions'
+    bases and the revisions' bundles against their hashes (verify prints them first); ``problems``/``lawful``:
+    the record checks."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.f = facts
+        self.problems: list[str] = []
+        self.lawful: list[str] = []
+        self.legacy: dict[str, int] = {}
+        self.basis = Lines()
+        self.bundle = Lines()
+        self.gone_revisions: list[str] = []
+        self.missing: set[tuple[int, str]] = set()  # (event, record) of records no longer stored
+        self.decisions = 0
+        self.revisions = 0
+
+    def named(self, table: str, ident: str, facts: list[tuple[Any, ...]]) -> None:
+        """A record the chain names that is not stored."""
+        for tag, fact in last(facts).items():
+            if tag in ("rec", "pv", "so", "let"):
+                self.missing.add((fact[1], f"{table}:{ident}"))
+
+    def _row(self, table: str, key: str, row: dict[str, Any], extra: dict[str, Any],
+             rec: tuple[Any, ...] | None) -> bool:
         """The row hash (and personal hash) against its event; False when the row predates record hashes."""
-        self.seen.add(key)
-        got = self.r.records.get(key)
-        if got is None:
+        if rec is None:
             self.legacy[table] = self.legacy.get(table, 0) + 1
             return False
-        seq, hashes = got
+        _, seq, hashes = rec
         stable, personal = fields(table, row, None, extra)
         if digest(stable) != hashes.get("row"):
             self.problems.append(f"{key}: altered (its columns differ from the row hash in event {seq})")
@@ -150,7 +130,7 @@ class Checker:
 
     def _content(self, key: str, app: str, blanked: bool, purged_at: Any, ok: bool, what: str) -> None:
         if blanked:
-            if purged_at is not None and app in self.r.purged:
+            if purged_at is not None and app in self.f.purged:
                 self.lawful.append(f"{key}: personal content purged (retention)")
             else:
                 self.problems.append(f"{key}: {what} deleted without a purge event")
@@ -163,18 +143,29 @@ class Checker:
             if (value is not None or not absent) and row[column] != value:
                 self.problems.append(f"{key}: {column} differs from its event {seq} (altered)")
 
-    def decision(self, row: dict[str, Any], extra: dict[str, Any]) -> None:
-        key = f"decision:{row['id']}"
-        self.r.decision_apps[row["id"]] = row["application_id"]
-        self._row("decision", key, row, extra)
-        got = self.r.proposed.get(row["id"])  # none: named by audit/verify.py
-        if got is not None:
-            seq, values = got
-            self._against(key, row, seq, dict(zip(PROPOSED.values(), values, strict=True)))
-        by = self.r.superseded.get(row["id"])
-        if row["superseded_by"] != by:
+    def decision(self, row: dict[str, Any], extra: dict[str, Any], facts: list[tuple[Any, ...]]) -> None:
+        d_id, app, basis = row["id"], row["application_id"], row["basis_json"]
+        key = f"decision:{d_id}"
+        got = last(facts)
+        self.decisions += 1
+        prop = got.get("prop")
+        content_check(
+            self.basis, f"decision {d_id}", app in self.f.purged, None if prop is None else prop[1],
+            row["basis_hash"], None if basis is None else _sha(basis),
+            missing_event="has no 'proposed' audit event",
+            other_hash="its basis hash differs from the one its audit event recorded",
+            deleted="basis deleted without a purge event", altered="the stored basis does not match its hash",
+        )
+        self._row("decision", key, row, extra, got.get("rec"))
+        pv = got.get("pv")  # none: named above
+        if pv is not None:
+            self._against(key, row, pv[1], dict(zip(PROPOSED.values(), pv[2], strict=True)))
+        sup = got.get("sup")
+        if row["superseded_by"] != (None if sup is None else sup[1]):
             self.problems.append(f"{key}: superseded_by differs from its 'superseded' events (altered)")
-        basis = row["basis_json"]  # against basis_hash: audit/verify.py
+        for fact in facts:
+            if fact[0] == "state":  # the decision's transition: its application's
+                self.f.add("application", app, fact)
         if basis is not None:
             data = _basis(basis)
             if data.get("outcome") != row["outcome"]:
@@ -184,29 +175,46 @@ class Checker:
             if row["proposed_ore"] is None or row["trace_json"] is None:
                 self.problems.append(f"{key}: amount or trace deleted without a purge event")
 
-    def sign_off(self, row: dict[str, Any], extra: dict[str, Any]) -> None:
+    def revision(self, r_id: str, row: tuple[str, str, str, str | None] | None, facts: list[tuple[Any, ...]],
+                 content: Callable[[str], str]) -> None:
+        if row is None:
+            self.gone_revisions.append(f"revision {r_id}: named by its 'received' event but no longer stored (deleted)")
+            return
+        self.revisions += 1
+        _, r_app, r_hash, r_json = row
+        recv = last(facts).get("recv")
+        content_check(
+            self.bundle, f"revision {r_id}", r_app in self.f.purged, None if recv is None else recv[1], r_hash,
+            None if r_json is None else content(r_json),
+            missing_event="has no 'received' audit event",
+            other_hash="its content hash differs from the audit event's",
+            deleted="bundle deleted without a purge event", altered="the stored bundle does not match its hash",
+        )
+
+    def sign_off(self, row: dict[str, Any], extra: dict[str, Any], facts: list[tuple[Any, ...]]) -> None:
         key = f"sign_off:{row['id']}"
-        self._row("sign_off", key, row, extra)
-        got = self.r.signoffs.get(row["id"])
-        if got is None:
+        got = last(facts)
+        self._row("sign_off", key, row, extra, got.get("rec"))
+        so = got.get("so")
+        if so is None:
             self.problems.append(f"{key} has no audit event")
         else:
-            seq, actor, payload = got
-            self._against(key, row, seq, {"actor": actor, "record_hash": payload.get("record_hash"),
-                                          "decision_id": payload.get("decision")})
+            _, seq, actor, record_hash, decision = so
+            self._against(key, row, seq, {"actor": actor, "record_hash": record_hash, "decision_id": decision})
         body = row["record_json"]
         self._content(key, row["application_id"], body is None, row["purged_at"],
                       body is not None and _sha(canonical_json(json.loads(body))) == row["record_hash"],
                       "signed decision")
 
-    def letter(self, row: dict[str, Any], extra: dict[str, Any]) -> None:
+    def letter(self, row: dict[str, Any], extra: dict[str, Any], facts: list[tuple[Any, ...]]) -> None:
         key = f"letter:{row['id']}"
-        self._row("letter", key, row, extra)
-        got = self.r.letters.get(row["id"])
-        if got is None:
+        got = last(facts)
+        self._row("letter", key, row, extra, got.get("rec"))
+        let = got.get("let")
+        if let is None:
             self.problems.append(f"{key} has no 'letter_created' audit event")
         else:
-            seq, payload = got
+            _, seq, payload = let
             self._against(key, row, seq, {column: payload.get(name) for name, column in LETTER.items()},
                           absent=False)
         html, pdf = row["html"], row["pdf"]
@@ -214,11 +222,11 @@ class Checker:
             row["pdf_sha256"] is None or (pdf is not None and _sha(pdf) == row["pdf_sha256"]))
         self._content(key, row["application_id"], html is None, row["purged_at"], ok, "letter")
 
-    def casework(self, table: str, row: dict[str, Any], extra: dict[str, Any]) -> None:
+    def casework(self, table: str, row: dict[str, Any], extra: dict[str, Any], facts: list[tuple[Any, ...]]) -> None:
         """A note, kommunicering step or change: its row hash must be in an event (these tables are newer than
         record hashes, so a row without one was inserted behind the trail's back); its text against its hash."""
         key = f"{table}:{row['id']}"
-        if not self._row(table, key, row, extra):
+        if not self._row(table, key, row, extra, last(facts).get("rec")):
             self.problems.append(f"{key} has no audit event (inserted)")
         if not CASEWORK[table]:
             return
@@ -231,10 +239,11 @@ class Checker:
         elif not ok:
             self.problems.append(f"{key}: the stored text does not match its hash (altered or deleted)")
 
-    def evidence(self, row: dict[str, Any], extra: dict[str, Any], bare: list[tuple[str, str]],
-                 held: set[str]) -> None:
+    def evidence(self, row: dict[str, Any], extra: dict[str, Any], facts: list[tuple[Any, ...]],
+                 bare: list[tuple[str, str]], held: set[str]) -> None:
         key = f"registry_evidence:{row['request_id']}"
-        self._row("registry_evidence", key, row, extra)
+        rec = last(facts).get("rec")
+        self._row("registry_evidence", key, row, extra, rec)
         raw = row["raw"]
         if raw is None and row["purged_at"] is None:
             bare.append((key, row["sha256"]))  # the same answer twice is stored once
@@ -242,67 +251,61 @@ class Checker:
             held.add(row["sha256"])
             if hashlib.sha256(raw).hexdigest() != row["sha256"]:
                 self.problems.append(f"{key}: the stored answer does not match its sha256 (altered)")
-        elif key in self.r.records:
+        elif rec is not None:
             self.lawful.append(f"{key}: raw answer purged (retention)")
 
-    def missing(self) -> None:
-        """Records an event names that are no longer stored."""
-        named = (
-            [(k, s) for k, (s, _) in self.r.records.items()]
-            + [(f"decision:{d}", s) for d, (s, _) in self.r.proposed.items()]
-            + [(f"sign_off:{i}", s) for i, (s, _, _) in self.r.signoffs.items()]
-            + [(f"letter:{i}", s) for i, (s, _) in self.r.letters.items()]
-        )
-        for key, seq in sorted(set(named), key=lambda x: (x[1], x[0])):
-            if key not in self.seen:
-                self.problems.append(f"{key}: named by audit event {seq} but no longer stored (deleted)")
 
-
-def check_records(source: RecordSource, problems: list[str], lawful: list[str]) -> dict[str, int]:
-    """Check every covered table; returns how many rows of each predate record hashes."""
-    recorded = read_events(source.events_named(EVENTS))
-    legacy: dict[str, int] = {}
-    c = Checker(recorded, problems, lawful, legacy)
-    for row, extra in source.stored("decision"):
-        c.decision(row, extra)
-    for row, extra in source.stored("sign_off"):
-        c.sign_off(row, extra)
-    for row, extra in source.stored("letter"):
-        c.letter(row, extra)
-    for table in CASEWORK:
-        for row, extra in source.stored(table):
-            c.casework(table, row, extra)
+def check_records(source: RecordSource, c: Checker) -> None:
+    """Check every covered table, each merged in id order with what the chain recorded of its rows."""
+    tables: list[tuple[str, Callable[..., None]]] = [
+        ("decision", c.decision), ("sign_off", c.sign_off), ("letter", c.letter),
+        *((t, partial(c.casework, t)) for t in CASEWORK)]
+    for table, check in tables:
+        for ident, got, facts in joined(source.stored(table), _id, c.f.tables[table].groups()):
+            if got is None:
+                c.named(table, ident, facts)
+            else:
+                check(got[0], got[1], facts)
     bare: list[tuple[str, str]] = []
     held: set[str] = set()
-    for row, extra in source.stored("registry_evidence"):
-        c.evidence(row, extra, bare, held)
+    rows = joined(source.stored("registry_evidence"), _request_id, c.f.tables["registry_evidence"].groups())
+    for ident, got, facts in rows:
+        if got is None:
+            c.named("registry_evidence", ident, facts)
+        else:
+            c.evidence(got[0], got[1], facts, bare, held)
     for key, sha in bare:
         if sha not in held:
-            problems.append(f"{key}: the stored answer was deleted without a purge event")
-    c.missing()
-    _states(recorded, source.applications(), problems)
-    _persons(source.access_persons(), problems)
-    return legacy
+            c.problems.append(f"{key}: the stored answer was deleted without a purge event")
+    c.missing.update((seq, key) for key, seq in c.f.other.items())
+    for seq, key in sorted(c.missing):
+        c.problems.append(f"{key}: named by audit event {seq} but no longer stored (deleted)")
+    _states(c.f.tables["application"].groups(), source.applications(), c.problems)
+    _persons(source.access_persons(), c.problems)
 
 
-def _states(r: Recorded, applications: Iterable[tuple[str, str]], problems: list[str]) -> None:
-    expected: dict[str, tuple[int, str]] = {}
-    for named, (seq, state) in r.states.items():
-        subject = named
-        if named.startswith("decision:"):
-            app = r.decision_apps.get(named.partition(":")[2])
-            if app is None:
-                continue  # the decision is gone: reported as deleted
-            subject = f"application:{app}"
-        if subject.startswith("application:") and seq >= expected.get(subject, (0, ""))[0]:
-            expected[subject] = (seq, state)
-    for app_id, state in applications:
-        got = expected.get(f"application:{app_id}")
+def _id(stored: Stored) -> str:
+    return str(stored[0]["id"])
+
+
+def _request_id(stored: Stored) -> str:
+    return str(stored[0]["request_id"])
+
+
+def _states(states: Iterator[tuple[str, list[Any]]], applications: Iterable[tuple[str, str]],
+            problems: list[str]) -> None:
+    for app_id, row, facts in joined(applications, itemgetter(0), states):
+        if row is None:
+            continue  # transitions of an application no longer stored: not judged here
+        got: tuple[Any, ...] | None = None
+        for fact in facts:
+            if got is None or fact[1] >= got[1]:
+                got = fact
         if got is None:
             problems.append(f"application:{app_id} has no transition event")
-        elif got[1] != state:
-            problems.append(f"application:{app_id}: state {state!r} but its last transition event {got[0]} "
-                            f"left it {got[1]!r} (altered)")
+        elif got[2] != row[1]:
+            problems.append(f"application:{app_id}: state {row[1]!r} but its last transition event {got[1]} "
+                            f"left it {got[2]!r} (altered)")
 
 
 def _persons(rows: Iterable[tuple[int, frozenset[str], frozenset[str]]], problems: list[str]) -> None:

@@ -12,32 +12,23 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from operator import itemgetter
+from typing import Protocol
 
 import orjson
 
 from audit.chain import ChainReport, Row, walk
-from audit.coverage import RecordSource, check_records
+from audit.coverage import Checker, RecordSource, check_records
+from audit.recorded import EVENTS, read_events
+from audit.spill import joined
 from decision.basis import canonical_json
 
 
 class TrailSource(RecordSource, Protocol):
-    """What verification reads from storage (adapters/driven/db/audit_store.py): both chains with their heads,
-    the recording events, and every stored decision and revision."""
+    """What verification reads from storage (adapters/driven/db/audit_store.py): both chains with their heads, and
+    the stored records (audit/coverage.py)."""
 
     def chain(self, name: str) -> tuple[Iterable[Row], tuple[int, str]]: ...
-
-    def recorded(self, events: tuple[str, ...]) -> Iterable[tuple[str, str, str]]:
-        """(event, subject, payload JSON) of the audit events named."""
-        ...
-
-    def decisions(self) -> Iterable[tuple[str, str, str, str | None]]:
-        """(id, application id, basis hash, basis JSON or None when purged)."""
-        ...
-
-    def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
-        """(id, application id, content hash, bundle JSON or None when purged)."""
-        ...
 
 
 @dataclass
@@ -61,10 +52,6 @@ class VerifyReport:
             + [f"access log: {p}" for p in self.access.problems]
             + self.problems
         )
-
-
-def _sha(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def canonical_of_text(text: str) -> bytes:
@@ -100,64 +87,24 @@ def check(source: TrailSource, expected_head: tuple[int, str] | None = None,
     access_rows, access_head = source.chain("access")
     report = VerifyReport(walk("audit", audit_rows, audit_head, expected_head),
                           walk("access", access_rows, access_head, expected_access_head))
-    proposed: dict[str, str] = {}
-    received: dict[str, str] = {}
-    purged_apps: set[str] = set()
-    for event, subject, body in source.recorded(("proposed", "received", "fetched", "purged")):
-        payload: dict[str, Any] = json.loads(body)
-        if event == "proposed":
-            proposed[subject.split(":", 1)[1]] = payload.get("basis_hash", "")
-        elif event in ("received", "fetched") and "revision" in payload:
-            received[payload.get("revision", "")] = payload.get("content_hash", "")
-        else:
-            purged_apps.add(subject.split(":", 1)[1])
-    for d_id, d_app, d_hash, d_json in source.decisions():
-        report.checked_decisions += 1
-        _check_record(
-            report, f"decision {d_id}", d_app in purged_apps, proposed.get(d_id), d_hash,
-            None if d_json is None else _sha(d_json),
-            missing_event="has no 'proposed' audit event",
-            other_hash="its basis hash differs from the one its audit event recorded",
-            deleted="basis deleted without a purge event", altered="the stored basis does not match its hash",
-        )
-    for r_id, r_app, r_hash, r_json in source.revisions():
-        report.checked_revisions += 1
-        _check_record(
-            report, f"revision {r_id}", r_app in purged_apps, received.get(r_id), r_hash,
-            None if r_json is None else "sha256:" + hashlib.sha256(canonical_of_text(r_json)).hexdigest(),
-            missing_event="has no 'received' audit event",
-            other_hash="its content hash differs from the audit event's",
-            deleted="bundle deleted without a purge event", altered="the stored bundle does not match its hash",
-        )
-        received.pop(r_id, None)
-    for r_id in sorted(received):
-        report.problems.append(f"revision {r_id}: named by its 'received' event but no longer stored (deleted)")
-    found: list[str] = []
-    report.legacy = check_records(source, found, report.lawful)
+    facts = read_events(source.events_named(EVENTS))
+    try:
+        c = Checker(facts)
+        check_records(source, c)  # the decisions with their bases, every covered table, the states, the persons
+        revisions = joined(source.revisions(), itemgetter(0), facts.tables["revision"].groups())
+        for r_id, row, got in revisions:
+            c.revision(r_id, row, got, _bundle_hash)
+    finally:
+        facts.close()
+    report.checked_decisions, report.checked_revisions, report.legacy = c.decisions, c.revisions, c.legacy
+    report.problems = c.basis.problems + c.bundle.problems + c.gone_revisions
+    report.lawful = c.basis.lawful + c.bundle.lawful + c.lawful
     if report.audit.ok:
-        report.problems.extend(found)
+        report.problems.extend(c.problems)
     else:  # verify already fails on the chain; what a broken chain recorded cannot judge a record (no cascade)
-        report.unjudged = found
+        report.unjudged = c.problems
     return report
 
 
-
-def _check_record(
-    report: VerifyReport, name: str, purged: bool, recorded: str | None, stored_hash: str, content_hash: str | None,
-    *, missing_event: str, other_hash: str, deleted: str, altered: str,
-) -> None:
-    """A stored record against the hash its audit event recorded and the hash of its content.
-
-    ``content_hash`` is None when the content is gone: lawful with a purge event, tampering without.
-    """
-    if recorded is None:
-        report.problems.append(f"{name} {missing_event}")
-    elif recorded != stored_hash:
-        report.problems.append(f"{name}: {other_hash}")
-    if content_hash is None:
-        if purged:
-            report.lawful.append(f"{name}: personal content purged (retention)")
-        else:
-            report.problems.append(f"{name}: {deleted}")
-    elif content_hash != stored_hash:
-        report.problems.append(f"{name}: {altered} (altered)")
+def _bundle_hash(text: str) -> str:
+    return "sha256:" + hashlib.sha256(canonical_of_text(text)).hexdigest()

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from functools import partial
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from adapters.driven.clock import SystemClock
@@ -51,6 +53,7 @@ class SqlTrail:
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        self._c_locale: bool | None = None  # whether PostgreSQL's default collation is bytewise already
 
     def chain(self, name: str) -> tuple[Iterable[Row], tuple[int, str]]:
         head = self.s.execute(select(ChainHead).where(ChainHead.chain == name)).scalar_one()
@@ -60,80 +63,87 @@ class SqlTrail:
     # objects, so that verify's memory does not grow with the trail (benchmarks/README.md, `audit verify`).
     def _audit_rows(self) -> Iterator[Row]:
         q = select(*(getattr(AuditEvent, c.key) for c in AuditEvent.__table__.columns)).order_by(AuditEvent.seq)
-        for r in self.s.execute(q.execution_options(yield_per=STREAM)):
+        for r in self._stream(q, STREAM):
             yield r.seq, r.prev_hash, r.hash, partial(_audit_recompute, r)
 
     def _access_rows(self) -> Iterator[Row]:
         q = select(*(getattr(AccessEntry, c.key) for c in AccessEntry.__table__.columns)).order_by(AccessEntry.seq)
-        for r in self.s.execute(q.execution_options(yield_per=STREAM)):
+        for r in self._stream(q, STREAM):
             yield r.seq, r.prev_hash, r.hash, partial(_access_recompute, r)
 
-    def recorded(self, events: tuple[str, ...]) -> Iterable[tuple[str, str, str]]:
-        q = select(AuditEvent.event, AuditEvent.subject, AuditEvent.payload).where(AuditEvent.event.in_(events))
-        return ((e.event, e.subject, e.payload) for e in self.s.execute(q.execution_options(yield_per=STREAM)))
-
-    def decisions(self) -> Iterable[tuple[str, str, str, str | None]]:
-        q = select(Decision.id, Decision.application_id, Decision.basis_hash, Decision.basis_json)
-        return ((d.id, d.application_id, d.basis_hash, d.basis_json)
-                for d in self.s.execute(q.execution_options(yield_per=CONTENT)))
-
     def revisions(self) -> Iterable[tuple[str, str, str, str | None]]:
-        q = select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json)
+        q = (select(Revision.id, Revision.application_id, Revision.content_hash, Revision.bundle_json)
+             .order_by(self._bytewise(Revision.id)))
         return ((r.id, r.application_id, r.content_hash, r.bundle_json)
-                for r in self.s.execute(q.execution_options(yield_per=CONTENT)))
+                for r in self._stream(q, CONTENT))
 
     def events_named(self, events: tuple[str, ...]) -> Iterable[tuple[int, str, str, str, str]]:
         q = (select(AuditEvent.seq, AuditEvent.actor, AuditEvent.event, AuditEvent.subject, AuditEvent.payload)
              .where(or_(AuditEvent.event.in_(events), AuditEvent.payload.like('%"records":{%')))
              .order_by(AuditEvent.seq))
-        rows = self.s.execute(q.execution_options(yield_per=STREAM))
+        rows = self._stream(q, STREAM)
         return ((e.seq, e.actor, e.event, e.subject, e.payload) for e in rows)
 
     def stored(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Every row of a covered table as a dict of its columns, with the rows it covers (uses, overrides)."""
         model = _MODELS[table]
         columns = [c.key for c in model.__table__.columns]
-        earlier: dict[str, list[str]] = {}  # supplements only: few
-        covered: Iterator[tuple[str, list[str]]] = iter(())
+        covered: Iterator[tuple[str, list[list[str]]]] = iter(())
+        earlier: Iterator[tuple[str, list[list[str]]]] = iter(())  # a supplement: the decision it was decided against
         if table == "decision":
             covered = self._by_owner(select(DecisionUse.decision_id, DecisionUse.kind, DecisionUse.ref),
                                      DecisionUse.decision_id)
-            for e in self.s.execute(select(DecisionEarlier.decision_id, DecisionEarlier.earlier_decision_id,
-                                           DecisionEarlier.month)):
-                earlier[e.decision_id] = [e.earlier_decision_id, e.month]
+            earlier = self._by_owner(select(DecisionEarlier.decision_id, DecisionEarlier.earlier_decision_id,
+                                            DecisionEarlier.month), DecisionEarlier.decision_id)
         elif table == "sign_off":
             covered = self._by_owner(select(SignOffOverride.sign_off_id, SignOffOverride.rule,
                                             SignOffOverride.reason_code), SignOffOverride.sign_off_id)
         name = {"decision": "uses", "sign_off": "overrides"}.get(table)
         key = self._bytewise(model.request_id if table == "registry_evidence" else model.id)
-        q = select(*(getattr(model, c) for c in columns)).order_by(key).execution_options(yield_per=CONTENT)
-        owned = _Merge(covered)
-        for r in self.s.execute(q):
+        q = select(*(getattr(model, c) for c in columns)).order_by(key)
+        owned, supplements = _Merge(covered), _Merge(earlier)
+        for r in self._stream(q, CONTENT):
             row = dict(zip(columns, r, strict=True))
             extra: dict[str, Any] = {name: sorted(owned.of(row["id"]))} if name else {}
-            if earlier and row["id"] in earlier:  # a supplement: the decision it was decided against
-                extra["earlier"] = earlier[row["id"]]
+            against = supplements.of(row["id"]) if table == "decision" else []
+            if against:  # one row per decision (its primary key)
+                extra["earlier"] = against[-1]
             yield row, extra
 
-    def _by_owner(self, q: Select[*tuple[Any, ...]], owner: Any) -> Iterator[tuple[str, list[str]]]:
-        """(owner id, [the other columns]) of a covered table, by owner id in the owners' order (merged, not held)."""
-        for r in self.s.execute(q.order_by(self._bytewise(owner)).execution_options(yield_per=STREAM)):
-            yield r[0], list(r[1:])
+    def _by_owner(self, q: Select[*tuple[Any, ...]], owner: Any) -> Iterator[tuple[str, list[list[str]]]]:
+        """(owner id, [[the other columns] of each row]) of a covered table, by owner id in the owners' order
+        (merged, not held)."""
+        for owner_id, rows in groupby(self._stream(q.order_by(self._bytewise(owner)), STREAM), key=itemgetter(0)):
+            yield owner_id, [list(r[1:]) for r in rows]
+
+    def _stream(self, q: Select[*tuple[Any, ...]], rows: int) -> Any:
+        """A read streamed ``rows`` at a time (a server-side cursor on PostgreSQL) as plain rows: through the
+        session's connection (its transaction), without the ORM's per-row loading (about a third of the CPU)."""
+        return self.s.connection().execute(q.execution_options(yield_per=rows))
 
     def _bytewise(self, column: Any) -> Any:
-        """Ordered as Python compares strings (code points): PostgreSQL's "C" collation; SQLite's default."""
-        return column.collate("C") if self.s.get_bind().dialect.name == "postgresql" else column
+        """Ordered as Python compares strings (code points): SQLite's default; on PostgreSQL the "C" collation,
+        which a database created with a C locale (libc ``C``, ``POSIX``, ``C.UTF-8``) already has — there the
+        primary key's index gives the order without a sort (at 1 000 000 decisions, 27 million ``decision_use``
+        rows). audit/spill.py's merge stops on rows out of order rather than misjudge them."""
+        if self.s.get_bind().dialect.name != "postgresql":
+            return column
+        if self._c_locale is None:
+            collate, provider = self.s.execute(text(
+                "SELECT datcollate, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d "
+                "WHERE datname = current_database()")).one()
+            self._c_locale = provider in (None, "c") and collate in ("C", "POSIX", "C.UTF-8", "C.utf8")
+        return column if self._c_locale else column.collate("C")
 
     def applications(self) -> Iterable[tuple[str, str]]:
-        return ((a.id, a.state) for a in self.s.execute(
-            select(Application.id, Application.state).execution_options(yield_per=1000)))
+        q = select(Application.id, Application.state).order_by(self._bytewise(Application.id))
+        return ((a.id, a.state) for a in self._stream(q, STREAM))
 
     def access_persons(self) -> Iterator[tuple[int, frozenset[str], frozenset[str]]]:
         """Both in seq order and merged: an index row without its entry is yielded with no chained keys."""
-        index = self.s.execute(select(AccessPerson.seq, AccessPerson.person_key).order_by(AccessPerson.seq)
-                               .execution_options(yield_per=STREAM))
-        entries = self.s.execute(select(AccessEntry.seq, AccessEntry.person_keys).order_by(AccessEntry.seq)
-                                 .execution_options(yield_per=STREAM))
+        index = iter(self._stream(select(AccessPerson.seq, AccessPerson.person_key).order_by(AccessPerson.seq),
+                                  STREAM))
+        entries = self._stream(select(AccessEntry.seq, AccessEntry.person_keys).order_by(AccessEntry.seq), STREAM)
         pending = next(index, None)
         for e in entries:
             while pending is not None and pending.seq < e.seq:  # index rows of a missing entry
@@ -196,20 +206,21 @@ CONTENT = 200  # ... of rows with their content (a basis, a trace, a bundle: ten
 
 
 class _Merge:
-    """The rows of a covered table (owner id, values), read in owner order, handed out owner by owner."""
+    """The rows of a covered table grouped by owner (owner id, [values]), read in owner order, handed out owner by
+    owner."""
 
-    def __init__(self, rows: Iterator[tuple[str, list[str]]]) -> None:
-        self.rows = rows
-        self.pending = next(rows, None)
+    def __init__(self, groups: Iterator[tuple[str, list[list[str]]]]) -> None:
+        self.groups = groups
+        self.pending = next(groups, None)
 
     def of(self, owner: str) -> list[list[str]]:
-        out: list[list[str]] = []
         while self.pending is not None and self.pending[0] < owner:  # owned by a row no longer stored
-            self.pending = next(self.rows, None)
-        while self.pending is not None and self.pending[0] == owner:
-            out.append(self.pending[1])
-            self.pending = next(self.rows, None)
-        return out
+            self.pending = next(self.groups, None)
+        if self.pending is not None and self.pending[0] == owner:
+            out = self.pending[1]
+            self.pending = next(self.groups, None)
+            return out
+        return []
 
 
 FINAL_OUTCOMES = ("beviljat", "delvis_beviljat", "avslag")
