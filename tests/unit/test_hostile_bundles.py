@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from adapters.driven.clock import FixedClock
 from adapters.driven.db import migrate
 from adapters.driven.db.access import AccessLog
 from adapters.driven.db.engine import Database
@@ -31,6 +33,10 @@ from tests.decide import decide_and_store
 from tests.strategies import valid_bundles
 
 _CATALOG = Catalog()
+# Decided as of one fixed day (the _v4 packs' publication), not the machine's: a pack published later does not
+# change what these properties test.
+AS_OF = date(2026, 12, 5)
+DAY = FixedClock(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
 
 # Digit sets int() accepts: ASCII is what the contract means; the others must all be refused.
 SCRIPTS = ("０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗")
@@ -123,7 +129,7 @@ def _assert_clean(error: InputError) -> None:
 def test_a_hostile_bundle_is_refused_or_decided_never_crashes(pipeline: Pipeline, text: str) -> None:
     try:
         bundle = parse_bundle(text.encode("utf-8"))
-        decided = pipeline.decide(bundle)
+        decided = pipeline.decide(bundle, as_of=AS_OF)
     except InputError as e:
         _assert_clean(e)
         event("refused")
@@ -145,7 +151,7 @@ def test_extreme_amounts_always_decide(pipeline: Pipeline, n: int, amount: str) 
     data["application"]["costs"] = [{"kind": "union_fee", "amount": amount}] * n
     data["application"]["assets"] = [{"person": data["application"]["household"][0]["personnummer"],
                                       "kind": "bank_account", "value": amount}] * n
-    decided = pipeline.decide(parse_bundle(json.dumps(data)))
+    decided = pipeline.decide(parse_bundle(json.dumps(data)), as_of=AS_OF)
     assert parse_sum(decided.basis.amounts.costs_accepted) <= n * MAX_KRONOR_ORE
 
 
@@ -182,7 +188,7 @@ def test_a_hostile_bundle_is_stored_whole_or_not_at_all(pipeline: Pipeline, stor
     try:
         bundle = parse_bundle(text)
         out = decide_and_store(bundle, pipeline=pipeline, catalog=_CATALOG, store=store, access=access,
-                               actor="test:hostile")
+                               actor="test:hostile", clock=DAY)
     except InputError as e:
         _assert_clean(e)
         assert _counts(store_db) == before, "an invalid bundle stored something"
