@@ -173,10 +173,13 @@ def test_verify_names_tampering(database: TestDatabase, kind: str) -> None:
     if kind not in CLI_CHECKED:
         return
     proc = database.cli("audit", "verify")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    # exit 1 is also what any error ends in (adapters/driving/cli/main.py: a message on stderr, nothing on stdout),
+    # so every check below shows the CLI's whole output: a failure says whether verify missed it or the CLI failed
+    output = f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert proc.returncode == 1, output
     tampered = [line for line in proc.stdout.splitlines() if line.startswith("TAMPERED: ")]
-    assert tampered == [f"TAMPERED: {p}" for p in problems]
-    assert proc.stdout.rstrip().endswith(f"FAILED: {len(problems)} problem(s)")
+    assert tampered == [f"TAMPERED: {p}" for p in problems], output
+    assert proc.stdout.rstrip().endswith(f"FAILED: {len(problems)} problem(s)"), output
 
 
 def test_expected_head_catches_a_truncation_that_rewound_the_head(database: TestDatabase) -> None:
