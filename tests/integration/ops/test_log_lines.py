@@ -11,7 +11,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import httpx
 from adapters.devtools import synthetic
 from adapters.driving.web.demo_accounts import demo_password
 from tests.integration.batch.test_batch_registry import personnummer_in
-from tests.integration.ops.conftest import FINAID, ROOT
+from tests.integration.ops.conftest import FINAID, ROOT, wait_healthy
 from tests.unit.test_log_fields import COMMON, documented_events
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0[12]:00")
@@ -57,15 +56,7 @@ def _web_session(tmp: Path, app_id: str) -> str:
                                 stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+            wait_healthy(base, proc, log, 60)
             with httpx.Client(base_url=base, timeout=10) as c:
                 for password in ("fel-lösenord", demo_password("handlaggare1")):
                     page = c.get("/login")

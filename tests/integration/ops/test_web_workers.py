@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from adapters.driving.web.demo_accounts import demo_password
-from tests.integration.ops.conftest import FINAID
+from tests.integration.ops.conftest import FINAID, wait_healthy
 from tests.integration.ops.test_log_lines import _env, _free_port
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -42,15 +41,7 @@ def test_two_workers_share_the_sessions_and_serve_the_same_pages(tmp_path: Path)
                                 stdin=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+            wait_healthy(base, proc, log, 90)
             assert "2 worker processes" in log.read_text()
             workers = {p for p in _children(proc.pid)
                        if "spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")}
