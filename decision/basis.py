@@ -187,11 +187,8 @@ def finding_sort_key(step: TraceStep) -> tuple[int, str, str, str, str]:
     )
 
 
-_trusted = trusted  # a model from values this module built itself (decision/trusted.py)
-
-
 def _fact_out(f: FactRecord) -> Fact:
-    return _trusted(Fact,
+    return trusted(Fact,
         id=f.id,
         person=f.person,
         kind=f.kind,
@@ -239,7 +236,7 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         if kind is _LINE:
             if s.amount is not None:
                 amounts.append((s.rule, s.amount))
-            lines.append(_trusted(Line,
+            lines.append(trusted(Line,
                 rule=s.rule,
                 amount=format_ore(s.amount or 0),
                 reason=s.reason,
@@ -260,7 +257,7 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         raise RulesError(f"the trace must hold exactly one outcome (found {len(outcomes)})")
     finding_steps.sort(key=finding_sort_key)
     findings = [
-        _trusted(Finding,
+        trusted(Finding,
             code=s.code or s.rule,
             severity=_SEVERITY_VALUE[s.severity or Severity.NOTICE],
             rule=s.rule,
@@ -284,10 +281,10 @@ def build_basis(bundle: CaseBundle, evaluation: Evaluation) -> DecisionBasis:
         schema_=BASIS_SCHEMA_2 if extra else BASIS_SCHEMA,
         application_id=bundle.application.id,
         month=bundle.application.month,
-        rules=_trusted(RulesUsed, pack=evaluation.pack.id, hash=evaluation.pack.hash),
-        guideline=_trusted(GuidelineUsed, id=evaluation.guideline.id, hash=evaluation.guideline.hash),
+        rules=trusted(RulesUsed, pack=evaluation.pack.id, hash=evaluation.pack.hash),
+        guideline=trusted(GuidelineUsed, id=evaluation.guideline.id, hash=evaluation.guideline.hash),
         outcome=outcome,
-        amounts=_trusted(Amounts,
+        amounts=trusted(Amounts,
             norm=format_ore(norm),
             costs_accepted=format_ore(costs),
             income_counted=format_ore(income),
