@@ -219,6 +219,7 @@ class SsbtekRegistrySource:
             yield pool
 
     def _new_pool(self) -> ClientPool:
+        self._context()  # a bad certificate or key fails here, as the pool opens, not in a call (clients are lazy)
         return ClientPool(self._new_client, self.config.concurrency)
 
     def _new_client(self, connections: int) -> httpx.AsyncClient:

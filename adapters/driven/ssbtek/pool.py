@@ -1,12 +1,13 @@
-"""The registry client's connections: several small httpx connection pools instead of one large one.
+"""The registry client's connections: one small httpx connection pool per connection instead of one large one.
 
 httpcore (under httpx 0.28 / httpcore 1.0) walks every connection of a pool, polling each idle socket,
 whenever a request enters the pool and whenever a response is closed, so its CPU per call grows with
 the pool's size (encode/httpcore#1035, still open). With the night's 64 calls in flight that walk was
 most of the client's own CPU. The same connections split over pools of at most :data:`SHARD` keep each
 walk short; a call takes the pool with the most free connections, so no pool queues while another has
-room. Keep-alive (HTTP/1.1), TLS settings, timeouts and limits are the same httpx client settings as
-before, once per pool; the total number of connections stays ``concurrency``.
+room. A pool's httpx client is made when a call first needs it (a single case's two or three calls make
+two or three, not ``concurrency``). Keep-alive (HTTP/1.1), TLS settings, timeouts and limits are the same
+httpx client settings as before, once per pool; the total number of connections stays ``concurrency``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-SHARD = 4
-"""Connections per httpx pool at most."""
+SHARD = 1
+"""Connections per httpx pool at most: one, measured the cheapest per call (benchmarks/README.md, issue 17)."""
 
 
 def shard_sizes(concurrency: int, shard: int = SHARD) -> list[int]:
@@ -32,21 +33,26 @@ class ClientPool:
 
     def __init__(self, make: Callable[[int], httpx.AsyncClient], concurrency: int, shard: int = SHARD) -> None:
         self.sizes = shard_sizes(concurrency, shard)
-        self.clients = [make(size) for size in self.sizes]
-        self.busy = [0] * len(self.clients)
+        self.make = make
+        self.clients: list[httpx.AsyncClient | None] = [None] * len(self.sizes)
+        self.busy = [0] * len(self.sizes)
 
     @asynccontextmanager
     async def lease(self) -> AsyncIterator[httpx.AsyncClient]:
-        i = max(range(len(self.clients)), key=lambda j: self.sizes[j] - self.busy[j])
+        i = max(range(len(self.sizes)), key=lambda j: self.sizes[j] - self.busy[j])
+        client = self.clients[i]
+        if client is None:
+            client = self.clients[i] = self.make(self.sizes[i])
         self.busy[i] += 1
         try:
-            yield self.clients[i]
+            yield client
         finally:
             self.busy[i] -= 1
 
     async def aclose(self) -> None:
         for client in self.clients:
-            await client.aclose()
+            if client is not None:
+                await client.aclose()
 
     async def __aenter__(self) -> ClientPool:
         return self

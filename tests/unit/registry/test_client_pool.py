@@ -45,3 +45,25 @@ def test_calls_in_flight_never_exceed_a_pools_connections() -> None:
     assert limits == [4, 3, 3]
     assert seen[-1] == [4, 3, 3]
     assert all(b <= s for row in seen for b, s in zip(row, limits, strict=True))
+
+
+def test_a_pools_client_is_made_when_a_call_first_needs_it() -> None:
+    made: list[int] = []
+
+    def make(n: int) -> httpx.AsyncClient:
+        made.append(n)
+        return httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200)))
+
+    async def run() -> None:
+        async with ClientPool(make, 16, shard=1) as pool:
+            assert made == []
+            for _ in range(3):  # one call after another: the same kept-alive connection's client
+                async with pool.lease():
+                    pass
+            assert made == [1]
+            async with pool.lease(), pool.lease():  # two at once: a second connection, a second client
+                pass
+            assert made == [1, 1]
+            assert pool.busy == [0] * 16
+
+    asyncio.run(run())
