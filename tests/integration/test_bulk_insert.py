@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from adapters.driven.db.bulk import insert_rows
+from adapters.driven.db.bulk import among, insert_rows
 from adapters.driven.db.models import AccessEntry, AccessPerson, AuditEvent, ChainHead, DecisionUse, Evidence
 from adapters.driven.db.trail import append_access, append_access_many, append_events
 from audit.chain import access_hash
@@ -49,6 +49,24 @@ def test_evidence_rows_are_the_same(database: Any) -> None:
     row_by_row, bulk = _both(database, Evidence, rows)
     assert bulk == row_by_row
     assert len(bulk) == 5 and bulk[0][3] == rows[0]["raw"]
+
+
+def test_among_selects_what_in_selects(database: Any) -> None:
+    """``among`` (one array parameter on PostgreSQL) finds exactly the rows ``IN`` finds, none for no values."""
+    rows = [{"request_id": f"01J:{i}", "revision_id": None, "sha256": f"{i:064x}", "raw": None,
+             "stored_at": AT, "purged_at": None} for i in range(6)]
+    wanted = ["01J:1", "01J:4", "01J:4", "01J:9", "01J:'; --"]
+    with database.db.sessions() as s, s.begin():
+        insert_rows(s, Evidence, rows)
+
+        def ids(condition: Any) -> list[str]:
+            return sorted(s.execute(select(Evidence.request_id).where(condition)).scalars())
+
+        expanded, array = ids(Evidence.request_id.in_(wanted)), ids(among(s, Evidence.request_id, wanted))
+        nothing = ids(among(s, Evidence.request_id, []))
+        s.rollback()
+    assert array == expanded == ["01J:1", "01J:4"]
+    assert nothing == []
 
 
 def test_audit_and_access_rows_are_the_same(database: Any) -> None:

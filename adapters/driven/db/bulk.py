@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnElement, Table, any_, insert, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,15 @@ def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     if defaulted:
         raise ValueError(f"{table.name}: give the columns with a default: {sorted(defaulted)}")
     return names
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` for a long list: on PostgreSQL ``column = ANY(%s)`` with the list as one array
+    parameter, which SQLAlchemy compiles once and psycopg sends as one value (an expanded ``IN`` renders, casts and
+    re-parses one placeholder per value: ≈ 180 per batch chunk for its envelopes); elsewhere ``IN``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return cast(ColumnElement[bool], column.in_(values))
+    return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(column.type))))
 
 
 def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:

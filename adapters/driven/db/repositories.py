@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.driven.db import names
-from adapters.driven.db.bulk import insert_rows
+from adapters.driven.db.bulk import among, insert_rows
 from adapters.driven.db.decision_reads import DecisionReads
 from adapters.driven.db.etjanst import blank_for_application as blank_etjanst
 from adapters.driven.db.models import (
@@ -227,9 +228,8 @@ class SqlEvidence:
         wanted = [r for _, ids in links for r in ids]
         if not wanted:
             return
-        waiting = set(self.s.execute(
-            select(Evidence.request_id).where(Evidence.request_id.in_(wanted), Evidence.revision_id.is_(None))
-        ).scalars())
+        waiting = set(self.s.execute(select(Evidence.request_id).where(
+            among(self.s, Evidence.request_id, wanted), Evidence.revision_id.is_(None))).scalars())
         for revision_id, request_ids in links:
             if waiting.intersection(request_ids):
                 self.s.execute(
@@ -247,7 +247,8 @@ class SqlEvidence:
         wanted = [i[0] for _, envelopes in items for i in envelopes]
         if not wanted:
             return
-        existing = set(self.s.execute(select(Evidence.request_id).where(Evidence.request_id.in_(wanted))).scalars())
+        found = self.s.execute(select(Evidence.request_id).where(among(self.s, Evidence.request_id, wanted)))
+        existing = set(found.scalars())
         rows = []
         for revision_id, envelopes in items:
             seen: set[str] = set()
@@ -338,12 +339,13 @@ class SqlSignOffs:
         stage(self.s, f"letter:{letter.id}", "letter", _values(self.s.get(Letter, letter.id)), _columns(Letter))
 
 
+@cache  # asked once per stored row
 def _columns(model: Any) -> tuple[str, ...]:
     return tuple(c.key for c in model.__table__.columns)
 
 
 def _values(row: Any) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in _columns(type(row))}
+    return {c: getattr(row, c) for c in _columns(row.__class__)}
 
 
 def pending_first_row(s: Session, application_id: str, decision_id: str) -> SignOff | None:
