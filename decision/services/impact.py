@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from decision.basis import DecisionBasis, canonical_json
+from decision.basis import DecisionBasis, canonical_json, totals
 from decision.bundle import CaseBundle
 from decision.canonical import read_json
-from decision.errors import FinaidError, InputError
-from decision.money import parse_sum
+from decision.errors import FinaidError, InputError, RulesError
+from decision.money import format_ore, parse_sum
 from decision.ports import EarlierDecision
+from decision.trace import Evaluation, StepKind
 from decision.uow import ImpactCase, UnitOfWork
 from decision.validation import parse_bundle
 
@@ -43,6 +44,9 @@ class ImpactPorts:
     # how a case's stored bundle is read (None: parse_bundle, every check of intake again); the worker reads one whose
     # recorded content hash it verified faster (adapters/driving/lifecycle/impact_read.py)
     parse: Callable[[ImpactCase], CaseBundle] | None = None
+    # the draft's summary straight from its evaluation (evaluation_summary: no decision basis built; None: from
+    # ``draft``'s basis) — the same summary, and the same error where the basis could not be built
+    draft_summary: Callable[[CaseBundle, str, EarlierDecision | None], dict[str, Any]] | None = None
 
 
 def summary(basis: DecisionBasis) -> dict[str, Any]:
@@ -54,6 +58,33 @@ def summary(basis: DecisionBasis) -> dict[str, Any]:
         "costs": parse_sum(a.costs_accepted),
         "income": parse_sum(a.income_counted),
         "codes": sorted(f.code for f in basis.findings),
+    }
+
+
+_OUTCOMES = ("GRANT", "PARTIAL", "REJECT", "MANUAL")
+
+
+def evaluation_summary(evaluation: Evaluation) -> dict[str, Any]:
+    """``summary(build_basis(bundle, evaluation))`` without building the basis (its lines, facts, findings and /2
+    parts: nothing of them but the finding codes is compared): the same totals, outcome and codes, and the same
+    RulesError, in the same order, where ``build_basis`` refuses the trace (tests/unit/test_impact_summary.py)."""
+    trace = evaluation.trace
+    norm, costs, income, proposed = totals(trace)  # "no result line" / "does not equal", as build_basis
+    outcomes = [s.value for s in trace if s.kind is StepKind.OUTCOME]
+    if len(outcomes) != 1 or outcomes[0] not in _OUTCOMES:
+        raise RulesError(f"the trace must hold exactly one outcome (found {len(outcomes)})")
+    known = evaluation.facts
+    cited = (s.inputs for s in trace if s.kind is StepKind.LINE or s.kind is StepKind.FINDING)
+    missing = list(dict.fromkeys(fid for inputs in cited for fid in inputs if fid not in known))
+    if missing:
+        raise RulesError(f"the trace cites facts the evaluation does not know: {', '.join(missing[:5])}")
+    return {
+        "outcome": outcomes[0],
+        "proposed": parse_sum(format_ore(proposed)),  # as summary() reads the basis' amounts back
+        "norm": parse_sum(format_ore(norm)),
+        "costs": parse_sum(format_ore(costs)),
+        "income": parse_sum(format_ore(income)),
+        "codes": sorted(s.code or s.rule for s in trace if s.kind is StepKind.FINDING),
     }
 
 
@@ -110,7 +141,10 @@ def redecide(ports: ImpactPorts, case: ImpactCase) -> dict[str, Any]:
     elif not ports.covers(bundle.application.month):
         return {**out, "status": "skipped", "reason": UNCOVERED}
     try:
-        out["draft"] = summary(ports.draft(bundle, case.guideline_hash, case.earlier))
+        if ports.draft_summary is not None:
+            out["draft"] = ports.draft_summary(bundle, case.guideline_hash, case.earlier)
+        else:
+            out["draft"] = summary(ports.draft(bundle, case.guideline_hash, case.earlier))
     except FinaidError as e:
         return {**out, "status": "failed", "reason": f"the draft could not decide it ({type(e).__name__}: {e})"}
     out["status"] = "compared"
@@ -135,4 +169,4 @@ def pages(uow: UnitOfWork, month_from: str | None, month_to: str | None, page: i
         yield from uow.decisions.current_pages(month_from, month_to, page)
 
 
-__all__ = ["ImpactPorts", "cases", "count", "pages", "redecide", "stored_summary", "summary"]
+__all__ = ["ImpactPorts", "cases", "count", "evaluation_summary", "pages", "redecide", "stored_summary", "summary"]

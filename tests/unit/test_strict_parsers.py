@@ -181,3 +181,56 @@ def test_format_sum_fast_path_writes_what_the_general_rule_writes() -> None:
             format_sum(bad)
     with pytest.raises(TypeError):
         format_sum(True)
+
+
+def _personnummer_as_before(text: object) -> str:
+    """parse_personnummer as it was written before its fast path: through personnummer_birth_date and
+    luhn_check_digit, every digit checked again."""
+    if not isinstance(text, str) or not strict._PNR_RE.fullmatch(text):
+        raise ValueError("pattern")
+    digits = text.replace("-", "")
+    try:
+        strict.personnummer_birth_date(digits)
+    except ValueError:
+        raise ValueError("date") from None
+    if strict.luhn_check_digit(digits[2:11]) != int(digits[11]):
+        raise ValueError("check digit")
+    return digits
+
+
+def _outcome(parse: object, text: str) -> str:
+    try:
+        return "ok " + parse(text)  # type: ignore[operator]
+    except ValueError as e:
+        return f"refused {e}"
+
+
+_MESSAGES = {"pattern": "must be 12 digits", "date": "the date part", "check digit": "check digit is wrong"}
+
+
+@settings(max_examples=3000)
+@given(st.one_of(
+    st.from_regex(r"\A(19|20)[0-9]{2}[01][0-9][0-9]{2}-?[0-9]{4}\Z"),  # mostly well-formed: dates and check digits vary
+    st.from_regex(r"\A[0-9]{8}-?[0-9]{4}\Z"),
+    st.text(alphabet="0123456789-", min_size=11, max_size=14),
+))
+def test_the_fast_personnummer_check_accepts_and_refuses_as_before(text: str) -> None:
+    new, old = _outcome(strict.parse_personnummer, text), _outcome(_personnummer_as_before, text)
+    if old.startswith("ok "):
+        assert new == old
+    else:
+        assert new.startswith("refused " + _MESSAGES[old.removeprefix("refused ")][:8]), (text, new, old)
+
+
+def test_the_fast_personnummer_check_on_every_day_and_check_digit() -> None:
+    # every day of a leap year, as personnummer and samordningsnummer, with every last digit: one is right
+    accepted = 0
+    for month in range(1, 13):
+        for day in range(1, 33):
+            for plus in (0, 60):
+                for last in range(10):
+                    text = f"2000{month:02d}{day + plus:02d}123{last}"
+                    assert _outcome(strict.parse_personnummer, text).split(" ")[0] == \
+                        _outcome(_personnummer_as_before, text).split(" ")[0], text
+                    accepted += _outcome(strict.parse_personnummer, text).startswith("ok")
+    assert accepted == 366 * 2  # exactly one check digit per real day

@@ -24,7 +24,7 @@ from decision.basis import DecisionBasis, build_basis
 from decision.bundle import CaseBundle
 from decision.canonical import read_json
 from decision.ports import EarlierDecision
-from decision.services.impact import ImpactPorts, redecide, summary
+from decision.services.impact import ImpactPorts, evaluation_summary, redecide, summary
 from decision.uow import ImpactCase
 from rules.catalog import Catalog, RulePack
 from rules.evaluator import PackEvaluator
@@ -53,6 +53,7 @@ class ImpactEvaluator:
         self.ports = ImpactPorts(
             baseline=self._baseline, draft=self._draft, covers=self.draft.covers, as_month=as_month,
             shift=partial(self._shift, as_month) if as_month is not None else None, code_version=code_version,
+            draft_summary=self._draft_summary,
         )
 
     def _baseline(self, bundle: CaseBundle, pack_hash: str, guideline_hash: str,
@@ -62,6 +63,11 @@ class ImpactEvaluator:
     def _draft(self, bundle: CaseBundle, guideline_hash: str, earlier: EarlierDecision | None) -> DecisionBasis:
         guideline = self.catalog.guideline_by_hash(guideline_hash)
         return build_basis(bundle, self.evaluator.evaluate_with(bundle, self.draft, guideline, earlier))
+
+    def _draft_summary(self, bundle: CaseBundle, guideline_hash: str,
+                       earlier: EarlierDecision | None) -> dict[str, Any]:
+        guideline = self.catalog.guideline_by_hash(guideline_hash)
+        return evaluation_summary(self.evaluator.evaluate_with(bundle, self.draft, guideline, earlier))
 
     def _shift(self, as_month: str, bundle: CaseBundle) -> CaseBundle:
         from adapters.driving.lifecycle.asmonth import shift
