@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from decision.errors import FieldError, InputError, RulesError
 from rules.lock import read_lock
@@ -70,6 +71,15 @@ def search_roots() -> list[Path]:
     return roots
 
 
+_SELECTIONS_KEPT = 4096  # a long-running service sees one key per month and day: start over past this many
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _SELECTIONS_KEPT:
+        cache.clear()
+    cache[key] = value
+
+
 class Catalog:
     """Every pack and guideline finaid can select from (published ones only), and the drafts beside them."""
 
@@ -92,6 +102,10 @@ class Catalog:
                 self.guidelines[g.id] = g
         if not self.packs:
             raise RulesError("no rule packs found")
+        # selections by (month, as_of) and (municipality, as_of): the packs and guidelines above are loaded
+        # once and never change, so a selection does not either; errors are never cached (raised each time)
+        self._pack_for: dict[tuple[str, date | None], RulePack] = {}
+        self._guideline_for: dict[tuple[str, date | None], Guideline] = {}
 
     # ------------------------------------------------------------------ selection
     def pack_for(self, month: str, as_of: date | None = None) -> RulePack:
@@ -100,7 +114,16 @@ class Catalog:
         "Latest" is by ``published_at`` (then id). Without ``as_of`` every published pack counts (tools
         and tests); every decision path passes the decision's date. Drafts are never candidates; a
         pack in ``packs/`` that is not (or no longer) what its lock says is an error, never skipped.
+        Selected once per (month, as_of) and then looked up.
         """
+        key = (month, as_of)
+        pack = self._pack_for.get(key)
+        if pack is None:
+            pack = self._select_pack(month, as_of)
+            _remember(self._pack_for, key, pack)
+        return pack
+
+    def _select_pack(self, month: str, as_of: date | None) -> RulePack:
         broken = [p for p in self.packs.values() if p.covers(month) and not p.published]
         if broken:
             p = broken[0]
@@ -145,7 +168,16 @@ class Catalog:
         raise RulesError(f"no installed guideline has hash {guideline_hash} (install it or set FINAID_RULES_DIR)")
 
     def guideline_for(self, municipality: str, as_of: date | None = None) -> Guideline:
-        """The municipality's latest published guideline as of ``as_of``, else the default (``*``)."""
+        """The municipality's latest published guideline as of ``as_of``, else the default (``*``); selected
+        once per (municipality, as_of) and then looked up."""
+        key = (municipality, as_of)
+        g = self._guideline_for.get(key)
+        if g is None:
+            g = self._select_guideline(municipality, as_of)
+            _remember(self._guideline_for, key, g)
+        return g
+
+    def _select_guideline(self, municipality: str, as_of: date | None) -> Guideline:
 
         def usable(g: Guideline) -> bool:
             if not g.published:

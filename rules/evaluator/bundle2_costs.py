@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import partial
 
 from decision.bundle import CostKind
 from decision.money import format_kr_sv
@@ -143,14 +144,18 @@ def _cost_fact(kind: str, claimed: int, cap: int, accepted: int, refs: list[str]
     return EngineFact(
         {"t": "cost", "kind": kind, "claimed": claimed, "cap": cap},
         tuple(refs),
-        {
-            "kind_sv": COST_SV[kind],
-            "claimed_sv": format_kr_sv(claimed),
-            "cap_sv": format_kr_sv(max(cap, 0)),
-            "diff_sv": format_kr_sv(claimed - accepted),
-            "size": persons_sv(size),
-        },
+        partial(_cost_vars, kind, claimed, cap, accepted, size),  # built only when a rule matched the fact
     )
+
+
+def _cost_vars(kind: str, claimed: int, cap: int, accepted: int, size: int) -> dict[str, str]:
+    return {
+        "kind_sv": COST_SV[kind],
+        "claimed_sv": format_kr_sv(claimed),
+        "cap_sv": format_kr_sv(max(cap, 0)),
+        "diff_sv": format_kr_sv(claimed - accepted),
+        "size": persons_sv(size),
+    }
 
 
 def _rent(ctx: Context, rows: list[int], hh: Household) -> tuple[int, list[EngineFact]]:

@@ -27,7 +27,7 @@ from decision.money import format_kr_sv
 from rules.evaluator.context import Context
 from rules.evaluator.labels import AF_SV, RESIDENCE_SV, SOURCE_SV, STATUS_SV, person_sv
 from rules.formulas.norm import WITHOUT_LUNCH_MAX_AGE
-from rules.parameters import Status
+from rules.parameters import ParamValue, Status
 
 _AT_AF = LabourStatus.REGISTERED_AT_AF.value
 # enum values by member without the enum's Python-level ``value`` property, once per answer
@@ -117,6 +117,23 @@ def _who_vars(label: str, key: str, text: str) -> dict[str, str]:
     return {"person_sv": person_sv(label), key: text}
 
 
+def _guideline_vars(buffer: int, tolerance: int, guideline_id: str) -> dict[str, str]:
+    return {"buffer_sv": format_kr_sv(buffer), "tolerance_sv": format_kr_sv(tolerance), "guideline_id": guideline_id}
+
+
+def _total_vars(total: int) -> dict[str, str]:
+    return {"total_sv": format_kr_sv(total)}
+
+
+def _param_vars(description_sv: str, value: ParamValue) -> dict[str, str]:
+    return {
+        "param_sv": description_sv,
+        "value_sv": format_kr_sv(value.ore),
+        "since": value.since.isoformat(),
+        "status_sv": STATUS_SV[value.status.value],
+    }
+
+
 def finding_facts(
     ctx: Context,
     in_norm: list[int],
@@ -145,11 +162,7 @@ def finding_facts(
                 "example": ctx.guideline.example,
             },
             (),
-            {
-                "buffer_sv": format_kr_sv(buffer.ore),
-                "tolerance_sv": format_kr_sv(tolerance.ore),
-                "guideline_id": ctx.guideline.id,
-            },
+            partial(_guideline_vars, buffer.ore, tolerance.ore, ctx.guideline.id),
         ),
         EngineFact(
             {"t": "case", "kind": app.kind, "household_changed": app.household_changed},
@@ -315,7 +328,7 @@ def finding_facts(
         EngineFact(
             {"t": "assets", "total": total_assets},
             (*asset_refs, buffer.input_id),
-            {"total_sv": format_kr_sv(total_assets)},
+            partial(_total_vars, total_assets),
         )
     )
     # every figure used that is not verified gets one notice
@@ -327,12 +340,7 @@ def finding_facts(
             EngineFact(
                 {"t": "param", "path": value.path, "status": value.status.value},
                 (ref,),
-                {
-                    "param_sv": p.description_sv,
-                    "value_sv": format_kr_sv(value.ore),
-                    "since": value.since.isoformat(),
-                    "status_sv": STATUS_SV[value.status.value],
-                },
+                partial(_param_vars, p.description_sv, value),
             )
         )
     return out

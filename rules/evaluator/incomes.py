@@ -7,6 +7,8 @@ ruleset matches (mismatch, unconfirmed, undeclared). See docs/domain.md and docs
 
 from __future__ import annotations
 
+from functools import partial
+
 from decision.bundle import AUTHORITATIVE_SOURCE, AnswerStatus, IncomeFact, IncomeKind, Role, Source
 from decision.money import format_kr_sv
 from rules.evaluator.context import Context
@@ -117,17 +119,20 @@ def income_lines(
                     "auth": auth,
                 },
                 tuple(refs),
-                {
-                    "person_sv": person_sv(label),
-                    "kind_sv": INCOME_SV[kind.value],
-                    "d_sv": format_kr_sv(d),
-                    "r_sv": format_kr_sv(r_amount),
-                    "diff_sv": format_kr_sv(abs(d - r_amount)),
-                    "source_sv": source_sv,
-                },
+                partial(_income_vars, label, kind.value, d, r_amount, source_sv),  # built only when matched
                 person=label,
                 source=authority.value if authority else None,
             )
         )
     return total, facts, salary_by_person
 
+
+def _income_vars(label: str, kind: str, d: int, r: int, source_sv: str) -> dict[str, str]:
+    return {
+        "person_sv": person_sv(label),
+        "kind_sv": INCOME_SV[kind],
+        "d_sv": format_kr_sv(d),
+        "r_sv": format_kr_sv(r),
+        "diff_sv": format_kr_sv(abs(d - r)),
+        "source_sv": source_sv,
+    }

@@ -12,6 +12,8 @@ the decision used from its basis (decision/limits.py).
 
 from __future__ import annotations
 
+from functools import partial
+
 from decision.limits import FOUR_EYES_PARAM, TOTAL_PARAM
 from decision.money import format_kr_sv
 from rules.evaluator.context import Context
@@ -44,13 +46,17 @@ def cost_fact(kind: str, claimed: int, limit: ParamValue, refs: tuple[str, ...])
     return EngineFact(
         {"t": "plausibility", "kind": kind, "claimed": claimed, "limit": limit.ore},
         refs,
-        {
-            "kind_sv": COST_SV[kind],
-            "claimed_sv": format_kr_sv(claimed),
-            "limit_sv": format_kr_sv(limit.ore),
-            "diff_sv": format_kr_sv(max(0, claimed - limit.ore)),
-        },
+        partial(_cost_vars, kind, claimed, limit.ore),  # built only when the rule matched the fact
     )
+
+
+def _cost_vars(kind: str, claimed: int, limit: int) -> dict[str, str]:
+    return {
+        "kind_sv": COST_SV[kind],
+        "claimed_sv": format_kr_sv(claimed),
+        "limit_sv": format_kr_sv(limit),
+        "diff_sv": format_kr_sv(max(0, claimed - limit)),
+    }
 
 
 def total_refs(ctx: Context) -> list[str]:

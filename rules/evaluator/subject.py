@@ -51,13 +51,16 @@ def uses_subjects(pack: RulePack) -> bool:
     return shape == SUBJECT
 
 
+_SETTINGS, _HOUSEHOLD = ("settings", ""), ("household", "")
+
+
 def subject_of(data: Mapping[str, Any]) -> tuple[str, str]:
     """The subject a v3 fact belongs to: the settings, a person (by label) or the household."""
     if data["t"] in SETTINGS_KINDS:
-        return ("settings", "")
+        return _SETTINGS
     if "person" in data:
         return ("person", str(data["person"]))
-    return ("household", "")
+    return _HOUSEHOLD
 
 
 def _slot(
@@ -159,7 +162,14 @@ def tested_subject_facts(
         pairs = tested.get(kind)
         if pairs is None:
             continue
-        s = _slot(subject_of(data), kind, subjects, behind, open_)
+        # subject_of(data), inlined: this runs for every fact of every case
+        if kind in SETTINGS_KINDS:
+            key = _SETTINGS
+        elif "person" in data:
+            key = ("person", str(data["person"]))
+        else:
+            key = _HOUSEHOLD
+        s = _slot(key, kind, subjects, behind, open_)
         target = subjects[s]
         for attr, name in pairs:
             if attr in data:

@@ -172,6 +172,29 @@ def test_the_pack_is_the_latest_published_covering_the_month_as_of_the_decisions
     assert again.basis.canonical_json() == first.basis.canonical_json() and again.as_of is None
 
 
+def test_a_repeated_selection_is_the_first_one_and_an_error_is_raised_every_time(tmp_path: Path) -> None:
+    extra = tmp_path / "municipality"
+    published_correction(extra, date(2026, 12, 1))
+    catalog = Catalog([PACKAGE_DIR, extra])
+    days = (None, date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 5))
+    for month in ("2025-09", "2026-03"):
+        for day in days:
+            first = catalog.pack_for(month, day)
+            # a selection is kept per (month, day): the same pack again, and what a fresh catalog selects
+            assert catalog.pack_for(month, day) is first
+            assert Catalog([PACKAGE_DIR, extra]).pack_for(month, day).id == first.id
+            g = catalog.guideline_for("0180", day)
+            assert catalog.guideline_for("0180", day) is g
+            assert Catalog([PACKAGE_DIR, extra]).guideline_for("0180", day).id == g.id
+    assert catalog.pack_for("2026-03", date(2026, 11, 30)).id == "sol2025_400_v1"
+    assert catalog.pack_for("2026-03", date(2026, 12, 1)).id == "muni_2026_v2"
+    for _ in range(2):  # an error is never kept as a selection
+        with pytest.raises(InputError, match="no rule pack covering 2026-03 was published as of 2026-11-22"):
+            catalog.pack_for("2026-03", date(2026, 11, 22))
+        with pytest.raises(InputError, match="no rule pack covers 1999-01"):
+            catalog.pack_for("1999-01", date(2026, 12, 1))
+
+
 def test_the_decision_date_is_swedish() -> None:
     assert decision_day(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == date(2026, 12, 1)
     assert decision_day(datetime(2026, 7, 1, 21, 59, tzinfo=UTC)) == date(2026, 7, 1)
