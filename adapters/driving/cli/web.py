@@ -52,4 +52,18 @@ def web_serve(
         return
     os.environ["FINAID_WEB_HOST"] = host  # each worker builds its own app from the same settings
     s.database.dispose()
-    uvicorn.run("adapters.driving.web.process:worker_app", factory=True, workers=workers, **common)
+    # a listening socket per worker (SO_REUSEPORT): the kernel spreads the connections evenly (web/spread.py)
+    from adapters.driving.web.spread import SpreadMultiprocess, reuseport_sockets
+
+    config = uvicorn.Config("adapters.driving.web.process:worker_app", factory=True, workers=workers, **common)
+    try:
+        sockets = reuseport_sockets(host, port, workers, config.backlog)
+    except OSError as exc:
+        raise ConfigurationError(f"FINAID_WEB_HOST/FINAID_WEB_PORT: cannot listen on {host}:{port} ({exc})") from exc
+    try:
+        SpreadMultiprocess(config, sockets).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sock in sockets:
+            sock.close()
