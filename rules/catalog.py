@@ -15,9 +15,10 @@ tests, ``finaid rules show``) and never selected.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from decision.errors import FieldError, InputError, RulesError
 from rules.lock import read_lock
@@ -74,10 +75,19 @@ def search_roots() -> list[Path]:
 _SELECTIONS_KEPT = 4096  # a long-running service sees one key per month and day: start over past this many
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= _SELECTIONS_KEPT:
-        cache.clear()
-    cache[key] = value
+K = TypeVar("K", bound=tuple[str, date | None])
+V = TypeVar("V")
+
+
+def _selected(cache: dict[K, V], key: K, select: Callable[[str, date | None], V]) -> V:
+    """``select(*key)`` once per key, then looked up; an error is never kept (raised each time)."""
+    value = cache.get(key)
+    if value is None:
+        value = select(*key)
+        if len(cache) >= _SELECTIONS_KEPT:
+            cache.clear()
+        cache[key] = value
+    return value
 
 
 class Catalog:
@@ -116,12 +126,7 @@ class Catalog:
         pack in ``packs/`` that is not (or no longer) what its lock says is an error, never skipped.
         Selected once per (month, as_of) and then looked up.
         """
-        key = (month, as_of)
-        pack = self._pack_for.get(key)
-        if pack is None:
-            pack = self._select_pack(month, as_of)
-            _remember(self._pack_for, key, pack)
-        return pack
+        return _selected(self._pack_for, (month, as_of), self._select_pack)
 
     def _select_pack(self, month: str, as_of: date | None) -> RulePack:
         broken = [p for p in self.packs.values() if p.covers(month) and not p.published]
@@ -170,12 +175,7 @@ class Catalog:
     def guideline_for(self, municipality: str, as_of: date | None = None) -> Guideline:
         """The municipality's latest published guideline as of ``as_of``, else the default (``*``); selected
         once per (municipality, as_of) and then looked up."""
-        key = (municipality, as_of)
-        g = self._guideline_for.get(key)
-        if g is None:
-            g = self._select_guideline(municipality, as_of)
-            _remember(self._guideline_for, key, g)
-        return g
+        return _selected(self._guideline_for, (municipality, as_of), self._select_guideline)
 
     def _select_guideline(self, municipality: str, as_of: date | None) -> Guideline:
 
